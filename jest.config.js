@@ -1,0 +1,8 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  roots: ['<rootDir>/test', '<rootDir>/marbles'],
+  testMatch: ['**/*.spec.ts', '**/*.test.ts'],
+  testTimeout: 30000,
+};

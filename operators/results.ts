@@ -1,0 +1,32 @@
+import type { OperatorFunction } from 'rxjs';
+import { filter } from 'rxjs';
+import type { Outcome, Result } from '../src/outcomes';
+import { reportFailure } from '../src/reportFailure';
+
+/**
+ * Keeps the results of a stream of outcomes: the seed's `callback`.
+ *
+ * The failures it drops are printed with their stacks (like the seed's
+ * default `exc_callback`), never swallowed. To handle failures too, use
+ * {@link splitOutcomes}, which reports only those that no one observes.
+ *
+ * ```text
+ * outcomes:  A B C' D |      C' failed
+ *            results()
+ * output:    A B    D |      (C' printed to stderr)
+ * ```
+ *
+ * @example
+ * ```ts
+ * requests$.pipe(poolMap(pool, 'countPrimes'), results()).subscribe(({ request, value }) => console.log(request.id, value));
+ * ```
+ * @see {@link errors}, {@link splitOutcomes}
+ * @return An operator from outcomes to results.
+ */
+export function results<A extends readonly unknown[], R>(): OperatorFunction<Outcome<A, R>, Result<A, R>> {
+  return filter((outcome): outcome is Result<A, R> => {
+    if (outcome.ok) return true;
+    reportFailure(outcome);
+    return false;
+  });
+}

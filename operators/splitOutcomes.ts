@@ -1,0 +1,58 @@
+import { filter, Observable, share } from 'rxjs';
+import type { Failure, Outcome, Result } from '../src/outcomes';
+import { reportFailure } from '../src/reportFailure';
+
+/** The two streams of {@link splitOutcomes}. */
+export interface SplitOutcomes<A extends readonly unknown[], R> {
+  /** The results: the seed's `callback(request, result)`. */
+  readonly results$: Observable<Result<A, R>>;
+  /** The failures: the seed's `exc_callback(request, error)`. */
+  readonly errors$: Observable<Failure<A>>;
+}
+
+/**
+ * Splits a stream of outcomes into a results stream and an errors stream
+ * that share one subscription to it: the pool runs each request once, the
+ * first subscription starts the work, and it stops when both have
+ * unsubscribed.
+ *
+ * Subscribe to `errors$` before (or together with) `results$`: while
+ * `errors$` has no subscriber, each failure is printed with its stack, never
+ * swallowed.
+ *
+ * ```text
+ * outcomes:  A B C' D |
+ * results$:  A B    D |
+ * errors$:   ----C'---|
+ * ```
+ *
+ * @example
+ * ```ts
+ * const { results$, errors$ } = splitOutcomes(requests$.pipe(poolMap(pool, 'countPrimes')));
+ * errors$.subscribe(({ request, error }) => console.error(request.id, error.code));
+ * results$.subscribe(({ request, value }) => console.log(request.id, value));
+ * ```
+ * @see {@link results}, {@link errors}
+ * @param outcome$ - Outcomes, as `poolMap` emits them.
+ * @return The two streams.
+ */
+export function splitOutcomes<A extends readonly unknown[], R>(outcome$: Observable<Outcome<A, R>>): SplitOutcomes<A, R> {
+  let errorObservers = 0;
+  const shared = outcome$.pipe(share());
+  const results$ = shared.pipe(
+    filter((outcome): outcome is Result<A, R> => {
+      if (outcome.ok) return true;
+      if (errorObservers === 0) reportFailure(outcome);
+      return false;
+    }),
+  );
+  const errors$ = new Observable<Failure<A>>((subscriber) => {
+    errorObservers++;
+    const subscription = shared.pipe(filter((outcome): outcome is Failure<A> => !outcome.ok)).subscribe(subscriber);
+    return () => {
+      errorObservers--;
+      subscription.unsubscribe();
+    };
+  });
+  return { results$, errors$ };
+}

@@ -1,0 +1,50 @@
+/**
+ * `createPool`: a pool of threads.js workers running one worker module.
+ *
+ * @module
+ */
+import { availableParallelism } from 'node:os';
+import { checkInteger, checkOptionsObject } from './checks';
+import { Pool } from './Pool';
+import type { TaskMap } from './tasks';
+import { ThreadsExecutor } from './threads/ThreadsExecutor';
+import { resolveSource, type WorkerSource } from './threads/workerSource';
+
+/** Options of {@link createPool}. */
+export interface PoolOptions {
+  /** Worker threads to start. Default: the number of CPUs. */
+  readonly size?: number;
+  /** How long a worker may take to load and call `exposeTasks()`, in ms. Default 10000. */
+  readonly startTimeout?: number;
+}
+
+/**
+ * Starts a pool of worker threads, each loading the same worker module (a
+ * module that calls `exposeTasks` from `rxjs-threadpool/worker`).
+ *
+ * Returns at once; requests queue until workers are ready. A worker that
+ * cannot start fails the pool fast: `ready` rejects and every request ends
+ * with `WorkerStartError`, naming the file and the cause.
+ *
+ * @example
+ * ```ts
+ * import { Worker } from 'threads';
+ * import type { Tasks } from './tasks.worker';
+ *
+ * const pool = createPool<Tasks>(() => new Worker('./tasks.worker'), { size: 4 });
+ * // or: createPool<Tasks>(new URL('./tasks.worker.js', import.meta.url))
+ * // ...
+ * await pool.close();
+ * ```
+ * @typeParam T - The worker module's task map (`typeof tasks`).
+ * @param worker - A function returning a threads.js `Worker` (relative paths
+ * resolve from your file), an absolute path, or a `file:` URL.
+ * @param options - See {@link PoolOptions}.
+ * @throws InvalidOptionError for a bad `worker` or option, synchronously.
+ */
+export function createPool<T extends TaskMap>(worker: WorkerSource, options?: PoolOptions): Pool<T> {
+  const { size = availableParallelism(), startTimeout = 10_000 } = checkOptionsObject('options', options);
+  checkInteger('size', size, 1);
+  checkInteger('startTimeout', startTimeout, 1);
+  return new Pool<T>(new ThreadsExecutor(resolveSource(worker), { size, startTimeout }));
+}

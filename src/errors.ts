@@ -1,0 +1,166 @@
+/**
+ * Every error this library creates, each with a stable `code`.
+ *
+ * Match on `code` (or `instanceof`), never on the message: messages say what
+ * happened, to which request, and what to do, and may be reworded.
+ *
+ * @module
+ */
+import type { SerializedError } from './protocol';
+
+/** The stable codes of {@link PoolError} subclasses. */
+export type PoolErrorCode =
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_TASK_FAILED'
+  | 'ERR_UNKNOWN_TASK'
+  | 'ERR_WORKER_START'
+  | 'ERR_WORKER_CRASHED'
+  | 'ERR_POOL_CLOSED'
+  | 'ERR_DATA_CLONE';
+
+/** Base class of every error this library creates. */
+export abstract class PoolError extends Error {
+  /** A stable code naming the kind of failure. */
+  abstract readonly code: PoolErrorCode;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Describes a value for an error message: the value and its type. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `"${value}" (string)`;
+  if (typeof value === 'function') return `a function`;
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (typeof value === 'object') return `an object`;
+  return `${String(value)} (${typeof value})`;
+}
+
+/** An option was missing, of the wrong type or out of range. Thrown synchronously. */
+export class InvalidOptionError extends PoolError {
+  readonly code = 'ERR_INVALID_OPTION' as const;
+
+  constructor(
+    /** The option's name, as the user wrote it (`size`, `createWorkers(n)`). */
+    readonly option: string,
+    /** The value that was given. */
+    readonly value: unknown,
+    /** What was expected instead, in words. */
+    readonly expected: string,
+  ) {
+    super(`Invalid option "${option}": expected ${expected}, got ${describeValue(value)}.`);
+  }
+}
+
+function errorFromRemote(remote: SerializedError): Error {
+  const error = new Error(remote.message);
+  error.name = remote.name;
+  if (remote.stack !== undefined) error.stack = remote.stack;
+  if (remote.code !== undefined) (error as Error & { code?: unknown }).code = remote.code;
+  return error;
+}
+
+/**
+ * The task threw (or its promise rejected) in the worker.
+ *
+ * `cause` is the worker's error rebuilt on this side, with its `name`,
+ * `message`, `stack` and `code`; `stack` is the worker's stack too.
+ */
+export class TaskError extends PoolError {
+  readonly code = 'ERR_TASK_FAILED' as const;
+  declare readonly cause: Error & { code?: string | number };
+
+  constructor(
+    /** The task's name. */
+    readonly task: string,
+    /** The failed request's id. */
+    readonly requestId: number,
+    remote: SerializedError,
+  ) {
+    super(`Task "${task}" failed for request ${requestId}: ${remote.name}: ${remote.message}`, {
+      cause: errorFromRemote(remote),
+    });
+    if (remote.stack !== undefined) this.stack = `${this.name}: ${this.message}\n${stackFrames(remote.stack)}`;
+  }
+}
+
+function stackFrames(stack: string): string {
+  const at = stack.indexOf('\n    at ');
+  return at === -1 ? '' : stack.slice(at + 1);
+}
+
+/** The task name is not one the worker module exposes. */
+export class UnknownTaskError extends PoolError {
+  readonly code = 'ERR_UNKNOWN_TASK' as const;
+
+  constructor(
+    readonly task: string,
+    /** The names the worker module exposes. */
+    readonly known: readonly string[],
+  ) {
+    super(`Unknown task "${task}": the worker module exposes ${known.length === 0 ? 'no tasks' : known.map((name) => `"${name}"`).join(', ')}.`);
+  }
+}
+
+/**
+ * A worker could not start: its file is missing, does not compile, throws
+ * while loading, or does not call `exposeTasks()`. The pool stops spawning
+ * and every request it holds ends with this error.
+ */
+export class WorkerStartError extends PoolError {
+  readonly code = 'ERR_WORKER_START' as const;
+
+  constructor(
+    /** The worker file, when known. */
+    readonly file: string,
+    cause: unknown,
+  ) {
+    super(`Worker ${file} failed to start: ${causeText(cause)}`, { cause });
+  }
+}
+
+/** The worker running the request died (it exited, crashed, or threw outside any task). */
+export class WorkerCrashedError extends PoolError {
+  readonly code = 'ERR_WORKER_CRASHED' as const;
+
+  constructor(
+    /** The request that was running on the worker. */
+    readonly requestId: number,
+    /** What happened to the worker, in words. */
+    readonly reason: string,
+    cause?: unknown,
+  ) {
+    super(`The worker running request ${requestId} ${reason}${cause === undefined ? '' : `: ${causeText(cause)}`}. The pool replaced it.`, { cause });
+  }
+}
+
+/** The pool was closed before the request could finish. */
+export class PoolClosedError extends PoolError {
+  readonly code = 'ERR_POOL_CLOSED' as const;
+
+  constructor(readonly requestId?: number) {
+    super(requestId === undefined ? 'The pool is closed.' : `The pool was closed before request ${requestId} finished.`);
+  }
+}
+
+/** The request's arguments, or the task's result, cannot cross the thread boundary (structured clone). */
+export class DataCloneError extends PoolError {
+  readonly code = 'ERR_DATA_CLONE' as const;
+
+  constructor(
+    readonly requestId: number,
+    /** `'arguments'` or `'result'`. */
+    readonly what: 'arguments' | 'result',
+    cause: unknown,
+  ) {
+    super(`The ${what} of request ${requestId} cannot be sent between threads: ${causeText(cause)}`, { cause });
+  }
+}
+
+function causeText(cause: unknown): string {
+  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
+  return String(cause);
+}

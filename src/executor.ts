@@ -1,0 +1,59 @@
+/**
+ * The executor seam: what the scheduler needs from whatever runs requests.
+ *
+ * An executor owns slots (a thread, a virtual worker, a queue's job slot).
+ * The scheduler asks it for an idle slot, hands that slot a batch of jobs,
+ * and gets back one outcome per job. Queueing, fairness, cancellation and
+ * outcome accounting live above this seam, once, in the scheduler.
+ *
+ * @module
+ */
+
+/** One request as an executor sees it. */
+export interface Job {
+  readonly id: number;
+  readonly task: string;
+  readonly args: readonly unknown[];
+}
+
+/** One job's outcome as an executor reports it. `error` is already a typed `PoolError`. */
+export type JobOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: Error };
+
+/** A slot that can run one batch at a time. */
+export interface Slot {
+  /**
+   * Runs the jobs and calls `done` once with one outcome per job, in order.
+   * The slot is idle again (or retired) by the time `done` is called.
+   */
+  run(jobs: readonly Job[], done: (outcomes: readonly JobOutcome[]) => void): void;
+}
+
+/** What an executor may tell the scheduler. */
+export interface ExecutorHost {
+  /** Capacity grew or a slot became idle outside a `done` call: look for work. */
+  wake(): void;
+  /** Nothing can ever run: every held and future request ends with `error`. */
+  fail(error: Error): void;
+}
+
+/** Something that runs batches of jobs in slots. */
+export interface Executor {
+  /** Called once by the scheduler before anything else. */
+  attach(host: ExecutorHost): void;
+  /** An idle slot, now marked busy, or `undefined` when all are busy. */
+  acquire(): Slot | undefined;
+  /** Live slots (starting, idle or busy; not retiring). */
+  readonly capacity: number;
+  /** Slots running a batch. */
+  readonly busy: number;
+  /** The task names, once known; `undefined` before. */
+  readonly tasks: readonly string[] | undefined;
+  /** Resolves when the first slots are ready; rejects with the start error. */
+  readonly ready: Promise<void>;
+  /** Adds `n` slots; resolves when they are ready. */
+  createWorkers(n: number): Promise<void>;
+  /** Removes up to `n` slots (idle first); busy ones finish their batch. Resolves when they are gone. */
+  dismissWorkers(n: number): Promise<void>;
+  /** Stops every slot; busy batches end with `PoolClosedError`. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,22 @@
+/**
+ * `rxjs-threadpool`: worker pools for RxJS pipelines.
+ *
+ * @packageDocumentation
+ */
+export { createPool, type PoolOptions } from './createPool';
+export { type DismissOptions, Pool, type PoolStats } from './Pool';
+export { type ArgsOf, isWorkRequest, makeRequests, type WorkRequest, workRequest } from './requests';
+export { type Failure, isFailure, isResult, type Outcome, type Result } from './outcomes';
+export type { Task, TaskArgs, TaskInput, TaskMap, TaskName, TaskResult } from './tasks';
+export type { WorkerFactory, WorkerLike, WorkerSource } from './threads/workerSource';
+export {
+  DataCloneError,
+  InvalidOptionError,
+  PoolClosedError,
+  PoolError,
+  type PoolErrorCode,
+  TaskError,
+  UnknownTaskError,
+  WorkerCrashedError,
+  WorkerStartError,
+} from './errors';

@@ -1,0 +1,359 @@
+/**
+ * The threads.js executor: a slot is one worker thread, spawned with
+ * threads.js `spawn`, running one batch at a time.
+ *
+ * It watches each worker's native `error` and `exit` events and threads.js's
+ * raw `uncaughtError` message, so a request never waits on a dead worker: a
+ * worker that dies mid-request is replaced and its requests end with
+ * `WorkerCrashedError`. A worker that cannot start fails the pool at once
+ * with `WorkerStartError`, instead of threads.js's 10-second init timeout.
+ *
+ * @module
+ */
+import { DataCloneError, PoolClosedError, TaskError, UnknownTaskError, WorkerCrashedError, WorkerStartError } from '../errors';
+import type { Executor, ExecutorHost, Job, JobOutcome, Slot } from '../executor';
+import { type SerializedError, serializeError, type WireOutcome } from '../protocol';
+import { type SpawnedThread, threadsSpawn } from './threadsSpawn';
+import type { ResolvedSource, WorkerLike } from './workerSource';
+
+/** What a Node worker (threads.js's or ours) adds to {@link WorkerLike}. */
+interface NodeEvents {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
+  on(event: 'message', listener: (data: unknown) => void): unknown;
+  emit(event: 'message', data: unknown): boolean;
+}
+
+function isNodeWorker(worker: WorkerLike): worker is WorkerLike & NodeEvents {
+  return typeof (worker as Partial<NodeEvents>).on === 'function' && typeof (worker as Partial<NodeEvents>).emit === 'function';
+}
+
+interface Batch {
+  readonly jobs: readonly Job[];
+  readonly done: (outcomes: readonly JobOutcome[]) => void;
+}
+
+type State = 'starting' | 'idle' | 'busy' | 'gone';
+
+class WorkerHandle implements Slot {
+  state: State = 'starting';
+  /** Dismissed: takes no new batch, exits after the current one. */
+  retiring = false;
+  worker: WorkerLike | undefined;
+  thread: SpawnedThread | undefined;
+  spawnPending = false;
+  batch: Batch | undefined;
+  /** The worker has received the running batch (threads.js said it is running). */
+  received = false;
+  readonly exited: Promise<void>;
+  markExited!: () => void;
+  readonly started: Promise<void>;
+  settleStart!: (error?: Error) => void;
+
+  constructor(private readonly executor: ThreadsExecutor) {
+    this.exited = new Promise<void>((resolve) => (this.markExited = resolve));
+    this.started = new Promise<void>((resolve, reject) => {
+      this.settleStart = (error) => (error ? reject(error) : resolve());
+    });
+    this.started.catch(() => undefined);
+  }
+
+  run(jobs: readonly Job[], done: (outcomes: readonly JobOutcome[]) => void): void {
+    this.executor.send(this, { jobs, done });
+  }
+}
+
+/** Options of {@link ThreadsExecutor}. */
+export interface ThreadsExecutorOptions {
+  readonly size: number;
+  /** How long a worker may take to call `exposeTasks()`, in ms. */
+  readonly startTimeout: number;
+}
+
+/** Runs batches on threads.js workers. */
+export class ThreadsExecutor implements Executor {
+  private host!: ExecutorHost;
+  private readonly handles = new Set<WorkerHandle>();
+  private readonly idle: WorkerHandle[] = [];
+  private live = 0;
+  private running = 0;
+  private stopped = false;
+  private failure: Error | undefined;
+  private names: readonly string[] | undefined;
+  ready!: Promise<void>;
+
+  constructor(
+    private readonly source: ResolvedSource,
+    private readonly options: ThreadsExecutorOptions,
+  ) {}
+
+  attach(host: ExecutorHost): void {
+    this.host = host;
+    this.ready = this.createWorkers(this.options.size);
+  }
+
+  get capacity(): number {
+    return this.live;
+  }
+
+  get busy(): number {
+    return this.running;
+  }
+
+  get tasks(): readonly string[] | undefined {
+    return this.names;
+  }
+
+  acquire(): Slot | undefined {
+    const handle = this.idle.pop();
+    if (handle) {
+      handle.state = 'busy';
+      this.running++;
+    }
+    return handle;
+  }
+
+  createWorkers(n: number): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    const started: Promise<void>[] = [];
+    for (let i = 0; i < n; i++) started.push(this.spawn().started);
+    this.host.wake();
+    return Promise.all(started).then(() => undefined);
+  }
+
+  dismissWorkers(n: number): Promise<void> {
+    const victims: WorkerHandle[] = [];
+    const order: State[] = ['idle', 'starting', 'busy'];
+    for (const state of order) {
+      for (const handle of state === 'idle' ? [...this.idle].reverse() : this.handles) {
+        if (victims.length === n) break;
+        if (handle.state === state && !handle.retiring) victims.push(handle);
+      }
+    }
+    for (const handle of victims) {
+      handle.retiring = true;
+      this.live--;
+      if (handle.state !== 'busy') this.stop(handle);
+    }
+    this.host.wake();
+    return Promise.all(victims.map((handle) => handle.exited)).then(() => undefined);
+  }
+
+  close(): Promise<void> {
+    return this.shutdown((job) => new PoolClosedError(job.id));
+  }
+
+  /** Terminates every worker; running requests end with `errorFor(job)`. */
+  private shutdown(errorFor: (job: Job) => Error): Promise<void> {
+    this.stopped = true;
+    this.idle.length = 0;
+    const exits: Promise<void>[] = [];
+    for (const handle of [...this.handles]) {
+      const batch = handle.batch;
+      this.stop(handle);
+      exits.push(handle.exited);
+      if (batch) batch.done(batch.jobs.map((job) => ({ ok: false, error: errorFor(job) })));
+    }
+    this.live = 0;
+    return Promise.all(exits).then(() => undefined);
+  }
+
+  /** @internal Sends a batch to a worker that `acquire` returned. */
+  send(handle: WorkerHandle, batch: Batch): void {
+    handle.batch = batch;
+    handle.received = false;
+    const wire = batch.jobs.map((job) => [job.task, job.args] as const);
+    (handle.thread as SpawnedThread).run(wire).then(
+      (outcomes) => this.onReply(handle, batch, outcomes),
+      (error: unknown) => this.onRejected(handle, batch, error),
+    );
+  }
+
+  private spawn(): WorkerHandle {
+    const handle = new WorkerHandle(this);
+    this.handles.add(handle);
+    this.live++;
+    let worker: WorkerLike;
+    try {
+      worker = this.source.create();
+    } catch (error) {
+      queueMicrotask(() => this.startFailed(handle, error));
+      return handle;
+    }
+    handle.worker = worker;
+    if (isNodeWorker(worker)) {
+      // Listen before `spawn`: an `error` event without a listener would crash the process.
+      worker.on('error', (error) => this.onDeath(handle, 'threw an uncaught error', error));
+      worker.on('exit', (code) => this.onDeath(handle, `exited with code ${code}`));
+      worker.on('message', (data) => this.onMessage(handle, data));
+    } else {
+      worker.addEventListener('error', (event) => this.onDeath(handle, 'threw an uncaught error', (event as { error?: unknown }).error ?? event));
+      worker.addEventListener('message', (event) => this.onMessage(handle, event.data));
+    }
+    handle.spawnPending = true;
+    threadsSpawn()(worker, { timeout: this.options.startTimeout }).then(
+      (thread) => {
+        handle.spawnPending = false;
+        this.onSpawned(handle, thread);
+      },
+      (error: unknown) => {
+        handle.spawnPending = false;
+        this.startFailed(handle, error);
+      },
+    );
+    return handle;
+  }
+
+  private onSpawned(handle: WorkerHandle, thread: Partial<SpawnedThread>): void {
+    if (handle.state !== 'starting') return;
+    if (typeof thread.run !== 'function' || typeof thread.tasks !== 'function') {
+      this.startFailed(handle, new Error('the module does not call exposeTasks() from rxjs-threadpool/worker'));
+      return;
+    }
+    const ready = thread as SpawnedThread;
+    ready.tasks().then(
+      (names) => {
+        if (handle.state !== 'starting') return;
+        this.names ??= names;
+        handle.thread = ready;
+        handle.state = 'idle';
+        handle.settleStart();
+        if (handle.retiring) {
+          this.stop(handle);
+        } else {
+          this.idle.push(handle);
+          this.host.wake();
+        }
+      },
+      (error: unknown) => this.startFailed(handle, error),
+    );
+  }
+
+  private onMessage(handle: WorkerHandle, data: unknown): void {
+    const message = data as { type?: unknown; error?: SerializedError } | null;
+    if (message?.type === 'running') handle.received = true;
+    if (message?.type !== 'uncaughtError') return;
+    // threads.js keeps a worker alive after an uncaught exception or rejection and reports it here.
+    const error = remoteError(message.error);
+    if (error.name === 'DataCloneError' && handle.batch) {
+      // The result of the running batch could not be posted; the worker itself is fine.
+      this.finishBatch(handle, handle.batch, handle.batch.jobs.map((job) => ({ ok: false, error: new DataCloneError(job.id, 'result', error) })));
+      return;
+    }
+    this.onDeath(handle, 'had an uncaught error outside any task', error);
+  }
+
+  private onReply(handle: WorkerHandle, batch: Batch, outcomes: WireOutcome[]): void {
+    if (handle.batch !== batch) return;
+    this.finishBatch(
+      handle,
+      batch,
+      batch.jobs.map((job, i): JobOutcome => {
+        const outcome = outcomes[i];
+        if (outcome.ok) return outcome;
+        if (outcome.unknownTask) return { ok: false, error: new UnknownTaskError(job.task, outcome.unknownTask) };
+        return { ok: false, error: new TaskError(job.task, job.id, outcome.error) };
+      }),
+    );
+  }
+
+  private onRejected(handle: WorkerHandle, batch: Batch, error: unknown): void {
+    if (handle.batch !== batch) return;
+    const clone = error instanceof Error && error.name === 'DataCloneError';
+    const what = handle.received ? 'result' : 'arguments';
+    this.finishBatch(
+      handle,
+      batch,
+      batch.jobs.map((job) => ({ ok: false, error: clone ? new DataCloneError(job.id, what, error) : new TaskError(job.task, job.id, serializeError(error)) })),
+    );
+  }
+
+  private finishBatch(handle: WorkerHandle, batch: Batch, outcomes: readonly JobOutcome[]): void {
+    handle.batch = undefined;
+    handle.state = 'idle';
+    this.running--;
+    if (handle.retiring || this.stopped) this.stop(handle);
+    else this.idle.push(handle);
+    batch.done(outcomes);
+  }
+
+  /** The worker died on its own (exit, error event, uncaught error). */
+  private onDeath(handle: WorkerHandle, reason: string, cause?: unknown): void {
+    if (handle.state === 'gone') return;
+    if (handle.state === 'starting') {
+      this.startFailed(handle, cause ?? new Error(`it ${reason} before calling exposeTasks()`));
+      return;
+    }
+    const batch = handle.batch;
+    const wasRetiring = handle.retiring;
+    this.stop(handle);
+    if (!wasRetiring) {
+      this.live--;
+      if (!this.stopped) this.spawn();
+    }
+    if (batch) batch.done(batch.jobs.map((job) => ({ ok: false, error: new WorkerCrashedError(job.id, reason, cause) })));
+    else this.host.wake();
+  }
+
+  private startFailed(handle: WorkerHandle, cause: unknown): void {
+    if (handle.state === 'gone') return;
+    const error = new WorkerStartError(this.source.file ?? fileFromStack(cause) ?? 'from the worker factory', cause);
+    handle.settleStart(error);
+    const wasRetiring = handle.retiring;
+    this.stop(handle);
+    if (!wasRetiring) this.live--;
+    if (this.stopped) return;
+    // Every worker runs the same module: when one cannot start, none will. Fail fast rather than respawn.
+    this.failure = error;
+    this.host.fail(error);
+    void this.shutdown(() => error);
+  }
+
+  /** Takes a worker out of service and terminates it. */
+  private stop(handle: WorkerHandle): void {
+    if (handle.state === 'gone') return;
+    if (handle.state === 'busy' && handle.batch) this.running--;
+    if (handle.state === 'idle') {
+      const at = this.idle.indexOf(handle);
+      if (at !== -1) this.idle.splice(at, 1);
+    }
+    handle.state = 'gone';
+    handle.batch = undefined;
+    this.handles.delete(handle);
+    handle.settleStart();
+    const worker = handle.worker;
+    if (!worker) {
+      handle.markExited();
+      return;
+    }
+    if (handle.spawnPending) releaseSpawn(worker);
+    Promise.resolve()
+      .then(() => worker.terminate())
+      .then(handle.markExited, handle.markExited);
+  }
+}
+
+/**
+ * threads.js's `spawn` keeps a 10 s timer alive until the worker's init
+ * message arrives, even when the worker has already died. Answer in its
+ * place so the timer is cleared and the process can exit; the thread that
+ * spawn then returns is ignored.
+ */
+function releaseSpawn(worker: WorkerLike): void {
+  const init = { type: 'init', exposed: { type: 'module', methods: [] } };
+  if (isNodeWorker(worker)) worker.emit('message', init);
+}
+
+function remoteError(serialized: SerializedError | undefined): Error {
+  const error = new Error(serialized?.message ?? 'unknown error');
+  error.name = serialized?.name ?? 'Error';
+  if (serialized?.stack) error.stack = serialized.stack;
+  return error;
+}
+
+/** The first file named in an error's stack or message (for a factory-made worker, whose file we are not told). */
+function fileFromStack(cause: unknown): string | undefined {
+  if (!(cause instanceof Error)) return undefined;
+  const match = /(\/[^\s:'"()]+\.[cm]?[jt]sx?)\b/.exec(`${cause.message}\n${cause.stack ?? ''}`);
+  return match?.[1];
+}

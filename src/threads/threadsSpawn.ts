@@ -1,0 +1,35 @@
+/**
+ * threads.js's `spawn`, loaded without its process-wide side effects.
+ *
+ * Loading `threads` installs SIGINT and SIGTERM handlers that call
+ * `process.exit` (threads.js 1.7, `master/implementation.node`): they would
+ * take graceful shutdown away from every application that imports this
+ * library. We load it lazily and remove the handlers that loading added. A
+ * user who imports `threads` themselves keeps threads.js's behaviour.
+ *
+ * @module
+ */
+import type { WorkerApi } from '../protocol';
+
+/** The part of a spawned threads.js thread we use. */
+export type SpawnedThread = { [K in keyof WorkerApi]: (...args: Parameters<WorkerApi[K]>) => PromiseLike<Awaited<ReturnType<WorkerApi[K]>>> };
+
+type Spawn = (worker: unknown, options?: { timeout?: number }) => Promise<Partial<SpawnedThread>>;
+
+let spawn: Spawn | undefined;
+
+/** threads.js's `spawn`. */
+export function threadsSpawn(): Spawn {
+  if (!spawn) {
+    const signals = ['SIGINT', 'SIGTERM'] as const;
+    const before = signals.map((signal) => new Set(process.listeners(signal)));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    spawn = (require('threads') as { spawn: Spawn }).spawn;
+    signals.forEach((signal, i) => {
+      for (const listener of process.listeners(signal)) {
+        if (!before[i].has(listener)) process.off(signal, listener);
+      }
+    });
+  }
+  return spawn;
+}
