@@ -4,6 +4,7 @@
  * @module
  */
 import { InvalidOptionError } from './errors';
+import type { TaskMap } from './tasks';
 
 /** Throws unless `value` is an integer ≥ `min`. */
 export function checkInteger(option: string, value: unknown, min: number): number {
@@ -20,4 +21,14 @@ export function checkOptionsObject<T extends object>(option: string, value: T | 
     throw new InvalidOptionError(option, value, 'an options object');
   }
   return value;
+}
+
+/** Throws unless `tasks` is an object whose values are all functions. */
+export function checkTasks(tasks: unknown): asserts tasks is TaskMap {
+  if (typeof tasks !== 'object' || tasks === null || Array.isArray(tasks)) {
+    throw new InvalidOptionError('tasks', tasks, 'an object of task functions');
+  }
+  for (const [name, task] of Object.entries(tasks)) {
+    if (typeof task !== 'function') throw new InvalidOptionError(`tasks.${name}`, task, 'a function');
+  }
 }

@@ -23,10 +23,10 @@ export class NodeWorker extends Worker {
   private readonly mapped = new Map<Listener, (data: unknown) => void>();
 
   constructor(file: string) {
-    super(...NodeWorker.arguments(file));
+    super(...NodeWorker.argumentsFor(file));
   }
 
-  private static arguments(file: string): [string, { eval: boolean }] {
+  private static argumentsFor(file: string): [string, { eval: boolean }] {
     return isTypeScriptFile(file)
       ? [`require("ts-node/register/transpile-only");\nrequire(${JSON.stringify(file)});`, { eval: true }]
       : [file, { eval: false }];

@@ -4,7 +4,7 @@
  * @module
  */
 import { expose, isWorkerRuntime } from 'threads/worker';
-import { InvalidOptionError } from '../errors';
+import { checkTasks } from '../checks';
 import { serializeError, type WireJob, type WireOutcome, type WorkerApi } from '../protocol';
 import type { TaskMap } from '../tasks';
 
@@ -41,16 +41,6 @@ export function exposeTasks<T extends TaskMap>(tasks: T): T {
     expose(api as unknown as Parameters<typeof expose>[0]);
   }
   return tasks;
-}
-
-/** Throws unless `tasks` is an object whose values are all functions. */
-export function checkTasks(tasks: unknown): asserts tasks is TaskMap {
-  if (typeof tasks !== 'object' || tasks === null || Array.isArray(tasks)) {
-    throw new InvalidOptionError('tasks', tasks, 'an object of task functions');
-  }
-  for (const [name, task] of Object.entries(tasks)) {
-    if (typeof task !== 'function') throw new InvalidOptionError(`tasks.${name}`, task, 'a function');
-  }
 }
 
 /**

@@ -1,0 +1,161 @@
+/**
+ * The virtual-time executor: a slot is a virtual worker that runs a batch
+ * synchronously, then answers after a number of frames on an RxJS
+ * scheduler (a `TestScheduler` in marble tests). It sits behind the same
+ * seam as the threads.js executor, so the scheduler above it is the real one.
+ *
+ * @module
+ */
+import type { SchedulerLike, Subscription } from 'rxjs';
+import { PoolClosedError, TaskError, UnknownTaskError } from '../src/errors';
+import type { Executor, ExecutorHost, Job, JobOutcome, Slot } from '../src/executor';
+import { serializeError } from '../src/protocol';
+import type { TaskMap } from '../src/tasks';
+
+/** How many frames a request takes: a number, or a function of its task and arguments. */
+export type VirtualDuration = number | ((task: string, args: readonly unknown[]) => number);
+
+interface Running {
+  readonly jobs: readonly Job[];
+  readonly done: (outcomes: readonly JobOutcome[]) => void;
+  readonly timer: Subscription;
+}
+
+class VirtualWorker implements Slot {
+  running: Running | undefined;
+  retiring = false;
+  readonly gone: Promise<void>;
+  markGone!: () => void;
+
+  constructor(private readonly executor: VirtualExecutor) {
+    this.gone = new Promise<void>((resolve) => (this.markGone = resolve));
+  }
+
+  run(jobs: readonly Job[], done: (outcomes: readonly JobOutcome[]) => void): void {
+    this.executor.runOn(this, jobs, done);
+  }
+}
+
+/** Runs batches in virtual time. */
+export class VirtualExecutor implements Executor {
+  private host!: ExecutorHost;
+  private readonly workers = new Set<VirtualWorker>();
+  private readonly idle: VirtualWorker[] = [];
+  private live = 0;
+  private running = 0;
+  private closed = false;
+  readonly ready = Promise.resolve();
+  readonly tasks: readonly string[];
+
+  constructor(
+    private readonly taskMap: TaskMap,
+    private readonly size: number,
+    private readonly scheduler: SchedulerLike,
+    private readonly duration: VirtualDuration,
+  ) {
+    this.tasks = Object.keys(taskMap);
+  }
+
+  attach(host: ExecutorHost): void {
+    this.host = host;
+    void this.createWorkers(this.size);
+  }
+
+  get capacity(): number {
+    return this.live;
+  }
+
+  get busy(): number {
+    return this.running;
+  }
+
+  acquire(): Slot | undefined {
+    const worker = this.idle.shift();
+    if (worker) this.running++;
+    return worker;
+  }
+
+  createWorkers(n: number): Promise<void> {
+    if (this.closed) return Promise.reject(new PoolClosedError());
+    for (let i = 0; i < n; i++) {
+      const worker = new VirtualWorker(this);
+      this.workers.add(worker);
+      this.idle.push(worker);
+      this.live++;
+    }
+    this.host.wake();
+    return Promise.resolve();
+  }
+
+  dismissWorkers(n: number): Promise<void> {
+    const victims: VirtualWorker[] = this.idle.splice(Math.max(0, this.idle.length - n));
+    for (const worker of this.workers) {
+      if (victims.length >= n) break;
+      if (worker.running && !worker.retiring) victims.push(worker);
+    }
+    for (const worker of victims) {
+      worker.retiring = true;
+      this.live--;
+      if (!worker.running) this.remove(worker);
+    }
+    this.host.wake();
+    return Promise.all(victims.map((worker) => worker.gone)).then(() => undefined);
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    this.idle.length = 0;
+    this.live = 0;
+    for (const worker of [...this.workers]) {
+      const running = worker.running;
+      this.remove(worker);
+      if (running) {
+        running.timer.unsubscribe();
+        this.running--;
+        running.done(running.jobs.map((job) => ({ ok: false, error: new PoolClosedError(job.id) })));
+      }
+    }
+    return Promise.resolve();
+  }
+
+  /** @internal */
+  runOn(worker: VirtualWorker, jobs: readonly Job[], done: (outcomes: readonly JobOutcome[]) => void): void {
+    const outcomes = jobs.map((job) => this.runJob(job));
+    const frames = jobs.reduce((sum, job) => sum + this.framesOf(job), 0);
+    const timer = this.scheduler.schedule(() => {
+      worker.running = undefined;
+      this.running--;
+      if (worker.retiring) this.remove(worker);
+      else this.idle.push(worker);
+      done(outcomes);
+    }, frames);
+    worker.running = { jobs, done, timer };
+  }
+
+  private framesOf(job: Job): number {
+    return typeof this.duration === 'number' ? this.duration : this.duration(job.task, job.args);
+  }
+
+  private runJob(job: Job): JobOutcome {
+    const task = Object.hasOwn(this.taskMap, job.task) ? this.taskMap[job.task] : undefined;
+    if (!task) return { ok: false, error: new UnknownTaskError(job.task, this.tasks) };
+    try {
+      const value = task(...job.args);
+      if (typeof (value as { then?: unknown } | null)?.then === 'function') {
+        return {
+          ok: false,
+          error: new TaskError(job.task, job.id, serializeError(new TypeError('a virtual pool runs synchronous tasks only; this one returned a promise'))),
+        };
+      }
+      return { ok: true, value };
+    } catch (error) {
+      return { ok: false, error: new TaskError(job.task, job.id, serializeError(error)) };
+    }
+  }
+
+  private remove(worker: VirtualWorker): void {
+    worker.running = undefined;
+    this.workers.delete(worker);
+    worker.markGone();
+  }
+}

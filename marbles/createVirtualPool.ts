@@ -1,0 +1,61 @@
+/**
+ * `createVirtualPool`: a pool that runs tasks in virtual time, for marble tests.
+ *
+ * @module
+ */
+import type { SchedulerLike } from 'rxjs';
+import { checkInteger, checkOptionsObject, checkTasks } from '../src/checks';
+import { InvalidOptionError } from '../src/errors';
+import { Pool } from '../src/Pool';
+import type { TaskMap } from '../src/tasks';
+import { type VirtualDuration, VirtualExecutor } from './VirtualExecutor';
+
+/** Options of {@link createVirtualPool}. */
+export interface VirtualPoolOptions {
+  /** The scheduler whose clock the workers run on: the `TestScheduler` of your test. Required. */
+  readonly scheduler: SchedulerLike;
+  /** Virtual workers. Default 1. */
+  readonly size?: number;
+  /** Frames each request takes: a number, or a function of `(task, args)`. Default 1. */
+  readonly duration?: VirtualDuration;
+}
+
+/**
+ * Builds a pool whose workers live in virtual time: each request runs its
+ * task synchronously on the main thread and its outcome arrives `duration`
+ * frames later on `scheduler`. Queueing, concurrency, resizing,
+ * cancellation and closing go through the same scheduler as a real pool, so
+ * a marble test of your pipeline tests what runs in production, without
+ * threads.
+ *
+ * Tasks must be synchronous. Pass the same task map your worker module
+ * exposes (`exposeTasks` only returns it when imported on the main thread).
+ *
+ * @example
+ * ```ts
+ * import { TestScheduler } from 'rxjs/testing';
+ * import { createVirtualPool } from 'rxjs-threadpool/marbles';
+ * import { poolMap } from 'rxjs-threadpool/operators';
+ * import { tasks } from './primes.worker';
+ *
+ * const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+ * testScheduler.run(({ cold, expectObservable }) => {
+ *   const pool = createVirtualPool(tasks, { scheduler: testScheduler, size: 2, duration: 3 });
+ *   const values = cold('a b c |', { a: 10, b: 20, c: 30 }).pipe(poolMap(pool, 'countPrimes'), map((o) => o.ok && o.value));
+ *   expectObservable(values).toBe('---x y--(z|)', { x: 4, y: 8, z: 10 });
+ * });
+ * ```
+ * @typeParam T - The task map.
+ * @param tasks - The tasks, by name.
+ * @param options - See {@link VirtualPoolOptions}.
+ * @throws InvalidOptionError for bad tasks or options.
+ */
+export function createVirtualPool<T extends TaskMap>(tasks: T, options: VirtualPoolOptions): Pool<T> {
+  checkTasks(tasks);
+  const { scheduler, size = 1, duration = 1 } = checkOptionsObject('options', options);
+  if (typeof scheduler?.schedule !== 'function') throw new InvalidOptionError('scheduler', scheduler, 'an RxJS scheduler (your TestScheduler)');
+  checkInteger('size', size, 0);
+  if (typeof duration === 'number') checkInteger('duration', duration, 0);
+  else if (typeof duration !== 'function') throw new InvalidOptionError('duration', duration, 'a number of frames or a function of (task, args)');
+  return new Pool<T>(new VirtualExecutor(tasks, size, scheduler, duration));
+}

@@ -1,0 +1,8 @@
+/**
+ * `rxjs-threadpool/marbles`: a virtual-time pool for marble tests of
+ * pipelines that use `poolMap`, without threads.
+ *
+ * @packageDocumentation
+ */
+export { createVirtualPool, type VirtualPoolOptions } from './createVirtualPool';
+export type { VirtualDuration } from './VirtualExecutor';
