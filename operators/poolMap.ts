@@ -6,7 +6,7 @@ import { isWorkRequest, type WorkRequest, workRequest } from '../src/requests';
 import type { TaskArgs, TaskInput, TaskMap, TaskName, TaskResult } from '../src/tasks';
 
 /** What `poolMap(pool, task)` accepts: the task's single argument, or a `WorkRequest` of its arguments. */
-export type PoolMapInput<T extends TaskMap, K extends TaskName<T>> = TaskInput<T, K> | WorkRequest<TaskArgs<T, K>>;
+export type PoolMapInput<T extends TaskMap, K extends TaskName<T>> = TaskInput<T, K> | WorkRequest<Readonly<TaskArgs<T, K>>>;
 
 /** What `poolMap(pool, task)` emits: one outcome per request. */
 export type PoolMapOutcome<T extends TaskMap, K extends TaskName<T>> = Outcome<TaskArgs<T, K>, TaskResult<T, K>>;

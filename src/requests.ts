@@ -22,7 +22,7 @@ export interface WorkRequest<A extends readonly unknown[] = unknown[]> {
 }
 
 /** Makes one request from an argument list. */
-export function workRequest<A extends readonly unknown[]>(args: A): WorkRequest<A> {
+export function workRequest<const A extends readonly unknown[]>(args: A): WorkRequest<A> {
   return { id: nextRequestId(), args, [brand]: true };
 }
 
@@ -47,7 +47,7 @@ export type ArgsOf<I> = I extends readonly unknown[] ? I : [I];
  * @param argsList - One item per request.
  * @returns The requests, in order, each with a new unique id.
  */
-export function makeRequests<I>(argsList: Iterable<I>): WorkRequest<ArgsOf<I>>[] {
+export function makeRequests<const I>(argsList: Iterable<I>): WorkRequest<ArgsOf<I>>[] {
   if (argsList === null || typeof (argsList as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function') {
     throw new TypeError(`makeRequests(argsList): argsList must be an iterable of argument items, got ${argsList === null ? 'null' : typeof argsList}.`);
   }

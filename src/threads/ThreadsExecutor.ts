@@ -14,19 +14,20 @@ import { DataCloneError, PoolClosedError, TaskError, UnknownTaskError, WorkerCra
 import type { Executor, ExecutorHost, Job, JobOutcome, Slot } from '../executor';
 import { type SerializedError, serializeError, type WireOutcome } from '../protocol';
 import { type SpawnedThread, threadsSpawn } from './threadsSpawn';
-import type { ResolvedSource, WorkerLike } from './workerSource';
+import type { ResolvedSource, WorkerPort } from './workerSource';
 
-/** What a Node worker (threads.js's or ours) adds to {@link WorkerLike}. */
+/** What a Node worker (threads.js's or ours) adds to {@link WorkerPort}. */
 interface NodeEvents {
   on(event: 'error', listener: (error: Error) => void): unknown;
   on(event: 'exit', listener: (code: number) => void): unknown;
   on(event: 'message', listener: (data: unknown) => void): unknown;
-  emit(event: 'message', data: unknown): boolean;
 }
 
-function isNodeWorker(worker: WorkerLike): worker is WorkerLike & NodeEvents {
-  return typeof (worker as Partial<NodeEvents>).on === 'function' && typeof (worker as Partial<NodeEvents>).emit === 'function';
+function isNodeWorker(worker: WorkerPort): worker is WorkerPort & NodeEvents {
+  return typeof (worker as Partial<NodeEvents>).on === 'function';
 }
+
+type Listener = (event: { data: unknown }) => void;
 
 interface Batch {
   readonly jobs: readonly Job[];
@@ -39,9 +40,10 @@ class WorkerHandle implements Slot {
   state: State = 'starting';
   /** Dismissed: takes no new batch, exits after the current one. */
   retiring = false;
-  worker: WorkerLike | undefined;
+  worker: WorkerPort | undefined;
   thread: SpawnedThread | undefined;
   spawnPending = false;
+  releaseSpawn: () => void = () => undefined;
   batch: Batch | undefined;
   /** The worker has received the running batch (threads.js said it is running). */
   received = false;
@@ -173,7 +175,7 @@ export class ThreadsExecutor implements Executor {
     const handle = new WorkerHandle(this);
     this.handles.add(handle);
     this.live++;
-    let worker: WorkerLike;
+    let worker: WorkerPort;
     try {
       worker = this.source.create();
     } catch (error) {
@@ -191,7 +193,7 @@ export class ThreadsExecutor implements Executor {
       worker.addEventListener('message', (event) => this.onMessage(handle, event.data));
     }
     handle.spawnPending = true;
-    threadsSpawn()(worker, { timeout: this.options.startTimeout }).then(
+    threadsSpawn()(this.facadeFor(handle, worker), { timeout: this.options.startTimeout }).then(
       (thread) => {
         handle.spawnPending = false;
         this.onSpawned(handle, thread);
@@ -202,6 +204,32 @@ export class ThreadsExecutor implements Executor {
       },
     );
     return handle;
+  }
+
+  /**
+   * What `spawn` sees of a worker: the worker itself, except that the
+   * listeners spawn adds while it waits for the init message are recorded,
+   * so {@link WorkerHandle.releaseSpawn} can answer them after the worker has
+   * died (Node drops a worker's message listeners before its `exit` event).
+   */
+  private facadeFor(handle: WorkerHandle, worker: WorkerPort): WorkerPort {
+    const waiting = new Set<Listener>();
+    handle.releaseSpawn = () => {
+      const init = { data: { type: 'init', exposed: { type: 'module', methods: [] } } };
+      for (const listener of [...waiting]) listener(init);
+    };
+    return {
+      postMessage: (message, transfer) => worker.postMessage(message, transfer),
+      terminate: () => worker.terminate(),
+      addEventListener: (type, listener) => {
+        if (handle.spawnPending && type === 'message') waiting.add(listener);
+        worker.addEventListener(type, listener);
+      },
+      removeEventListener: (type, listener) => {
+        waiting.delete(listener);
+        worker.removeEventListener(type, listener);
+      },
+    };
   }
 
   private onSpawned(handle: WorkerHandle, thread: Partial<SpawnedThread>): void {
@@ -326,22 +354,13 @@ export class ThreadsExecutor implements Executor {
       handle.markExited();
       return;
     }
-    if (handle.spawnPending) releaseSpawn(worker);
+    // threads.js's spawn keeps a 10 s timer until an init message arrives, even for a dead worker:
+    // answer in the worker's place so the timer is cleared (the thread spawn then returns is ignored).
+    if (handle.spawnPending) handle.releaseSpawn();
     Promise.resolve()
       .then(() => worker.terminate())
       .then(handle.markExited, handle.markExited);
   }
-}
-
-/**
- * threads.js's `spawn` keeps a 10 s timer alive until the worker's init
- * message arrives, even when the worker has already died. Answer in its
- * place so the timer is cleared and the process can exit; the thread that
- * spawn then returns is ignored.
- */
-function releaseSpawn(worker: WorkerLike): void {
-  const init = { type: 'init', exposed: { type: 'module', methods: [] } };
-  if (isNodeWorker(worker)) worker.emit('message', init);
 }
 
 function remoteError(serialized: SerializedError | undefined): Error {

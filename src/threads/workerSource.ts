@@ -16,6 +16,15 @@ import { isTypeScriptFile, NodeWorker } from './NodeWorker';
  * `threads` package's own, which some module resolutions cannot find.
  */
 export interface WorkerLike {
+  // Parameters are `never` so that any worker class's own signatures (DOM or Node) fit.
+  postMessage(message: never, transfer?: never): void;
+  terminate(): unknown;
+  addEventListener(type: string, listener: never): void;
+  removeEventListener(type: string, listener: never): void;
+}
+
+/** How the pool itself calls a {@link WorkerLike}. */
+export interface WorkerPort {
   postMessage(message: unknown, transfer?: readonly unknown[]): void;
   terminate(): unknown;
   addEventListener(type: string, listener: (event: { data: unknown }) => void): void;
@@ -36,14 +45,14 @@ export interface ResolvedSource {
   /** The worker file, when known (for error messages). */
   readonly file: string | undefined;
   /** Makes a new worker; throws when it cannot. */
-  create(): WorkerLike;
+  create(): WorkerPort;
 }
 
 const extensions = ['', '.js', '.cjs', '.mjs', '.ts', '.cts', '.mts'];
 
 /** Checks a worker source synchronously; throws `InvalidOptionError` for the wrong kind of value. */
 export function resolveSource(worker: WorkerSource): ResolvedSource {
-  if (typeof worker === 'function') return { file: undefined, create: worker };
+  if (typeof worker === 'function') return { file: undefined, create: () => worker() as unknown as WorkerPort };
   const expected = 'a function returning a threads.js Worker, an absolute path, or a file: URL';
   let path: string;
   if (worker instanceof URL || (typeof worker === 'string' && worker.startsWith('file:'))) {
