@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { SerializedError } from './protocol';
+import { isErrorLike, type SerializedError } from './protocol';
 
 /** The stable codes of {@link PoolError} subclasses. */
 export type PoolErrorCode =
@@ -161,6 +161,6 @@ export class DataCloneError extends PoolError {
 }
 
 function causeText(cause: unknown): string {
-  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
+  if (isErrorLike(cause)) return `${cause.name}: ${cause.message}`;
   return String(cause);
 }

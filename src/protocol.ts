@@ -32,9 +32,17 @@ export interface WorkerApi {
   tasks(): string[];
 }
 
+/**
+ * Whether a value looks like an error. Not `instanceof Error`: a DOMException
+ * (`DataCloneError`) or an error from another realm is not one.
+ */
+export function isErrorLike(value: unknown): value is Error {
+  return typeof value === 'object' && value !== null && typeof (value as Error).message === 'string' && typeof (value as Error).name === 'string';
+}
+
 /** Turns anything thrown into a {@link SerializedError}, keeping `code`. */
 export function serializeError(thrown: unknown): SerializedError {
-  if (thrown instanceof Error) {
+  if (isErrorLike(thrown)) {
     const code = (thrown as Error & { code?: unknown }).code;
     return {
       name: thrown.name,

@@ -12,7 +12,7 @@
  */
 import { DataCloneError, PoolClosedError, TaskError, UnknownTaskError, WorkerCrashedError, WorkerStartError } from '../errors';
 import type { Executor, ExecutorHost, Job, JobOutcome, Slot } from '../executor';
-import { type SerializedError, serializeError, type WireOutcome } from '../protocol';
+import { isErrorLike, type SerializedError, serializeError, type WireOutcome } from '../protocol';
 import { type SpawnedThread, threadsSpawn } from './threadsSpawn';
 import type { ResolvedSource, WorkerPort } from './workerSource';
 
@@ -268,7 +268,18 @@ export class ThreadsExecutor implements Executor {
       this.finishBatch(handle, handle.batch, handle.batch.jobs.map((job) => ({ ok: false, error: new DataCloneError(job.id, 'result', error) })));
       return;
     }
-    this.onDeath(handle, 'had an uncaught error outside any task', error);
+    if (handle.state === 'starting') {
+      this.startFailed(handle, error);
+      return;
+    }
+    // The worker survived, but its state is suspect: replace it. A running batch may still finish; the
+    // worker takes no other and is terminated after it.
+    if (handle.state === 'gone' || handle.retiring) return;
+    handle.retiring = true;
+    this.live--;
+    if (handle.state === 'idle') this.stop(handle);
+    if (!this.stopped) this.spawn();
+    this.host.wake();
   }
 
   private onReply(handle: WorkerHandle, batch: Batch, outcomes: WireOutcome[]): void {
@@ -287,7 +298,8 @@ export class ThreadsExecutor implements Executor {
 
   private onRejected(handle: WorkerHandle, batch: Batch, error: unknown): void {
     if (handle.batch !== batch) return;
-    const clone = error instanceof Error && error.name === 'DataCloneError';
+    // Not `instanceof Error`: a DOMException, or an error from another realm (a vm context, Jest) is not one.
+    const clone = (error as { name?: unknown } | null)?.name === 'DataCloneError';
     const what = handle.received ? 'result' : 'arguments';
     this.finishBatch(
       handle,
@@ -372,7 +384,7 @@ function remoteError(serialized: SerializedError | undefined): Error {
 
 /** The first file named in an error's stack or message (for a factory-made worker, whose file we are not told). */
 function fileFromStack(cause: unknown): string | undefined {
-  if (!(cause instanceof Error)) return undefined;
+  if (!isErrorLike(cause)) return undefined;
   const match = /(\/[^\s:'"()]+\.[cm]?[jt]sx?)\b/.exec(`${cause.message}\n${cause.stack ?? ''}`);
   return match?.[1];
 }

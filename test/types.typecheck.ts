@@ -1,0 +1,50 @@
+/**
+ * Type tests, checked by `tsc --noEmit` (part of `npm test`), never run.
+ * Each `@ts-expect-error` fails the type check if the line below it compiles.
+ */
+import { of, type Observable } from 'rxjs';
+import { createPool, makeRequests, type Outcome, type TaskError, workRequest } from '../src';
+import { errors, poolMap, results, splitOutcomes } from '../operators';
+import type { Tasks } from './fixtures/tasks.worker';
+
+declare function expectType<T>(value: T): void;
+type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
+declare function assertEqual<A, B>(proof: Equal<A, B>): void;
+
+const pool = createPool<Tasks>('/abs/tasks.worker.js');
+
+// The task's argument and result types flow from the worker module to the outcome.
+const doubled = of(1, 2).pipe(poolMap(pool, 'double'));
+assertEqual<typeof doubled, Observable<Outcome<[n: number], number>>>(true);
+
+// Async tasks resolve to their promise's value.
+const waited = of(1).pipe(poolMap(pool, 'delayed'), results());
+waited.subscribe(({ value }) => expectType<string>(value));
+
+// Several arguments travel as WorkRequests, typed as the task's parameters.
+of(...makeRequests([[1, 2] as [number, number]])).pipe(poolMap(pool, 'add'));
+of(workRequest([1, 2])).pipe(poolMap(pool, 'add'));
+
+// Errors and results split into typed streams.
+const { results$, errors$ } = splitOutcomes(doubled);
+results$.subscribe(({ request, value }) => {
+  expectType<number>(value);
+  expectType<readonly [number]>(request.args);
+});
+errors$.subscribe(({ error }) => expectType<Error>(error));
+of(1).pipe(poolMap(pool, 'failIfOdd'), errors()).subscribe(({ error }) => expectType<string>((error as TaskError).code));
+
+// @ts-expect-error: a task name the worker module does not expose
+poolMap(pool, 'tripple');
+
+// @ts-expect-error: the wrong argument type
+of('one').pipe(poolMap(pool, 'double'));
+
+// @ts-expect-error: a two-argument task needs a WorkRequest, not a plain value
+of(1).pipe(poolMap(pool, 'add'));
+
+// @ts-expect-error: a WorkRequest with the wrong argument types
+of(workRequest(['a', 'b'])).pipe(poolMap(pool, 'add'));
+
+// @ts-expect-error: the result is a number, not a string
+doubled.pipe(results()).subscribe(({ value }) => expectType<string>(value));
