@@ -8,7 +8,7 @@
  */
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { PoolClosedError, TaskError, UnknownTaskError } from '../src/errors';
-import type { Executor, ExecutorHost, Job, JobOutcome, Slot } from '../src/executor';
+import type { Done, Executor, ExecutorHost, Job, JobOutcome, Slot } from '../src/executor';
 import { serializeError } from '../src/protocol';
 import type { TaskMap } from '../src/tasks';
 
@@ -17,8 +17,9 @@ export type VirtualDuration = number | ((task: string, args: readonly unknown[])
 
 interface Running {
   readonly jobs: readonly Job[];
-  readonly done: (outcomes: readonly JobOutcome[]) => void;
+  readonly done: Done;
   readonly timer: Subscription;
+  readonly frames: number;
 }
 
 class VirtualWorker implements Slot {
@@ -31,7 +32,7 @@ class VirtualWorker implements Slot {
     this.gone = new Promise<void>((resolve) => (this.markGone = resolve));
   }
 
-  run(jobs: readonly Job[], done: (outcomes: readonly JobOutcome[]) => void): void {
+  run(jobs: readonly Job[], done: Done): void {
     this.executor.runOn(this, jobs, done);
   }
 }
@@ -112,14 +113,17 @@ export class VirtualExecutor implements Executor {
       if (running) {
         running.timer.unsubscribe();
         this.running--;
-        running.done(running.jobs.map((job) => ({ ok: false, error: new PoolClosedError(job.id) })));
+        running.done(
+          running.jobs.map((job) => ({ ok: false, error: new PoolClosedError(job.id) })),
+          running.frames,
+        );
       }
     }
     return Promise.resolve();
   }
 
   /** @internal */
-  runOn(worker: VirtualWorker, jobs: readonly Job[], done: (outcomes: readonly JobOutcome[]) => void): void {
+  runOn(worker: VirtualWorker, jobs: readonly Job[], done: Done): void {
     const outcomes = jobs.map((job) => this.runJob(job));
     const frames = jobs.reduce((sum, job) => sum + this.framesOf(job), 0);
     const timer = this.scheduler.schedule(() => {
@@ -127,9 +131,9 @@ export class VirtualExecutor implements Executor {
       this.running--;
       if (worker.retiring) this.remove(worker);
       else this.idle.push(worker);
-      done(outcomes);
+      done(outcomes, frames);
     }, frames);
-    worker.running = { jobs, done, timer };
+    worker.running = { jobs, done, timer, frames };
   }
 
   private framesOf(job: Job): number {

@@ -14,18 +14,24 @@ export interface Job {
   readonly id: number;
   readonly task: string;
   readonly args: readonly unknown[];
+  /** Buffers among `args` to move rather than copy. */
+  readonly transfer?: readonly Transferable[];
 }
 
 /** One job's outcome as an executor reports it. `error` is already a typed `PoolError`. */
 export type JobOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: Error };
 
+/** How a slot answers a batch. */
+export type Done = (outcomes: readonly JobOutcome[], elapsedMs: number) => void;
+
 /** A slot that can run one batch at a time. */
 export interface Slot {
   /**
-   * Runs the jobs and calls `done` once with one outcome per job, in order.
-   * The slot is idle again (or retired) by the time `done` is called.
+   * Runs the jobs and calls `done` once with one outcome per job, in order,
+   * and the time the batch took (ms, or frames in virtual time). The slot is
+   * idle again (or retired) by the time `done` is called.
    */
-  run(jobs: readonly Job[], done: (outcomes: readonly JobOutcome[]) => void): void;
+  run(jobs: readonly Job[], done: Done): void;
 }
 
 /** What an executor may tell the scheduler. */

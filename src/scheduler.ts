@@ -4,8 +4,11 @@
  *
  * Requests are queued per lane (one lane per subscriber); lanes are served
  * round-robin so one fast producer cannot starve another pipeline on the
- * same pool. Closing a lane drops its queued requests (they never start) and
- * discards the outcomes of its running ones.
+ * same pool. A lane may hold its requests back (a gate: ordered output's
+ * buffer, `ThreadPool`'s result queue). Several queued requests of a lane
+ * can travel to a slot as one batch (see {@link BatchSize}). Closing a lane
+ * drops its queued requests (they never start) and discards the outcomes of
+ * its running ones.
  *
  * @module
  */
@@ -21,10 +24,51 @@ export interface SchedulerCounts {
   failed: number;
 }
 
-interface Entry {
-  readonly job: Job;
-  readonly request: WorkRequest<readonly unknown[]>;
-  readonly lane: Lane;
+/**
+ * How many queued requests travel to a worker together: a fixed number, or
+ * `'auto'`, which sends one at a time until it has measured the task, then
+ * batches only tasks that take under {@link AUTO_BATCH_MAX_JOB_MS} each,
+ * sized to about {@link AUTO_BATCH_TARGET_MS} of work and to a fair share
+ * of the queue per worker, so batching never idles a worker or delays a
+ * slow task's outcome.
+ */
+export type BatchSize = number | 'auto';
+
+/** `'auto'` batches only tasks faster than this (ms per request). */
+export const AUTO_BATCH_MAX_JOB_MS = 1;
+/** `'auto'` aims at batches of about this much work (ms). */
+export const AUTO_BATCH_TARGET_MS = 4;
+/** `'auto'` never sends more requests than this in one batch. */
+export const AUTO_BATCH_MAX = 2048;
+
+/** What a lane does with each outcome: `tag` is what `submit` was given. */
+export type Deliver = (outcome: Outcome<readonly unknown[]>, tag: number) => void;
+
+/** Options of a lane. */
+export interface LaneOptions {
+  /** See {@link BatchSize}. Default `'auto'`. */
+  readonly batch?: BatchSize;
+  /** When it returns false the lane's queued requests wait (checked before each dispatch). */
+  readonly gate?: () => boolean;
+  /** Transferables of a request's arguments (moved, not copied, to the worker). */
+  readonly transfer?: (args: readonly unknown[]) => readonly Transferable[];
+  /**
+   * Run a request once more, alone, when its worker died under it (default
+   * true). A request whose worker dies a second time is the culprit and ends
+   * with `WorkerCrashedError`; its batch-mates get their results.
+   */
+  readonly rerunOnCrash?: boolean;
+}
+
+class Entry {
+  /** Its worker died under it once: it runs again alone, and a second death is its own fault. */
+  suspect = false;
+
+  constructor(
+    readonly job: Job,
+    readonly request: WorkRequest<readonly unknown[]>,
+    readonly tag: number,
+  ) {}
 }
 
 /** A subscriber's queue on the scheduler. */
@@ -34,12 +78,15 @@ export class Lane {
   /** @internal */ running = 0;
   /** @internal */ ringed = false;
   /** @internal */ closed = false;
+  /** @internal Measured ms per request, for `'auto'` batches. */
+  msPerJob: number | undefined;
 
   /** @internal */
   constructor(
     private readonly scheduler: Scheduler,
     readonly task: string,
-    /** @internal */ readonly deliver: (outcome: Outcome<readonly unknown[]>) => void,
+    /** @internal */ readonly deliver: Deliver,
+    /** @internal */ readonly options: LaneOptions,
   ) {}
 
   /** Requests queued in this lane, not yet started. */
@@ -52,14 +99,57 @@ export class Lane {
     return this.queued + this.running;
   }
 
-  /** Queues a request; its outcome is delivered through this lane. */
-  submit(request: WorkRequest<readonly unknown[]>): void {
-    this.scheduler.submit(this, request);
+  /**
+   * Queues a request; its outcome is delivered through this lane with `tag`.
+   * `task` defaults to the lane's.
+   */
+  submit(request: WorkRequest<readonly unknown[]>, tag = 0, task = this.task): void {
+    this.scheduler.submit(this, request, tag, task);
+  }
+
+  /** Looks for work again (after the gate opened). */
+  wake(): void {
+    this.scheduler.pump();
   }
 
   /** Drops the queued requests (they never start) and ignores running ones' outcomes. */
   close(): void {
     this.scheduler.closeLane(this);
+  }
+
+  /** @internal Takes up to `size` queued entries; a suspect entry always travels alone. */
+  take(size: number): Entry[] {
+    const queue = this.queue;
+    if (queue[this.head].suspect) return [queue[this.head++]];
+    const end = Math.min(this.head + size, queue.length);
+    let stop = this.head + 1;
+    while (stop < end && !queue[stop].suspect) stop++;
+    const entries = queue.slice(this.head, stop);
+    this.head = stop;
+    return entries;
+  }
+
+  /** @internal Puts entries back at the front of the queue, in order. */
+  requeue(entries: readonly Entry[]): void {
+    if (this.head >= entries.length) {
+      this.head -= entries.length;
+      for (let i = 0; i < entries.length; i++) this.queue[this.head + i] = entries[i];
+    } else {
+      this.queue.splice(0, this.head, ...entries);
+      this.head = 0;
+    }
+  }
+
+  /** @internal How many queued requests to send in the next batch. */
+  batchSize(capacity: number): number {
+    const { batch = 'auto' } = this.options;
+    const queued = this.queued;
+    if (batch !== 'auto') return Math.min(batch, queued);
+    const ms = this.msPerJob;
+    if (ms === undefined || ms >= AUTO_BATCH_MAX_JOB_MS || queued <= 1) return 1;
+    const fair = Math.ceil(queued / Math.max(1, capacity));
+    const byTime = ms <= 0 ? AUTO_BATCH_MAX : Math.floor(AUTO_BATCH_TARGET_MS / ms);
+    return Math.max(1, Math.min(fair, byTime, AUTO_BATCH_MAX));
   }
 }
 
@@ -87,20 +177,22 @@ export class Scheduler {
   }
 
   /** Opens a lane for one subscriber. */
-  openLane(task: string, deliver: (outcome: Outcome<readonly unknown[]>) => void): Lane {
-    return new Lane(this, task, deliver);
+  openLane(task: string, deliver: Deliver, options: LaneOptions = {}): Lane {
+    return new Lane(this, task, deliver, options);
   }
 
   /** @internal */
-  submit(lane: Lane, request: WorkRequest<readonly unknown[]>): void {
+  submit(lane: Lane, request: WorkRequest<readonly unknown[]>, tag: number, task: string): void {
     if (lane.closed) return;
     if (this.failure) {
       this.counts.failed++;
       this.changed();
-      lane.deliver({ ok: false, request, error: this.failure });
+      lane.deliver({ ok: false, request, error: this.failure }, tag);
       return;
     }
-    lane.queue.push({ job: { id: request.id, task: lane.task, args: request.args }, request, lane });
+    const transfer = lane.options.transfer?.(request.args);
+    const job: Job = transfer && transfer.length > 0 ? { id: request.id, task, args: request.args, transfer } : { id: request.id, task, args: request.args };
+    lane.queue.push(new Entry(job, request, tag));
     this.counts.queued++;
     if (!lane.ringed) {
       lane.ringed = true;
@@ -132,7 +224,7 @@ export class Scheduler {
         const entry = lane.queue[lane.head++];
         this.counts.queued--;
         this.counts.failed++;
-        if (!lane.closed) lane.deliver({ ok: false, request: entry.request, error });
+        if (!lane.closed) lane.deliver({ ok: false, request: entry.request, error }, entry.tag);
       }
       lane.queue.length = 0;
       lane.head = 0;
@@ -148,6 +240,22 @@ export class Scheduler {
     if (at < this.next) this.next--;
   }
 
+  private shouldRerun(lane: Lane, entry: Entry, error: Error): boolean {
+    return !entry.suspect && !lane.closed && !this.failure && lane.options.rerunOnCrash !== false && (error as { code?: unknown }).code === 'ERR_WORKER_CRASHED';
+  }
+
+  /** The next lane, round-robin, whose gate lets it dispatch; `undefined` when none does. */
+  private nextLane(): Lane | undefined {
+    const count = this.ring.length;
+    for (let i = 0; i < count; i++) {
+      if (this.next >= count) this.next = 0;
+      const lane = this.ring[this.next];
+      if (!lane.options.gate || lane.options.gate()) return lane;
+      this.next++;
+    }
+    return undefined;
+  }
+
   /** Hands queued requests to idle slots until one or the other runs out. */
   pump(): void {
     if (this.pumping) {
@@ -159,23 +267,30 @@ export class Scheduler {
       do {
         this.again = false;
         while (this.ring.length > 0) {
+          const lane = this.nextLane();
+          if (!lane) break;
           const slot = this.executor.acquire();
           if (!slot) break;
-          if (this.next >= this.ring.length) this.next = 0;
-          const lane = this.ring[this.next];
-          const entry = lane.queue[lane.head++];
+          const entries = lane.take(lane.batchSize(this.executor.capacity));
+          const size = entries.length;
           if (lane.head === lane.queue.length) {
             lane.queue.length = 0;
             lane.head = 0;
             this.unring(lane);
           } else {
             this.next++;
+            // Drop the consumed prefix now and then, so a long-lived lane's array does not grow for ever.
+            if (lane.head >= 1024 && lane.head * 2 >= lane.queue.length) {
+              lane.queue.splice(0, lane.head);
+              lane.head = 0;
+            }
           }
-          this.counts.queued--;
-          this.counts.running++;
-          lane.running++;
+          this.counts.queued -= size;
+          this.counts.running += size;
+          lane.running += size;
           this.changed();
-          slot.run([entry.job], (outcomes) => this.settle([entry], outcomes));
+          const jobs = entries.map((entry) => entry.job);
+          slot.run(jobs, (outcomes, elapsedMs) => this.settle(lane, entries, outcomes, elapsedMs));
         }
       } while (this.again);
     } finally {
@@ -183,19 +298,38 @@ export class Scheduler {
     }
   }
 
-  private settle(entries: readonly Entry[], outcomes: readonly JobOutcome[]): void {
+  private settle(lane: Lane, entries: readonly Entry[], outcomes: readonly JobOutcome[], elapsedMs: number): void {
+    const perJob = elapsedMs / entries.length;
+    lane.msPerJob = lane.msPerJob === undefined ? perJob : 0.7 * lane.msPerJob + 0.3 * perJob;
+    this.counts.running -= entries.length;
+    let rerun: Entry[] | undefined;
     for (let i = 0; i < entries.length; i++) {
-      const { request, lane } = entries[i];
       const outcome = outcomes[i];
-      this.counts.running--;
-      lane.running--;
-      if (outcome.ok) this.counts.completed++;
+      if (!outcome.ok && this.shouldRerun(lane, entries[i], outcome.error)) {
+        entries[i].suspect = true;
+        (rerun ??= []).push(entries[i]);
+      } else if (outcome.ok) this.counts.completed++;
       else this.counts.failed++;
-      if (!lane.closed) {
-        lane.deliver(outcome.ok ? { ok: true, request, value: outcome.value } : { ok: false, request, error: outcome.error });
+    }
+    if (rerun) {
+      lane.running -= rerun.length;
+      lane.requeue(rerun);
+      this.counts.queued += rerun.length;
+      if (!lane.ringed) {
+        lane.ringed = true;
+        this.ring.push(lane);
       }
     }
     this.changed();
+    // One at a time: a lane is settled (pending 0) only once its last outcome is out.
+    for (let i = 0; i < entries.length; i++) {
+      const { request, tag, suspect } = entries[i];
+      const outcome = outcomes[i];
+      if (suspect && !outcome.ok && rerun?.includes(entries[i])) continue;
+      lane.running--;
+      if (lane.closed) continue;
+      lane.deliver(outcome.ok ? { ok: true, request, value: outcome.value } : { ok: false, request, error: outcome.error }, tag);
+    }
     this.pump();
   }
 }

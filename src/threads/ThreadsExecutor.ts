@@ -11,9 +11,9 @@
  * @module
  */
 import { DataCloneError, PoolClosedError, TaskError, UnknownTaskError, WorkerCrashedError, WorkerStartError } from '../errors';
-import type { Executor, ExecutorHost, Job, JobOutcome, Slot } from '../executor';
+import type { Done, Executor, ExecutorHost, Job, JobOutcome, Slot } from '../executor';
 import { isErrorLike, type SerializedError, serializeError, type WireOutcome } from '../protocol';
-import { type SpawnedThread, threadsSpawn } from './threadsSpawn';
+import { type SpawnedThread, threadsMaster } from './threadsMaster';
 import type { ResolvedSource, WorkerPort } from './workerSource';
 
 /** What a Node worker (threads.js's or ours) adds to {@link WorkerPort}. */
@@ -31,7 +31,8 @@ type Listener = (event: { data: unknown }) => void;
 
 interface Batch {
   readonly jobs: readonly Job[];
-  readonly done: (outcomes: readonly JobOutcome[]) => void;
+  readonly done: Done;
+  readonly started: number;
 }
 
 type State = 'starting' | 'idle' | 'busy' | 'gone';
@@ -60,8 +61,8 @@ class WorkerHandle implements Slot {
     this.started.catch(() => undefined);
   }
 
-  run(jobs: readonly Job[], done: (outcomes: readonly JobOutcome[]) => void): void {
-    this.executor.send(this, { jobs, done });
+  run(jobs: readonly Job[], done: Done): void {
+    this.executor.send(this, { jobs, done, started: performance.now() });
   }
 }
 
@@ -154,7 +155,7 @@ export class ThreadsExecutor implements Executor {
       const batch = handle.batch;
       this.stop(handle);
       exits.push(handle.exited);
-      if (batch) batch.done(batch.jobs.map((job) => ({ ok: false, error: errorFor(job) })));
+      if (batch) batch.done(batch.jobs.map((job) => ({ ok: false, error: errorFor(job) })), performance.now() - batch.started);
     }
     this.live = 0;
     return Promise.all(exits).then(() => undefined);
@@ -165,7 +166,10 @@ export class ThreadsExecutor implements Executor {
     handle.batch = batch;
     handle.received = false;
     const wire = batch.jobs.map((job) => [job.task, job.args] as const);
-    (handle.thread as SpawnedThread).run(wire).then(
+    const transfer = batch.jobs.flatMap((job) => job.transfer ?? []);
+    const thread = handle.thread as SpawnedThread;
+    const sent = transfer.length === 0 ? thread.run(wire) : thread.run(threadsMaster().Transfer(wire, transfer) as typeof wire);
+    sent.then(
       (outcomes) => this.onReply(handle, batch, outcomes),
       (error: unknown) => this.onRejected(handle, batch, error),
     );
@@ -193,7 +197,7 @@ export class ThreadsExecutor implements Executor {
       worker.addEventListener('message', (event) => this.onMessage(handle, event.data));
     }
     handle.spawnPending = true;
-    threadsSpawn()(this.facadeFor(handle, worker), { timeout: this.options.startTimeout }).then(
+    threadsMaster().spawn(this.facadeFor(handle, worker), { timeout: this.options.startTimeout }).then(
       (thread) => {
         handle.spawnPending = false;
         this.onSpawned(handle, thread);
@@ -314,7 +318,7 @@ export class ThreadsExecutor implements Executor {
     this.running--;
     if (handle.retiring || this.stopped) this.stop(handle);
     else this.idle.push(handle);
-    batch.done(outcomes);
+    batch.done(outcomes, performance.now() - batch.started);
   }
 
   /** The worker died on its own (exit, error event, uncaught error). */
@@ -331,7 +335,7 @@ export class ThreadsExecutor implements Executor {
       this.live--;
       if (!this.stopped) this.spawn();
     }
-    if (batch) batch.done(batch.jobs.map((job) => ({ ok: false, error: new WorkerCrashedError(job.id, reason, cause) })));
+    if (batch) batch.done(batch.jobs.map((job) => ({ ok: false, error: new WorkerCrashedError(job.id, reason, cause) })), performance.now() - batch.started);
     else this.host.wake();
   }
 

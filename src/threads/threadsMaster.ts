@@ -1,5 +1,6 @@
 /**
- * threads.js's `spawn`, loaded without its process-wide side effects.
+ * threads.js's master side (`spawn`, `Transfer`), loaded without its
+ * process-wide side effects.
  *
  * Loading `threads` installs SIGINT and SIGTERM handlers that call
  * `process.exit` (threads.js 1.7, `master/implementation.node`): they would
@@ -14,22 +15,27 @@ import type { WorkerApi } from '../protocol';
 /** The part of a spawned threads.js thread we use. */
 export type SpawnedThread = { [K in keyof WorkerApi]: (...args: Parameters<WorkerApi[K]>) => PromiseLike<Awaited<ReturnType<WorkerApi[K]>>> };
 
-type Spawn = (worker: unknown, options?: { timeout?: number }) => Promise<Partial<SpawnedThread>>;
+/** The parts of the `threads` package we use. */
+export interface ThreadsMaster {
+  spawn(worker: unknown, options?: { timeout?: number }): Promise<Partial<SpawnedThread>>;
+  /** Marks `transferables` among `payload` to be moved, not copied. */
+  Transfer(payload: unknown, transferables: readonly Transferable[]): unknown;
+}
 
-let spawn: Spawn | undefined;
+let master: ThreadsMaster | undefined;
 
-/** threads.js's `spawn`. */
-export function threadsSpawn(): Spawn {
-  if (!spawn) {
+/** threads.js's master side. */
+export function threadsMaster(): ThreadsMaster {
+  if (!master) {
     const signals = ['SIGINT', 'SIGTERM'] as const;
     const before = signals.map((signal) => new Set(process.listeners(signal)));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    spawn = (require('threads') as { spawn: Spawn }).spawn;
+    master = require('threads') as ThreadsMaster;
     signals.forEach((signal, i) => {
       for (const listener of process.listeners(signal)) {
         if (!before[i].has(listener)) process.off(signal, listener);
       }
     });
   }
-  return spawn;
+  return master;
 }
