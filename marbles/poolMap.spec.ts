@@ -91,7 +91,7 @@ describe('poolMap (marbles)', () => {
   test('completes at once for an empty source', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const pool = createVirtualPool(tasks, { scheduler: testScheduler, size: 1 });
-      expectObservable(cold('---|').pipe(poolMap(pool, 'double'))).toBe('---|');
+      expectObservable(cold<number>('---|').pipe(poolMap(pool, 'double'))).toBe('---|');
     });
   });
 

@@ -52,7 +52,8 @@ export class Pool<T extends TaskMap = TaskMap> {
   /**
    * The pool's state, published after each change: `workers`, `busy`,
    * `queued`, `completed`, `failed`. Replays the latest snapshot to new
-   * subscribers and completes when the pool is closed.
+   * subscribers and completes when the pool is closed (read `stats` for the
+   * last snapshot after that).
    */
   readonly stats$: Observable<PoolStats>;
 
