@@ -11,6 +11,7 @@ import { PoolClosedError, TaskError, UnknownTaskError } from '../src/errors';
 import type { Done, Executor, ExecutorHost, Job, JobOutcome, Slot } from '../src/executor';
 import { serializeError } from '../src/protocol';
 import type { TaskMap } from '../src/tasks';
+import { unwrapTransfer } from '../src/transfer';
 
 /** How many frames a request takes: a number, or a function of its task and arguments. */
 export type VirtualDuration = number | ((task: string, args: readonly unknown[]) => number);
@@ -151,7 +152,7 @@ export class VirtualExecutor implements Executor {
           error: new TaskError(job.task, job.id, serializeError(new TypeError('a virtual pool runs synchronous tasks only; this one returned a promise'))),
         };
       }
-      return { ok: true, value };
+      return { ok: true, value: unwrapTransfer(value) };
     } catch (error) {
       return { ok: false, error: new TaskError(job.task, job.id, serializeError(error)) };
     }

@@ -1,9 +1,47 @@
 import { Observable, type OperatorFunction } from 'rxjs';
+import { checkInteger, checkOptionsObject } from '../src/checks';
 import { InvalidOptionError } from '../src/errors';
 import type { Outcome } from '../src/outcomes';
 import { Pool } from '../src/Pool';
 import { isWorkRequest, type WorkRequest, workRequest } from '../src/requests';
+import type { BatchSize, Deliver, LaneOptions } from '../src/scheduler';
 import type { TaskArgs, TaskInput, TaskMap, TaskName, TaskResult } from '../src/tasks';
+
+/** Options of {@link poolMap}. */
+export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {
+  /**
+   * How many queued requests travel to a worker in one message (each still
+   * yields its own outcome). `'auto'` (the default) sends one at a time until
+   * it has measured the task, then batches only tasks that take under 1 ms,
+   * sized to a few ms of work and a fair share of the queue per worker. A
+   * number fixes the largest batch; `1` turns batching off.
+   */
+  readonly batch?: BatchSize;
+  /**
+   * Emit outcomes in request order (like Python's `imap` rather than
+   * `imap_unordered`). `true` buffers at most 1000 outcomes (running and
+   * waiting for an earlier one); `{ buffer: n }` sets that bound. While the
+   * buffer is full no further request of this pipeline starts. Default `false`.
+   */
+  readonly ordered?: boolean | { readonly buffer: number };
+  /**
+   * The transferables of a request's arguments (ArrayBuffers and the like),
+   * moved to the worker instead of copied; the main thread loses access to
+   * them. For results, the task returns `transfer(value, [buffers])` from
+   * `rxjs-threadpool/worker`.
+   */
+  readonly transfer?: (...args: A) => readonly Transferable[];
+  /**
+   * Run a request once more, alone, when its worker died under it (default
+   * `true`): an innocent request that shared a worker with a crashing one
+   * still gets its result, while a request that takes down a worker twice
+   * ends with `WorkerCrashedError`. So a request may run twice; set `false`
+   * for tasks that must not.
+   */
+  readonly rerunOnCrash?: boolean;
+}
+
+const DEFAULT_ORDERED_BUFFER = 1000;
 
 /** What `poolMap(pool, task)` accepts: the task's single argument, or a `WorkRequest` of its arguments. */
 export type PoolMapInput<T extends TaskMap, K extends TaskName<T>> = TaskInput<T, K> | WorkRequest<Readonly<TaskArgs<T, K>>>;
@@ -56,23 +94,58 @@ export type PoolMapOutcome<T extends TaskMap, K extends TaskName<T>> = Outcome<T
  * @throws InvalidOptionError for a value that is not a pool, or a task that is not a string.
  * @throws UnknownTaskError when the pool already knows its worker module does not expose `task`.
  */
-export function poolMap<T extends TaskMap, K extends TaskName<T>>(pool: Pool<T>, task: K): OperatorFunction<PoolMapInput<T, K>, PoolMapOutcome<T, K>> {
+export function poolMap<T extends TaskMap, K extends TaskName<T>>(
+  pool: Pool<T>,
+  task: K,
+  options?: PoolMapOptions<TaskArgs<T, K>>,
+): OperatorFunction<PoolMapInput<T, K>, PoolMapOutcome<T, K>> {
   if (!(pool instanceof Pool)) throw new InvalidOptionError('pool', pool, 'a pool from createPool() or createVirtualPool()');
   if (typeof task !== 'string' || task === '') throw new InvalidOptionError('task', task, 'a task name (a non-empty string)');
+  const { batch = 'auto', ordered = false, transfer, rerunOnCrash = true } = checkOptionsObject('poolMap options', options);
+  if (batch !== 'auto') checkInteger('batch', batch, 1);
+  const buffer = typeof ordered === 'object' && ordered !== null ? checkInteger('ordered.buffer', ordered.buffer, 1) : ordered === true ? DEFAULT_ORDERED_BUFFER : 0;
+  if (typeof ordered !== 'boolean' && buffer === 0) throw new InvalidOptionError('ordered', ordered, 'a boolean or { buffer: n }');
+  if (transfer !== undefined && typeof transfer !== 'function') throw new InvalidOptionError('transfer', transfer, 'a function of the arguments returning their transferables');
+  if (typeof rerunOnCrash !== 'boolean') throw new InvalidOptionError('rerunOnCrash', rerunOnCrash, 'a boolean');
   pool.checkTask(task);
+  const laneOptions: LaneOptions = {
+    batch,
+    rerunOnCrash,
+    ...(transfer ? { transfer: (args: readonly unknown[]) => transfer(...(args as TaskArgs<T, K>)) } : {}),
+  };
   return (source) =>
     new Observable<PoolMapOutcome<T, K>>((subscriber) => {
       let sourceDone = false;
-      const lane = pool.openLane(task, (outcome) => {
-        subscriber.next(outcome as PoolMapOutcome<T, K>);
-        if (sourceDone && lane.pending === 0) subscriber.complete();
-      });
+      const emit = (outcome: PoolMapOutcome<T, K>): void => {
+        subscriber.next(outcome);
+        if (sourceDone && lane.pending === 0 && waiting === 0) subscriber.complete();
+      };
+      // Ordered output: outcomes wait here, by sequence number, until every earlier one is out.
+      const early = new Map<number, PoolMapOutcome<T, K>>();
+      let nextOut = 0;
+      let nextIn = 0;
+      let waiting = 0;
+      const deliver = buffer === 0
+        ? (outcome: PoolMapOutcome<T, K>) => emit(outcome)
+        : (outcome: PoolMapOutcome<T, K>, seq: number) => {
+            early.set(seq, outcome);
+            waiting++;
+            let ready: PoolMapOutcome<T, K> | undefined;
+            const released = waiting;
+            while ((ready = early.get(nextOut)) !== undefined) {
+              early.delete(nextOut++);
+              waiting--;
+              emit(ready);
+            }
+            if (waiting < released) lane.wake();
+          };
+      const lane = pool.openLane(task, deliver as Deliver, buffer === 0 ? laneOptions : { ...laneOptions, gate: () => lane.running + waiting < buffer });
       const subscription = source.subscribe({
-        next: (value) => lane.submit(isWorkRequest(value) ? value : workRequest([value])),
+        next: (value) => lane.submit(isWorkRequest(value) ? value : workRequest([value]), nextIn++),
         error: (error: unknown) => subscriber.error(error),
         complete: () => {
           sourceDone = true;
-          if (lane.pending === 0) subscriber.complete();
+          if (lane.pending === 0 && waiting === 0) subscriber.complete();
         },
       });
       return () => {

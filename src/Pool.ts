@@ -10,8 +10,7 @@ import { BehaviorSubject, type Observable } from 'rxjs';
 import { checkInteger, checkOptionsObject } from './checks';
 import { PoolClosedError, UnknownTaskError } from './errors';
 import type { Executor } from './executor';
-import type { Outcome } from './outcomes';
-import { type Lane, Scheduler } from './scheduler';
+import { type Deliver, type Lane, type LaneOptions, Scheduler } from './scheduler';
 import type { TaskMap } from './tasks';
 
 /** A snapshot of a pool's state. */
@@ -155,8 +154,8 @@ export class Pool<T extends TaskMap = TaskMap> {
   }
 
   /** @internal The lane through which one subscriber submits requests. */
-  openLane(task: string, deliver: (outcome: Outcome<readonly unknown[]>) => void): Lane {
-    return this.scheduler.openLane(task, deliver);
+  openLane(task: string, deliver: Deliver, options?: LaneOptions): Lane {
+    return this.scheduler.openLane(task, deliver, options);
   }
 
   private publish(): void {

@@ -3,10 +3,11 @@
  *
  * @module
  */
-import { expose, isWorkerRuntime } from 'threads/worker';
+import { expose, isWorkerRuntime, Transfer } from 'threads/worker';
 import { checkTasks } from '../checks';
 import { serializeError, type WireJob, type WireOutcome, type WorkerApi } from '../protocol';
 import type { TaskMap } from '../tasks';
+import { unwrapTransfer } from '../transfer';
 
 /**
  * Declares a worker module's tasks. Call it once, at the top level of the
@@ -37,10 +38,24 @@ import type { TaskMap } from '../tasks';
 export function exposeTasks<T extends TaskMap>(tasks: T): T {
   checkTasks(tasks);
   if (isWorkerRuntime()) {
-    const api: WorkerApi = { run: (jobs) => runJobs(tasks, jobs), tasks: () => Object.keys(tasks) };
+    const api: WorkerApi = { run: (jobs) => withTransfer(runJobs(tasks, jobs)), tasks: () => Object.keys(tasks) };
     expose(api as unknown as Parameters<typeof expose>[0]);
   }
   return tasks;
+}
+
+/** Moves the buffers that tasks marked with `transfer()`, instead of copying them. */
+function withTransfer(outcomes: WireOutcome[] | Promise<WireOutcome[]>): WireOutcome[] | Promise<WireOutcome[]> {
+  if (!Array.isArray(outcomes)) return outcomes.then(withTransfer);
+  let transferables: Transferable[] | undefined;
+  for (let i = 0; i < outcomes.length; i++) {
+    const outcome = outcomes[i];
+    if (!outcome.ok || typeof outcome.value !== 'object' || outcome.value === null) continue;
+    transferables ??= [];
+    const value = unwrapTransfer(outcome.value, transferables);
+    if (value !== outcome.value) outcomes[i] = { ok: true, value };
+  }
+  return transferables && transferables.length > 0 ? (Transfer(outcomes, transferables) as unknown as WireOutcome[]) : outcomes;
 }
 
 /**

@@ -4,4 +4,5 @@
  * @packageDocumentation
  */
 export { exposeTasks } from './exposeTasks';
+export { transfer } from '../transfer';
 export type { Task, TaskMap } from '../tasks';
