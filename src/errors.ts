@@ -155,8 +155,11 @@ export class DataCloneError extends PoolError {
     /** `'arguments'` or `'result'`. */
     readonly what: 'arguments' | 'result',
     cause: unknown,
+    /** The position of the first argument that cannot be cloned, when known. */
+    readonly position?: number,
   ) {
-    super(`The ${what} of request ${requestId} cannot be sent between threads: ${causeText(cause)}`, { cause });
+    const subject = what === 'result' ? 'The result' : position === undefined ? 'The arguments' : `Argument ${position}`;
+    super(`${subject} of request ${requestId} cannot be sent between threads (structured clone): ${causeText(cause)}. Send plain data: no functions, symbols or class instances with private state.`, { cause });
   }
 }
 

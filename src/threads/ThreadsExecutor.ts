@@ -12,7 +12,7 @@
  */
 import { DataCloneError, PoolClosedError, TaskError, UnknownTaskError, WorkerCrashedError, WorkerStartError } from '../errors';
 import type { Done, Executor, ExecutorHost, Job, JobOutcome, Slot } from '../executor';
-import { isErrorLike, type SerializedError, serializeError, type WireOutcome } from '../protocol';
+import { DONE, type DoneMessage, isCloneable, isErrorLike, RUN, type RunMessage, type SerializedError, type WireOutcome } from '../protocol';
 import { type SpawnedThread, threadsMaster } from './threadsMaster';
 import type { ResolvedSource, WorkerPort } from './workerSource';
 
@@ -33,7 +33,13 @@ interface Batch {
   readonly jobs: readonly Job[];
   readonly done: Done;
   readonly started: number;
+  /** Its id on the wire. */
+  id: number;
+  /** When some jobs could not be sent: their outcomes, by position; the others were sent, in order. */
+  unsent?: (JobOutcome | undefined)[];
 }
+
+let lastBatchId = 0;
 
 type State = 'starting' | 'idle' | 'busy' | 'gone';
 
@@ -46,8 +52,6 @@ class WorkerHandle implements Slot {
   spawnPending = false;
   releaseSpawn: () => void = () => undefined;
   batch: Batch | undefined;
-  /** The worker has received the running batch (threads.js said it is running). */
-  received = false;
   readonly exited: Promise<void>;
   markExited!: () => void;
   readonly started: Promise<void>;
@@ -62,7 +66,7 @@ class WorkerHandle implements Slot {
   }
 
   run(jobs: readonly Job[], done: Done): void {
-    this.executor.send(this, { jobs, done, started: performance.now() });
+    this.executor.send(this, { jobs, done, started: performance.now(), id: ++lastBatchId });
   }
 }
 
@@ -164,15 +168,40 @@ export class ThreadsExecutor implements Executor {
   /** @internal Sends a batch to a worker that `acquire` returned. */
   send(handle: WorkerHandle, batch: Batch): void {
     handle.batch = batch;
-    handle.received = false;
-    const wire = batch.jobs.map((job) => [job.task, job.args] as const);
-    const transfer = batch.jobs.flatMap((job) => job.transfer ?? []);
-    const thread = handle.thread as SpawnedThread;
-    const sent = transfer.length === 0 ? thread.run(wire) : thread.run(threadsMaster().Transfer(wire, transfer) as typeof wire);
-    sent.then(
-      (outcomes) => this.onReply(handle, batch, outcomes),
-      (error: unknown) => this.onRejected(handle, batch, error),
-    );
+    const worker = handle.worker as WorkerPort;
+    const jobs = batch.jobs;
+    const message: RunMessage = { type: RUN, batch: batch.id, jobs: jobs.map((job) => [job.task, job.args]) };
+    try {
+      worker.postMessage(message, jobs.some((job) => job.transfer) ? jobs.flatMap((job) => job.transfer ?? []) : undefined);
+    } catch (error) {
+      this.sendSeparately(handle, batch, error);
+    }
+  }
+
+  /**
+   * The batch could not be posted: find the requests whose arguments cannot
+   * be cloned, end them with `DataCloneError`, and send the others.
+   */
+  private sendSeparately(handle: WorkerHandle, batch: Batch, error: unknown): void {
+    const unsent = batch.jobs.map((job): JobOutcome | undefined => {
+      const position = job.args.findIndex((arg) => !isCloneable(arg));
+      if (position === -1 && batch.jobs.length > 1) return undefined;
+      return { ok: false, error: new DataCloneError(job.id, 'arguments', error, position === -1 ? undefined : position) };
+    });
+    const rest = batch.jobs.filter((_, i) => unsent[i] === undefined);
+    if (rest.length === 0 || rest.length === batch.jobs.length) {
+      const all = unsent.map((outcome, i): JobOutcome => outcome ?? { ok: false, error: new DataCloneError(batch.jobs[i].id, 'arguments', error) });
+      this.finishBatch(handle, batch, all);
+      return;
+    }
+    batch.unsent = unsent;
+    batch.id = ++lastBatchId;
+    const message: RunMessage = { type: RUN, batch: batch.id, jobs: rest.map((job) => [job.task, job.args]) };
+    try {
+      (handle.worker as WorkerPort).postMessage(message);
+    } catch (again) {
+      this.finishBatch(handle, batch, unsent.map((outcome, i): JobOutcome => outcome ?? { ok: false, error: new DataCloneError(batch.jobs[i].id, 'arguments', again) }));
+    }
   }
 
   private spawn(): WorkerHandle {
@@ -238,7 +267,7 @@ export class ThreadsExecutor implements Executor {
 
   private onSpawned(handle: WorkerHandle, thread: Partial<SpawnedThread>): void {
     if (handle.state !== 'starting') return;
-    if (typeof thread.run !== 'function' || typeof thread.tasks !== 'function') {
+    if (typeof thread.tasks !== 'function') {
       this.startFailed(handle, new Error('the module does not call exposeTasks() from rxjs-threadpool/worker'));
       return;
     }
@@ -262,16 +291,15 @@ export class ThreadsExecutor implements Executor {
   }
 
   private onMessage(handle: WorkerHandle, data: unknown): void {
-    const message = data as { type?: unknown; error?: SerializedError } | null;
-    if (message?.type === 'running') handle.received = true;
+    const message = data as Partial<DoneMessage> & { type?: unknown; error?: SerializedError } | null;
+    if (message?.type === DONE) {
+      const batch = handle.batch;
+      if (batch && message.batch === batch.id) this.onReply(handle, batch, message.outcomes as readonly WireOutcome[]);
+      return;
+    }
     if (message?.type !== 'uncaughtError') return;
     // threads.js keeps a worker alive after an uncaught exception or rejection and reports it here.
     const error = remoteError(message.error);
-    if (error.name === 'DataCloneError' && handle.batch) {
-      // The result of the running batch could not be posted; the worker itself is fine.
-      this.finishBatch(handle, handle.batch, handle.batch.jobs.map((job) => ({ ok: false, error: new DataCloneError(job.id, 'result', error) })));
-      return;
-    }
     if (handle.state === 'starting') {
       this.startFailed(handle, error);
       return;
@@ -286,29 +314,20 @@ export class ThreadsExecutor implements Executor {
     this.host.wake();
   }
 
-  private onReply(handle: WorkerHandle, batch: Batch, outcomes: WireOutcome[]): void {
-    if (handle.batch !== batch) return;
+  private onReply(handle: WorkerHandle, batch: Batch, outcomes: readonly WireOutcome[]): void {
+    let next = 0;
     this.finishBatch(
       handle,
       batch,
       batch.jobs.map((job, i): JobOutcome => {
-        const outcome = outcomes[i];
+        const unsent = batch.unsent?.[i];
+        if (unsent) return unsent;
+        const outcome = outcomes[next++];
         if (outcome.ok) return outcome;
         if (outcome.unknownTask) return { ok: false, error: new UnknownTaskError(job.task, outcome.unknownTask) };
+        if (outcome.uncloneable) return { ok: false, error: new DataCloneError(job.id, 'result', remoteError(outcome.error)) };
         return { ok: false, error: new TaskError(job.task, job.id, outcome.error) };
       }),
-    );
-  }
-
-  private onRejected(handle: WorkerHandle, batch: Batch, error: unknown): void {
-    if (handle.batch !== batch) return;
-    // Not `instanceof Error`: a DOMException, or an error from another realm (a vm context, Jest) is not one.
-    const clone = (error as { name?: unknown } | null)?.name === 'DataCloneError';
-    const what = handle.received ? 'result' : 'arguments';
-    this.finishBatch(
-      handle,
-      batch,
-      batch.jobs.map((job) => ({ ok: false, error: clone ? new DataCloneError(job.id, what, error) : new TaskError(job.task, job.id, serializeError(error)) })),
     );
   }
 

@@ -3,11 +3,12 @@
  *
  * @module
  */
-import { expose, isWorkerRuntime, Transfer } from 'threads/worker';
+import { expose, isWorkerRuntime } from 'threads/worker';
 import { checkTasks } from '../checks';
-import { serializeError, type WireJob, type WireOutcome, type WorkerApi } from '../protocol';
+import { DONE, isCloneable, RUN, type RunMessage, serializeError, type WireJob, type WireOutcome, type WorkerApi } from '../protocol';
 import type { TaskMap } from '../tasks';
 import { unwrapTransfer } from '../transfer';
+import { type MasterPort, masterPort } from './port';
 
 /**
  * Declares a worker module's tasks. Call it once, at the top level of the
@@ -24,9 +25,11 @@ import { unwrapTransfer } from '../transfer';
  * export type Tasks = typeof tasks;
  * ```
  *
- * Tasks may be sync or async; a worker runs one request at a time. What a
- * task throws (or rejects with) becomes that request's `TaskError`, with the
- * error's name, message, stack and `code`.
+ * Tasks may be sync or async; a worker runs one request at a time, and a
+ * batch of requests one after another. What a task throws (or rejects with)
+ * becomes that request's `TaskError`, with the error's name, message, stack,
+ * `code` and other cloneable fields. A result that cannot be cloned back
+ * becomes that request's `DataCloneError`; its batch-mates are unaffected.
  *
  * Outside a worker thread (imported by the main thread, say for a virtual
  * pool in tests) it only checks and returns the tasks.
@@ -37,34 +40,55 @@ import { unwrapTransfer } from '../transfer';
  */
 export function exposeTasks<T extends TaskMap>(tasks: T): T {
   checkTasks(tasks);
-  if (isWorkerRuntime()) {
-    const api: WorkerApi = { run: (jobs) => withTransfer(runJobs(tasks, jobs)), tasks: () => Object.keys(tasks) };
+  const port = isWorkerRuntime() ? masterPort() : undefined;
+  if (port) {
+    // Listen before `expose` tells the master we are ready.
+    port.listen((data) => {
+      if ((data as Partial<RunMessage> | null)?.type === RUN) runBatch(tasks, port, data as RunMessage);
+    });
+    const api: WorkerApi = { tasks: () => Object.keys(tasks) };
     expose(api as unknown as Parameters<typeof expose>[0]);
   }
   return tasks;
 }
 
-/** Moves the buffers that tasks marked with `transfer()`, instead of copying them. */
-function withTransfer(outcomes: WireOutcome[] | Promise<WireOutcome[]>): WireOutcome[] | Promise<WireOutcome[]> {
-  if (!Array.isArray(outcomes)) return outcomes.then(withTransfer);
-  let transferables: Transferable[] | undefined;
-  for (let i = 0; i < outcomes.length; i++) {
-    const outcome = outcomes[i];
-    if (!outcome.ok || typeof outcome.value !== 'object' || outcome.value === null) continue;
-    transferables ??= [];
-    const value = unwrapTransfer(outcome.value, transferables);
-    if (value !== outcome.value) outcomes[i] = { ok: true, value };
+function runBatch(tasks: TaskMap, port: MasterPort, { batch, jobs }: RunMessage): void {
+  const transferables: Transferable[] = [];
+  const outcomes = runJobs(tasks, jobs, transferables);
+  if (Array.isArray(outcomes)) reply(port, batch, outcomes, transferables);
+  else void outcomes.then((settled) => reply(port, batch, settled, transferables));
+}
+
+/** Posts a batch's outcomes; a result that cannot be cloned becomes that request's error alone. */
+function reply(port: MasterPort, batch: number, outcomes: WireOutcome[], transferables: Transferable[]): void {
+  try {
+    port.post({ type: DONE, batch, outcomes }, transferables);
+    return;
+  } catch (failure) {
+    const checked = outcomes.map((outcome): WireOutcome => {
+      if (!outcome.ok) return outcome;
+      try {
+        structuredClone(outcome.value);
+        return outcome;
+      } catch (error) {
+        return { ok: false, error: serializeError(error), uncloneable: true };
+      }
+    });
+    try {
+      port.post({ type: DONE, batch, outcomes: checked }, transferables.filter((item) => isCloneable(item)));
+    } catch {
+      port.post({ type: DONE, batch, outcomes: outcomes.map((): WireOutcome => ({ ok: false, error: serializeError(failure), uncloneable: true })) });
+    }
   }
-  return transferables && transferables.length > 0 ? (Transfer(outcomes, transferables) as unknown as WireOutcome[]) : outcomes;
 }
 
 /**
  * Runs a batch one job after another and returns one outcome per job. Stays
- * synchronous until a task returns a promise.
+ * synchronous until a task returns a promise. Buffers that tasks marked with
+ * `transfer()` are added to `transferables`.
  */
-export function runJobs(tasks: TaskMap, jobs: readonly WireJob[]): WireOutcome[] | Promise<WireOutcome[]> {
-  const outcomes: WireOutcome[] = [];
-  for (let i = 0; i < jobs.length; i++) {
+export function runJobs(tasks: TaskMap, jobs: readonly WireJob[], transferables: Transferable[], from = 0, outcomes: WireOutcome[] = []): WireOutcome[] | Promise<WireOutcome[]> {
+  for (let i = from; i < jobs.length; i++) {
     const [name, args] = jobs[i];
     const task = Object.hasOwn(tasks, name) ? tasks[name] : undefined;
     if (!task) {
@@ -78,21 +102,19 @@ export function runJobs(tasks: TaskMap, jobs: readonly WireJob[]): WireOutcome[]
       outcomes.push({ ok: false, error: serializeError(error) });
       continue;
     }
-    if (isThenable(value)) return finishAsync(tasks, jobs, i, value, outcomes);
-    outcomes.push({ ok: true, value });
+    if (isThenable(value)) return finishAsync(tasks, jobs, transferables, i, value, outcomes);
+    outcomes.push({ ok: true, value: unwrapTransfer(value, transferables) });
   }
   return outcomes;
 }
 
-async function finishAsync(tasks: TaskMap, jobs: readonly WireJob[], at: number, pending: PromiseLike<unknown>, outcomes: WireOutcome[]): Promise<WireOutcome[]> {
+async function finishAsync(tasks: TaskMap, jobs: readonly WireJob[], transferables: Transferable[], at: number, pending: PromiseLike<unknown>, outcomes: WireOutcome[]): Promise<WireOutcome[]> {
   try {
-    outcomes.push({ ok: true, value: await pending });
+    outcomes.push({ ok: true, value: unwrapTransfer(await pending, transferables) });
   } catch (error) {
     outcomes.push({ ok: false, error: serializeError(error) });
   }
-  const rest = await runJobs(tasks, jobs.slice(at + 1));
-  for (const outcome of rest) outcomes.push(outcome);
-  return outcomes;
+  return runJobs(tasks, jobs, transferables, at + 1, outcomes);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

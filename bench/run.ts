@@ -1,0 +1,150 @@
+/**
+ * `npm run bench [-- --json] [-- --rounds N] [-- --only workload,...]`:
+ * every system on every workload, each measurement in a fresh process, systems
+ * alternating within each round; prints each system's median, min–max and its
+ * ratio to rxjs-threadpool.
+ */
+import { execFileSync } from 'node:child_process';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { CaseInput, CaseOutput, Workload } from './case';
+import { type SystemName, systemNames } from './systems';
+import { burn } from './tasks';
+
+interface Plan {
+  readonly workload: Workload;
+  readonly systems: readonly SystemName[];
+  /** The metric the table ranks by, and whether higher is better. */
+  readonly metric: string;
+  readonly higherIsBetter: boolean;
+}
+
+const peers = systemNames.filter((name) => name !== 'main thread');
+const plans: readonly Plan[] = [
+  { workload: 'tiny', systems: systemNames, metric: 'requestsPerSecond', higherIsBetter: true },
+  { workload: 'cpu', systems: systemNames, metric: 'wallMs', higherIsBetter: false },
+  { workload: 'payload copy', systems: peers, metric: 'megabytesPerSecond', higherIsBetter: true },
+  { workload: 'payload transfer', systems: peers, metric: 'megabytesPerSecond', higherIsBetter: true },
+  { workload: 'startup', systems: peers, metric: 'firstResultMs', higherIsBetter: false },
+  { workload: 'stream', systems: ['rxjs-threadpool', 'rxjs-threadpool batch:1', 'piscina', 'piscina best'], metric: 'latencyP99Ms', higherIsBetter: false },
+];
+
+function argument(name: string): string | undefined {
+  const at = process.argv.indexOf(`--${name}`);
+  return at === -1 ? undefined : process.argv[at + 1];
+}
+
+/** burn() iterations that take about 20 ms here (median of a few tries). */
+function calibrate(): number {
+  const probe = 2_000_000;
+  burn(probe);
+  const times = Array.from({ length: 5 }, () => {
+    const start = performance.now();
+    burn(probe);
+    return performance.now() - start;
+  }).sort((a, b) => a - b);
+  return Math.round((probe * 20) / times[2]);
+}
+
+function runCase(input: CaseInput): CaseOutput {
+  const stdout = execFileSync(process.execPath, [join(__dirname, 'case.js'), JSON.stringify(input)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 180_000 });
+  return JSON.parse(stdout.trim().split('\n').pop() as string) as CaseOutput;
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+interface Row {
+  workload: Workload;
+  system: SystemName;
+  metrics: Record<string, { median: number; min: number; max: number }>;
+  maxRssMB: number;
+  /** This system's median over rxjs-threadpool's, oriented so that > 1 means better than rxjs-threadpool. */
+  ratio: number;
+}
+
+function main(): void {
+  const rounds = Number(argument('rounds') ?? 3);
+  const only = argument('only')?.split(',');
+  const json = process.argv.includes('--json');
+  const burnIterations = calibrate();
+  const base = { burnIterations, tinyCount: 100_000, streamRate: 20_000, streamSeconds: 5 };
+  const selected = plans.filter((plan) => !only || only.includes(plan.workload));
+  const samples = new Map<string, CaseOutput[]>();
+  const log = (text: string): void => {
+    if (!json) process.stderr.write(text);
+  };
+
+  for (let round = 0; round < rounds; round++) {
+    for (const plan of selected) {
+      // Rotate the order each round so no system always runs first (or last) on a warm machine.
+      const order = plan.systems.map((_, i) => plan.systems[(i + round) % plan.systems.length]);
+      for (const system of order) {
+        log(`\rround ${round + 1}/${rounds} · ${plan.workload} · ${system}`.padEnd(70));
+        // threads.js Pool waits a timer before every task: a small count keeps it to seconds.
+        const tinyCount = system === 'threads.js Pool' ? 2_000 : base.tinyCount;
+        const output = runCase({ ...base, tinyCount, system, workload: plan.workload });
+        const key = `${plan.workload}|${system}`;
+        samples.set(key, [...(samples.get(key) ?? []), output]);
+      }
+    }
+  }
+  log('\r'.padEnd(70) + '\r');
+
+  const rows: Row[] = [];
+  for (const plan of selected) {
+    const ours = median((samples.get(`${plan.workload}|rxjs-threadpool`) ?? []).map((sample) => sample.metrics[plan.metric]));
+    for (const system of plan.systems) {
+      const outputs = samples.get(`${plan.workload}|${system}`) ?? [];
+      const metrics: Row['metrics'] = {};
+      for (const name of Object.keys(outputs[0]?.metrics ?? {})) {
+        const values = outputs.map((output) => output.metrics[name]);
+        metrics[name] = { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+      }
+      const mine = metrics[plan.metric].median;
+      rows.push({
+        workload: plan.workload,
+        system,
+        metrics,
+        maxRssMB: Math.max(...outputs.map((output) => output.maxRssMB)),
+        ratio: plan.higherIsBetter ? mine / ours : ours / mine,
+      });
+    }
+  }
+  // cpu: speedup over the main thread doing the 64 requests one after another.
+  const serial = rows.find((row) => row.workload === 'cpu' && row.system === 'main thread');
+  for (const row of rows) {
+    if (row.workload === 'cpu' && serial) {
+      const speedup = serial.metrics.wallMs.median / row.metrics.wallMs.median;
+      row.metrics.speedup = { median: speedup, min: speedup, max: speedup };
+    }
+  }
+
+  const machine = { cpus: availableParallelism(), model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, rounds, burnIterations };
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ machine, rows }, null, 2)}\n`);
+    return;
+  }
+  console.log(`rxjs-threadpool benchmark · ${machine.cpus} CPUs (${machine.model}) · ${machine.memoryGiB} GiB · Node ${machine.node} · ${rounds} rounds, median (min–max)`);
+  console.log('ratio: the system / rxjs-threadpool, > 1 means better than rxjs-threadpool');
+  for (const plan of selected) {
+    console.log(`\n## ${plan.workload}`);
+    const lines = rows.filter((row) => row.workload === plan.workload).map((row) => {
+      const cells = Object.entries(row.metrics).map(([name, value]) => `${name} ${format(value.median)} (${format(value.min)}–${format(value.max)})`);
+      return `  ${row.system.padEnd(24)} ratio ${row.ratio.toFixed(2).padStart(6)}   ${cells.join('   ')}   peak RSS ${Math.round(row.maxRssMB)} MB`;
+    });
+    console.log(lines.join('\n'));
+  }
+}
+
+function format(value: number): string {
+  if (value >= 1000) return Math.round(value).toLocaleString('en-US');
+  if (value >= 10) return value.toFixed(1);
+  return value.toFixed(2);
+}
+
+main();

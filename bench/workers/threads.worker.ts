@@ -1,0 +1,4 @@
+import { expose } from 'threads/worker';
+import { burn, inc, sum } from '../tasks';
+
+expose({ inc, burn, sum });
