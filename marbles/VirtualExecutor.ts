@@ -8,7 +8,7 @@
  */
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { PoolClosedError, TaskError, UnknownTaskError } from '../src/errors';
-import type { Done, Executor, ExecutorHost, Job, JobOutcome, Slot } from '../src/executor';
+import { type Done, type Executor, type ExecutorHost, failAll, type Job, type Slot } from '../src/executor';
 import { serializeError } from '../src/protocol';
 import type { TaskMap } from '../src/tasks';
 import { unwrapTransfer } from '../src/transfer';
@@ -115,7 +115,7 @@ export class VirtualExecutor implements Executor {
         running.timer.unsubscribe();
         this.running--;
         running.done(
-          running.jobs.map((job) => ({ ok: false, error: new PoolClosedError(job.id) })),
+          failAll(running.jobs, (job) => new PoolClosedError(job.id)),
           running.frames,
         );
       }
@@ -125,7 +125,14 @@ export class VirtualExecutor implements Executor {
 
   /** @internal */
   runOn(worker: VirtualWorker, jobs: readonly Job[], done: Done): void {
-    const outcomes = jobs.map((job) => this.runJob(job));
+    const values: unknown[] = [];
+    const errors: (Error | undefined)[] = [];
+    for (const job of jobs) {
+      const outcome = this.runJob(job);
+      values.push(outcome.ok ? outcome.value : undefined);
+      errors.push(outcome.ok ? undefined : outcome.error);
+    }
+    const outcomes = { values, errors };
     const frames = jobs.reduce((sum, job) => sum + this.framesOf(job), 0);
     const timer = this.scheduler.schedule(() => {
       worker.running = undefined;
@@ -141,7 +148,7 @@ export class VirtualExecutor implements Executor {
     return typeof this.duration === 'number' ? this.duration : this.duration(job.task, job.args);
   }
 
-  private runJob(job: Job): JobOutcome {
+  private runJob(job: Job): { ok: true; value: unknown } | { ok: false; error: Error } {
     const task = Object.hasOwn(this.taskMap, job.task) ? this.taskMap[job.task] : undefined;
     if (!task) return { ok: false, error: new UnknownTaskError(job.task, this.tasks) };
     try {

@@ -18,11 +18,23 @@ export interface Job {
   readonly transfer?: readonly Transferable[];
 }
 
-/** One job's outcome as an executor reports it. `error` is already a typed `PoolError`. */
-export type JobOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: Error };
+/**
+ * A batch's outcomes as an executor reports them: job `i` failed with
+ * `errors[i]` (a typed `PoolError`) when that is set, else its result is
+ * `values[i]`. Two arrays rather than an object per job: batches are large.
+ */
+export interface BatchOutcomes {
+  readonly values: readonly unknown[];
+  readonly errors?: readonly (Error | undefined)[];
+}
+
+/** Every job of a batch failed: `errorFor(job)` each. */
+export function failAll(jobs: readonly Job[], errorFor: (job: Job) => Error): BatchOutcomes {
+  return { values: [], errors: jobs.map(errorFor) };
+}
 
 /** How a slot answers a batch. */
-export type Done = (outcomes: readonly JobOutcome[], elapsedMs: number) => void;
+export type Done = (outcomes: BatchOutcomes, elapsedMs: number) => void;
 
 /** A slot that can run one batch at a time. */
 export interface Slot {

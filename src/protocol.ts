@@ -29,33 +29,55 @@ export interface SerializedError {
   readonly nonError?: { readonly value: unknown };
 }
 
-/** One request on the wire: the task's name and its arguments. */
-export type WireJob = readonly [task: string, args: readonly unknown[]];
-
-/** One request's outcome on the wire. */
-export type WireOutcome =
-  | { readonly ok: true; readonly value: unknown }
-  | {
-      readonly ok: false;
-      readonly error: SerializedError;
-      /** The task is unknown; these are the known ones. */
-      readonly unknownTask?: readonly string[];
-      /** The task's result could not be cloned back. */
-      readonly uncloneable?: true;
-    };
-
-/** Master → worker: run these jobs, in order. */
+/**
+ * Master → worker: run a batch of requests, in order. Compact, because
+ * structured clone costs per object: one task name when the batch has one
+ * task, and each request's single argument as it is when every request has
+ * exactly one (`spread: false`), else its argument list.
+ */
 export interface RunMessage {
   readonly type: typeof RUN;
   readonly batch: number;
-  readonly jobs: readonly WireJob[];
+  readonly tasks: string | readonly string[];
+  readonly args: readonly unknown[];
+  readonly spread: boolean;
 }
 
-/** Worker → master: the outcomes of a batch, in order. */
+/** A failed request in a {@link DoneMessage}. */
+export interface WireFailure {
+  /** Its position in the batch. */
+  readonly at: number;
+  readonly error: SerializedError;
+  /** The task is unknown; these are the known ones. */
+  readonly unknownTask?: readonly string[];
+  /** The task's result could not be cloned back. */
+  readonly uncloneable?: true;
+}
+
+/** Worker → master: the batch's results by position, and its failures (their `values` slots are empty). */
 export interface DoneMessage {
   readonly type: typeof DONE;
   readonly batch: number;
-  readonly outcomes: readonly WireOutcome[];
+  readonly values: readonly unknown[];
+  readonly failures?: readonly WireFailure[];
+}
+
+/** Encodes a batch of `{ task, args }` as a {@link RunMessage}. */
+export function encodeRun(batch: number, jobs: readonly { readonly task: string; readonly args: readonly unknown[] }[]): RunMessage {
+  const first = jobs[0].task;
+  let oneTask = true;
+  let spread = false;
+  for (let i = 0; i < jobs.length; i++) {
+    if (jobs[i].task !== first) oneTask = false;
+    if (jobs[i].args.length !== 1) spread = true;
+  }
+  return {
+    type: RUN,
+    batch,
+    tasks: oneTask ? first : jobs.map((job) => job.task),
+    args: jobs.map(spread ? (job) => job.args : (job) => job.args[0]),
+    spread,
+  };
 }
 
 /** What `exposeTasks` exposes through threads.js `expose`. */

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { Executor, Job, JobOutcome } from './executor';
+import type { BatchOutcomes, Executor, Job } from './executor';
 import type { Outcome } from './outcomes';
 import type { WorkRequest } from './requests';
 
@@ -60,15 +60,22 @@ export interface LaneOptions {
   readonly rerunOnCrash?: boolean;
 }
 
-class Entry {
+/** A queued request: the job an executor runs, and what the lane needs to deliver its outcome. */
+class Entry implements Job {
+  readonly id: number;
+  readonly args: readonly unknown[];
   /** Its worker died under it once: it runs again alone, and a second death is its own fault. */
   suspect = false;
 
   constructor(
-    readonly job: Job,
+    readonly task: string,
     readonly request: WorkRequest<readonly unknown[]>,
     readonly tag: number,
-  ) {}
+    readonly transfer: readonly Transferable[] | undefined,
+  ) {
+    this.id = request.id;
+    this.args = request.args;
+  }
 }
 
 /** A subscriber's queue on the scheduler. */
@@ -191,8 +198,7 @@ export class Scheduler {
       return;
     }
     const transfer = lane.options.transfer?.(request.args);
-    const job: Job = transfer && transfer.length > 0 ? { id: request.id, task, args: request.args, transfer } : { id: request.id, task, args: request.args };
-    lane.queue.push(new Entry(job, request, tag));
+    lane.queue.push(new Entry(task, request, tag, transfer && transfer.length > 0 ? transfer : undefined));
     this.counts.queued++;
     if (!lane.ringed) {
       lane.ringed = true;
@@ -289,8 +295,7 @@ export class Scheduler {
           this.counts.running += size;
           lane.running += size;
           this.changed();
-          const jobs = entries.map((entry) => entry.job);
-          slot.run(jobs, (outcomes, elapsedMs) => this.settle(lane, entries, outcomes, elapsedMs));
+          slot.run(entries, (outcomes, elapsedMs) => this.settle(lane, entries, outcomes, elapsedMs));
         }
       } while (this.again);
     } finally {
@@ -298,20 +303,24 @@ export class Scheduler {
     }
   }
 
-  private settle(lane: Lane, entries: readonly Entry[], outcomes: readonly JobOutcome[], elapsedMs: number): void {
+  private settle(lane: Lane, entries: readonly Entry[], { values, errors }: BatchOutcomes, elapsedMs: number): void {
     const perJob = elapsedMs / entries.length;
     lane.msPerJob = lane.msPerJob === undefined ? perJob : 0.7 * lane.msPerJob + 0.3 * perJob;
     this.counts.running -= entries.length;
     let rerun: Entry[] | undefined;
-    for (let i = 0; i < entries.length; i++) {
-      const outcome = outcomes[i];
-      if (!outcome.ok && this.shouldRerun(lane, entries[i], outcome.error)) {
-        entries[i].suspect = true;
-        (rerun ??= []).push(entries[i]);
-      } else if (outcome.ok) this.counts.completed++;
-      else this.counts.failed++;
+    let failed = 0;
+    if (errors) {
+      for (let i = 0; i < entries.length; i++) {
+        const error = errors[i];
+        if (!error) continue;
+        if (this.shouldRerun(lane, entries[i], error)) (rerun ??= []).push(entries[i]);
+        else failed++;
+      }
     }
+    this.counts.failed += failed;
+    this.counts.completed += entries.length - failed - (rerun?.length ?? 0);
     if (rerun) {
+      for (const entry of rerun) entry.suspect = true;
       lane.running -= rerun.length;
       lane.requeue(rerun);
       this.counts.queued += rerun.length;
@@ -323,12 +332,12 @@ export class Scheduler {
     this.changed();
     // One at a time: a lane is settled (pending 0) only once its last outcome is out.
     for (let i = 0; i < entries.length; i++) {
-      const { request, tag, suspect } = entries[i];
-      const outcome = outcomes[i];
-      if (suspect && !outcome.ok && rerun?.includes(entries[i])) continue;
+      const entry = entries[i];
+      const error = errors?.[i];
+      if (error && rerun?.includes(entry)) continue;
       lane.running--;
       if (lane.closed) continue;
-      lane.deliver(outcome.ok ? { ok: true, request, value: outcome.value } : { ok: false, request, error: outcome.error }, tag);
+      lane.deliver(error ? { ok: false, request: entry.request, error } : { ok: true, request: entry.request, value: values[i] }, entry.tag);
     }
     this.pump();
   }

@@ -11,8 +11,8 @@
  * @module
  */
 import { DataCloneError, PoolClosedError, TaskError, UnknownTaskError, WorkerCrashedError, WorkerStartError } from '../errors';
-import type { Done, Executor, ExecutorHost, Job, JobOutcome, Slot } from '../executor';
-import { DONE, type DoneMessage, isCloneable, isErrorLike, RUN, type RunMessage, type SerializedError, type WireOutcome } from '../protocol';
+import { type BatchOutcomes, type Done, type Executor, type ExecutorHost, failAll, type Job, type Slot } from '../executor';
+import { DONE, type DoneMessage, encodeRun, isCloneable, isErrorLike, type SerializedError } from '../protocol';
 import { type SpawnedThread, threadsMaster } from './threadsMaster';
 import type { ResolvedSource, WorkerPort } from './workerSource';
 
@@ -35,8 +35,8 @@ interface Batch {
   readonly started: number;
   /** Its id on the wire. */
   id: number;
-  /** When some jobs could not be sent: their outcomes, by position; the others were sent, in order. */
-  unsent?: (JobOutcome | undefined)[];
+  /** When some jobs could not be sent: their errors, by position; the others were sent, in order. */
+  unsent?: (Error | undefined)[];
 }
 
 let lastBatchId = 0;
@@ -159,7 +159,7 @@ export class ThreadsExecutor implements Executor {
       const batch = handle.batch;
       this.stop(handle);
       exits.push(handle.exited);
-      if (batch) batch.done(batch.jobs.map((job) => ({ ok: false, error: errorFor(job) })), performance.now() - batch.started);
+      if (batch) batch.done(failAll(batch.jobs, errorFor), performance.now() - batch.started);
     }
     this.live = 0;
     return Promise.all(exits).then(() => undefined);
@@ -168,11 +168,11 @@ export class ThreadsExecutor implements Executor {
   /** @internal Sends a batch to a worker that `acquire` returned. */
   send(handle: WorkerHandle, batch: Batch): void {
     handle.batch = batch;
-    const worker = handle.worker as WorkerPort;
     const jobs = batch.jobs;
-    const message: RunMessage = { type: RUN, batch: batch.id, jobs: jobs.map((job) => [job.task, job.args]) };
+    let transfer: Transferable[] | undefined;
+    for (let i = 0; i < jobs.length; i++) if (jobs[i].transfer) (transfer ??= []).push(...(jobs[i].transfer as Transferable[]));
     try {
-      worker.postMessage(message, jobs.some((job) => job.transfer) ? jobs.flatMap((job) => job.transfer ?? []) : undefined);
+      (handle.worker as WorkerPort).postMessage(encodeRun(batch.id, jobs), transfer);
     } catch (error) {
       this.sendSeparately(handle, batch, error);
     }
@@ -183,24 +183,23 @@ export class ThreadsExecutor implements Executor {
    * be cloned, end them with `DataCloneError`, and send the others.
    */
   private sendSeparately(handle: WorkerHandle, batch: Batch, error: unknown): void {
-    const unsent = batch.jobs.map((job): JobOutcome | undefined => {
+    const jobs = batch.jobs;
+    const unsent = jobs.map((job): Error | undefined => {
       const position = job.args.findIndex((arg) => !isCloneable(arg));
-      if (position === -1 && batch.jobs.length > 1) return undefined;
-      return { ok: false, error: new DataCloneError(job.id, 'arguments', error, position === -1 ? undefined : position) };
+      if (position === -1 && jobs.length > 1) return undefined;
+      return new DataCloneError(job.id, 'arguments', error, position === -1 ? undefined : position);
     });
-    const rest = batch.jobs.filter((_, i) => unsent[i] === undefined);
-    if (rest.length === 0 || rest.length === batch.jobs.length) {
-      const all = unsent.map((outcome, i): JobOutcome => outcome ?? { ok: false, error: new DataCloneError(batch.jobs[i].id, 'arguments', error) });
-      this.finishBatch(handle, batch, all);
+    const rest = jobs.filter((_, i) => unsent[i] === undefined);
+    if (rest.length === 0 || rest.length === jobs.length) {
+      this.finishBatch(handle, batch, { values: [], errors: unsent.map((sent, i) => sent ?? new DataCloneError(jobs[i].id, 'arguments', error)) });
       return;
     }
     batch.unsent = unsent;
     batch.id = ++lastBatchId;
-    const message: RunMessage = { type: RUN, batch: batch.id, jobs: rest.map((job) => [job.task, job.args]) };
     try {
-      (handle.worker as WorkerPort).postMessage(message);
+      (handle.worker as WorkerPort).postMessage(encodeRun(batch.id, rest));
     } catch (again) {
-      this.finishBatch(handle, batch, unsent.map((outcome, i): JobOutcome => outcome ?? { ok: false, error: new DataCloneError(batch.jobs[i].id, 'arguments', again) }));
+      this.finishBatch(handle, batch, { values: [], errors: unsent.map((sent, i) => sent ?? new DataCloneError(jobs[i].id, 'arguments', again)) });
     }
   }
 
@@ -294,7 +293,7 @@ export class ThreadsExecutor implements Executor {
     const message = data as Partial<DoneMessage> & { type?: unknown; error?: SerializedError } | null;
     if (message?.type === DONE) {
       const batch = handle.batch;
-      if (batch && message.batch === batch.id) this.onReply(handle, batch, message.outcomes as readonly WireOutcome[]);
+      if (batch && message.batch === batch.id) this.onReply(handle, batch, message as DoneMessage);
       return;
     }
     if (message?.type !== 'uncaughtError') return;
@@ -314,24 +313,30 @@ export class ThreadsExecutor implements Executor {
     this.host.wake();
   }
 
-  private onReply(handle: WorkerHandle, batch: Batch, outcomes: readonly WireOutcome[]): void {
-    let next = 0;
-    this.finishBatch(
-      handle,
-      batch,
-      batch.jobs.map((job, i): JobOutcome => {
-        const unsent = batch.unsent?.[i];
-        if (unsent) return unsent;
-        const outcome = outcomes[next++];
-        if (outcome.ok) return outcome;
-        if (outcome.unknownTask) return { ok: false, error: new UnknownTaskError(job.task, outcome.unknownTask) };
-        if (outcome.uncloneable) return { ok: false, error: new DataCloneError(job.id, 'result', remoteError(outcome.error)) };
-        return { ok: false, error: new TaskError(job.task, job.id, outcome.error) };
-      }),
-    );
+  private onReply(handle: WorkerHandle, batch: Batch, { values, failures }: DoneMessage): void {
+    const { jobs, unsent } = batch;
+    if (!failures && !unsent) {
+      this.finishBatch(handle, batch, { values });
+      return;
+    }
+    // Map the worker's positions (of the jobs that were sent) back to the batch's.
+    const sent = unsent ? jobs.flatMap((_, i) => (unsent[i] ? [] : [i])) : undefined;
+    const allValues: unknown[] = sent ? new Array<unknown>(jobs.length) : (values as unknown[]);
+    if (sent) sent.forEach((i, at) => (allValues[i] = values[at]));
+    const errors: (Error | undefined)[] = unsent ? [...unsent] : new Array<Error | undefined>(jobs.length);
+    for (const failure of failures ?? []) {
+      const i = sent ? sent[failure.at] : failure.at;
+      const job = jobs[i];
+      errors[i] = failure.unknownTask
+        ? new UnknownTaskError(job.task, failure.unknownTask)
+        : failure.uncloneable
+          ? new DataCloneError(job.id, 'result', remoteError(failure.error))
+          : new TaskError(job.task, job.id, failure.error);
+    }
+    this.finishBatch(handle, batch, { values: allValues, errors });
   }
 
-  private finishBatch(handle: WorkerHandle, batch: Batch, outcomes: readonly JobOutcome[]): void {
+  private finishBatch(handle: WorkerHandle, batch: Batch, outcomes: BatchOutcomes): void {
     handle.batch = undefined;
     handle.state = 'idle';
     this.running--;
@@ -354,7 +359,7 @@ export class ThreadsExecutor implements Executor {
       this.live--;
       if (!this.stopped) this.spawn();
     }
-    if (batch) batch.done(batch.jobs.map((job) => ({ ok: false, error: new WorkerCrashedError(job.id, reason, cause) })), performance.now() - batch.started);
+    if (batch) batch.done(failAll(batch.jobs, (job) => new WorkerCrashedError(job.id, reason, cause)), performance.now() - batch.started);
     else this.host.wake();
   }
 

@@ -5,7 +5,7 @@
  */
 import { expose, isWorkerRuntime } from 'threads/worker';
 import { checkTasks } from '../checks';
-import { DONE, isCloneable, RUN, type RunMessage, serializeError, type WireJob, type WireOutcome, type WorkerApi } from '../protocol';
+import { DONE, type DoneMessage, isCloneable, RUN, type RunMessage, serializeError, type WireFailure, type WorkerApi } from '../protocol';
 import type { TaskMap } from '../tasks';
 import { unwrapTransfer } from '../transfer';
 import { type MasterPort, masterPort } from './port';
@@ -52,69 +52,94 @@ export function exposeTasks<T extends TaskMap>(tasks: T): T {
   return tasks;
 }
 
-function runBatch(tasks: TaskMap, port: MasterPort, { batch, jobs }: RunMessage): void {
-  const transferables: Transferable[] = [];
-  const outcomes = runJobs(tasks, jobs, transferables);
-  if (Array.isArray(outcomes)) reply(port, batch, outcomes, transferables);
-  else void outcomes.then((settled) => reply(port, batch, settled, transferables));
+function runBatch(tasks: TaskMap, port: MasterPort, message: RunMessage): void {
+  const run = new BatchRun(tasks, message);
+  const settled = run.next(0);
+  if (settled === true) reply(port, run);
+  else void settled.then(() => reply(port, run));
 }
 
 /** Posts a batch's outcomes; a result that cannot be cloned becomes that request's error alone. */
-function reply(port: MasterPort, batch: number, outcomes: WireOutcome[], transferables: Transferable[]): void {
+function reply(port: MasterPort, run: BatchRun): void {
+  const { batch } = run.message;
   try {
-    port.post({ type: DONE, batch, outcomes }, transferables);
+    port.post({ type: DONE, batch, values: run.values, failures: run.failures } satisfies DoneMessage, run.transferables);
     return;
   } catch (failure) {
-    const checked = outcomes.map((outcome): WireOutcome => {
-      if (!outcome.ok) return outcome;
+    for (let at = 0; at < run.values.length; at++) {
       try {
-        structuredClone(outcome.value);
-        return outcome;
+        structuredClone(run.values[at]);
       } catch (error) {
-        return { ok: false, error: serializeError(error), uncloneable: true };
+        run.values[at] = undefined;
+        run.fail(at, { at, error: serializeError(error), uncloneable: true });
       }
-    });
+    }
     try {
-      port.post({ type: DONE, batch, outcomes: checked }, transferables.filter((item) => isCloneable(item)));
+      port.post({ type: DONE, batch, values: run.values, failures: run.failures } satisfies DoneMessage, run.transferables.filter((item) => isCloneable(item)));
     } catch {
-      port.post({ type: DONE, batch, outcomes: outcomes.map((): WireOutcome => ({ ok: false, error: serializeError(failure), uncloneable: true })) });
+      const failures = run.values.map((_, at): WireFailure => ({ at, error: serializeError(failure), uncloneable: true }));
+      port.post({ type: DONE, batch, values: [], failures } satisfies DoneMessage);
     }
   }
 }
 
 /**
- * Runs a batch one job after another and returns one outcome per job. Stays
- * synchronous until a task returns a promise. Buffers that tasks marked with
- * `transfer()` are added to `transferables`.
+ * One batch running in the worker: its requests one after another,
+ * synchronously until a task returns a promise. Buffers that tasks marked
+ * with `transfer()` are collected in `transferables`.
  */
-export function runJobs(tasks: TaskMap, jobs: readonly WireJob[], transferables: Transferable[], from = 0, outcomes: WireOutcome[] = []): WireOutcome[] | Promise<WireOutcome[]> {
-  for (let i = from; i < jobs.length; i++) {
-    const [name, args] = jobs[i];
-    const task = Object.hasOwn(tasks, name) ? tasks[name] : undefined;
-    if (!task) {
-      outcomes.push({ ok: false, error: { name: 'UnknownTaskError', message: `unknown task "${name}"` }, unknownTask: Object.keys(tasks) });
-      continue;
-    }
-    let value: unknown;
-    try {
-      value = task(...args);
-    } catch (error) {
-      outcomes.push({ ok: false, error: serializeError(error) });
-      continue;
-    }
-    if (isThenable(value)) return finishAsync(tasks, jobs, transferables, i, value, outcomes);
-    outcomes.push({ ok: true, value: unwrapTransfer(value, transferables) });
-  }
-  return outcomes;
-}
+export class BatchRun {
+  readonly values: unknown[];
+  failures: WireFailure[] | undefined;
+  readonly transferables: Transferable[] = [];
 
-async function finishAsync(tasks: TaskMap, jobs: readonly WireJob[], transferables: Transferable[], at: number, pending: PromiseLike<unknown>, outcomes: WireOutcome[]): Promise<WireOutcome[]> {
-  try {
-    outcomes.push({ ok: true, value: unwrapTransfer(await pending, transferables) });
-  } catch (error) {
-    outcomes.push({ ok: false, error: serializeError(error) });
+  constructor(
+    private readonly tasks: TaskMap,
+    readonly message: RunMessage,
+  ) {
+    this.values = new Array<unknown>(message.args.length);
   }
-  return runJobs(tasks, jobs, transferables, at + 1, outcomes);
+
+  /** Records a failure (keeping `failures` in position order). */
+  fail(at: number, failure: WireFailure): void {
+    const failures = (this.failures ??= []);
+    let i = failures.length;
+    while (i > 0 && failures[i - 1].at > at) i--;
+    failures.splice(i, 0, failure);
+  }
+
+  /** Runs from position `from` on; `true` when done, else a promise of the rest. */
+  next(from: number): true | Promise<void> {
+    const { tasks: names, args, spread } = this.message;
+    for (let at = from; at < args.length; at++) {
+      const name = typeof names === 'string' ? names : names[at];
+      const task = Object.hasOwn(this.tasks, name) ? this.tasks[name] : undefined;
+      if (!task) {
+        this.fail(at, { at, error: { name: 'UnknownTaskError', message: `unknown task "${name}"` }, unknownTask: Object.keys(this.tasks) });
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = spread ? task(...(args[at] as unknown[])) : task(args[at]);
+      } catch (error) {
+        this.fail(at, { at, error: serializeError(error) });
+        continue;
+      }
+      if (isThenable(value)) return this.await(at, value);
+      this.values[at] = unwrapTransfer(value, this.transferables);
+    }
+    return true;
+  }
+
+  private async await(at: number, pending: PromiseLike<unknown>): Promise<void> {
+    try {
+      this.values[at] = unwrapTransfer(await pending, this.transferables);
+    } catch (error) {
+      this.fail(at, { at, error: serializeError(error) });
+    }
+    const rest = this.next(at + 1);
+    if (rest !== true) await rest;
+  }
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
