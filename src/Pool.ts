@@ -113,13 +113,20 @@ export class Pool<T extends TaskMap = TaskMap> {
    * @throws InvalidOptionError unless `n` is a non-negative integer.
    */
   dismissWorkers(n: number, options?: DismissOptions): Promise<void> {
-    checkInteger('dismissWorkers(n)', n, 0);
     const { join = false } = checkOptionsObject('dismissWorkers options', options);
-    const gone = this.executor.dismissWorkers(n);
+    const { gone } = this.dismiss(n);
+    return join ? gone : Promise.resolve();
+  }
+
+  /** @internal Dismisses up to `n` workers; says how many, and when they are gone. */
+  dismiss(n: number): { count: number; gone: Promise<void> } {
+    checkInteger('dismissWorkers(n)', n, 0);
+    const dismissed = this.executor.dismissWorkers(n);
+    const { gone } = dismissed;
     this.dismissing.add(gone);
     void gone.finally(() => this.dismissing.delete(gone));
     this.publish();
-    return join ? gone : Promise.resolve();
+    return dismissed;
   }
 
   /** Resolves when every worker dismissed so far has exited. */

@@ -16,6 +16,12 @@ export interface PoolOptions {
   readonly size?: number;
   /** How long a worker may take to load and call `exposeTasks()`, in ms. Default 10000. */
   readonly startTimeout?: number;
+  /**
+   * How long (ms) an idle worker waits before its thread exits; the slot
+   * stays (it counts in `size`) and starts a thread again when work comes.
+   * Default: idle workers stay. Idle workers never keep the process alive.
+   */
+  readonly idleTimeout?: number;
 }
 
 /**
@@ -43,8 +49,9 @@ export interface PoolOptions {
  * @throws InvalidOptionError for a bad `worker` or option, synchronously.
  */
 export function createPool<T extends TaskMap>(worker: WorkerSource, options?: PoolOptions): Pool<T> {
-  const { size = availableParallelism(), startTimeout = 10_000 } = checkOptionsObject('options', options);
+  const { size = availableParallelism(), startTimeout = 10_000, idleTimeout } = checkOptionsObject('options', options);
   checkInteger('size', size, 1);
   checkInteger('startTimeout', startTimeout, 1);
-  return new Pool<T>(new ThreadsExecutor(resolveSource(worker), { size, startTimeout }));
+  if (idleTimeout !== undefined) checkInteger('idleTimeout', idleTimeout, 1);
+  return new Pool<T>(new ThreadsExecutor(resolveSource(worker), { size, startTimeout, ...(idleTimeout === undefined ? {} : { idleTimeout }) }));
 }

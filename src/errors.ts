@@ -16,7 +16,10 @@ export type PoolErrorCode =
   | 'ERR_WORKER_START'
   | 'ERR_WORKER_CRASHED'
   | 'ERR_POOL_CLOSED'
-  | 'ERR_DATA_CLONE';
+  | 'ERR_DATA_CLONE'
+  | 'ERR_QUEUE_FULL'
+  | 'ERR_NO_RESULTS_PENDING'
+  | 'ERR_NO_WORKERS_AVAILABLE';
 
 /** Base class of every error this library creates. */
 export abstract class PoolError extends Error {
@@ -160,6 +163,47 @@ export class DataCloneError extends PoolError {
   ) {
     const subject = what === 'result' ? 'The result' : position === undefined ? 'The arguments' : `Argument ${position}`;
     super(`${subject} of request ${requestId} cannot be sent between threads (structured clone): ${causeText(cause)}. Send plain data: no functions, symbols or class instances with private state.`, { cause });
+  }
+}
+
+/** A bounded request queue is full (the seed's `Queue.Full`). */
+export class QueueFullError extends PoolError {
+  readonly code = 'ERR_QUEUE_FULL' as const;
+
+  constructor(
+    /** The queue's bound. */
+    readonly size: number,
+    /** The request that did not fit, when there was one. */
+    readonly requestId?: number,
+    /** Why: no room and no waiting (`block: false`), a wait that timed out, or a drop by the overflow policy. */
+    readonly reason: 'full' | 'timeout' | 'dropped' = 'full',
+  ) {
+    const who = requestId === undefined ? 'A request' : `Request ${requestId}`;
+    const why =
+      reason === 'timeout'
+        ? 'waited for room until its timeout'
+        : reason === 'dropped'
+          ? 'was dropped by the overflow policy'
+          : 'found it full and did not wait';
+    super(`${who} ${why}: the request queue holds at most ${size}. Wait for room (block: true), raise the bound, or slow the producer.`);
+  }
+}
+
+/** `poll()` found nothing to hand over: no request is queued, running or waiting to be polled. */
+export class NoResultsPending extends PoolError {
+  readonly code = 'ERR_NO_RESULTS_PENDING' as const;
+
+  constructor() {
+    super('No results pending: every request put so far has been handed to its callback.');
+  }
+}
+
+/** `poll()` found requests pending but no worker to run them. */
+export class NoWorkersAvailable extends PoolError {
+  readonly code = 'ERR_NO_WORKERS_AVAILABLE' as const;
+
+  constructor(readonly pending: number) {
+    super(`No workers available to run the ${pending} pending request(s): call createWorkers(n).`);
   }
 }
 

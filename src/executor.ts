@@ -70,8 +70,8 @@ export interface Executor {
   readonly ready: Promise<void>;
   /** Adds `n` slots; resolves when they are ready. */
   createWorkers(n: number): Promise<void>;
-  /** Removes up to `n` slots (idle first); busy ones finish their batch. Resolves when they are gone. */
-  dismissWorkers(n: number): Promise<void>;
+  /** Removes up to `n` slots (idle first); busy ones finish their batch. `gone` resolves when they have exited. */
+  dismissWorkers(n: number): { readonly count: number; readonly gone: Promise<void> };
   /** Stops every slot; busy batches end with `PoolClosedError`. */
   close(): Promise<void>;
 }

@@ -5,13 +5,17 @@
  */
 export { createPool, type PoolOptions } from './createPool';
 export { type DismissOptions, Pool, type PoolStats } from './Pool';
-export { type ArgsOf, isWorkRequest, makeRequests, type WorkRequest, workRequest } from './requests';
+export { type PollOptions, type PutOptions, ThreadPool, type ThreadPoolDismissOptions, type ThreadPoolOptions } from './ThreadPool';
+export { type ArgsOf, isWorkRequest, makeRequests, printError, type WorkRequest, workRequest } from './requests';
 export { type Failure, isFailure, isResult, type Outcome, type Result } from './outcomes';
 export type { Task, TaskArgs, TaskInput, TaskMap, TaskName, TaskResult } from './tasks';
 export type { WorkerFactory, WorkerLike, WorkerSource } from './threads/workerSource';
 export {
   DataCloneError,
   InvalidOptionError,
+  NoResultsPending,
+  NoWorkersAvailable,
+  QueueFullError,
   PoolClosedError,
   PoolError,
   type PoolErrorCode,

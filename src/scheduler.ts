@@ -58,6 +58,8 @@ export interface LaneOptions {
    * with `WorkerCrashedError`; its batch-mates get their results.
    */
   readonly rerunOnCrash?: boolean;
+  /** Called after queued requests of this lane started (left the queue). */
+  readonly dequeued?: () => void;
 }
 
 /** A queued request: the job an executor runs, and what the lane needs to deliver its outcome. */
@@ -296,6 +298,7 @@ export class Scheduler {
           lane.running += size;
           this.changed();
           slot.run(entries, (outcomes, elapsedMs) => this.settle(lane, entries, outcomes, elapsedMs));
+          lane.options.dequeued?.();
         }
       } while (this.again);
     } finally {

@@ -29,6 +29,12 @@ function isNodeWorker(worker: WorkerPort): worker is WorkerPort & NodeEvents {
 
 type Listener = (event: { data: unknown }) => void;
 
+/** Node workers can stop (or start again) keeping the process alive. */
+interface Refable {
+  ref(): void;
+  unref(): void;
+}
+
 interface Batch {
   readonly jobs: readonly Job[];
   readonly done: Done;
@@ -47,6 +53,7 @@ class WorkerHandle implements Slot {
   state: State = 'starting';
   /** Dismissed: takes no new batch, exits after the current one. */
   retiring = false;
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
   worker: WorkerPort | undefined;
   thread: SpawnedThread | undefined;
   spawnPending = false;
@@ -75,6 +82,8 @@ export interface ThreadsExecutorOptions {
   readonly size: number;
   /** How long a worker may take to call `exposeTasks()`, in ms. */
   readonly startTimeout: number;
+  /** How long an idle worker waits before it exits (its slot stays, and starts a thread again on demand), in ms. */
+  readonly idleTimeout?: number;
 }
 
 /** Runs batches on threads.js workers. */
@@ -83,6 +92,8 @@ export class ThreadsExecutor implements Executor {
   private readonly handles = new Set<WorkerHandle>();
   private readonly idle: WorkerHandle[] = [];
   private live = 0;
+  /** Slots whose idle worker exited after `idleTimeout`: a thread starts again when work comes. */
+  private dormant = 0;
   private running = 0;
   private stopped = false;
   private failure: Error | undefined;
@@ -100,7 +111,7 @@ export class ThreadsExecutor implements Executor {
   }
 
   get capacity(): number {
-    return this.live;
+    return this.live + this.dormant;
   }
 
   get busy(): number {
@@ -116,8 +127,29 @@ export class ThreadsExecutor implements Executor {
     if (handle) {
       handle.state = 'busy';
       this.running++;
+      clearTimeout(handle.idleTimer);
+      (handle.worker as Partial<Refable>).ref?.();
+    } else if (this.dormant > 0 && !this.stopped) {
+      // Work is waiting and a slot has no thread: start one (it wakes the scheduler when ready).
+      this.dormant--;
+      this.spawn();
     }
     return handle;
+  }
+
+  /** A worker with nothing to do: it does not keep the process alive, and exits after `idleTimeout`. */
+  private makeIdle(handle: WorkerHandle): void {
+    this.idle.push(handle);
+    (handle.worker as Partial<Refable>).unref?.();
+    const { idleTimeout } = this.options;
+    if (idleTimeout === undefined) return;
+    handle.idleTimer = setTimeout(() => {
+      if (handle.state !== 'idle' || handle.retiring) return;
+      this.live--;
+      this.dormant++;
+      this.stop(handle);
+    }, idleTimeout);
+    handle.idleTimer.unref?.();
   }
 
   createWorkers(n: number): Promise<void> {
@@ -128,7 +160,11 @@ export class ThreadsExecutor implements Executor {
     return Promise.all(started).then(() => undefined);
   }
 
-  dismissWorkers(n: number): Promise<void> {
+  dismissWorkers(n: number): { count: number; gone: Promise<void> } {
+    // Slots without a thread go first: dismissing them costs nothing.
+    const asleep = Math.min(n, this.dormant);
+    this.dormant -= asleep;
+    n -= asleep;
     const victims: WorkerHandle[] = [];
     const order: State[] = ['idle', 'starting', 'busy'];
     for (const state of order) {
@@ -143,7 +179,7 @@ export class ThreadsExecutor implements Executor {
       if (handle.state !== 'busy') this.stop(handle);
     }
     this.host.wake();
-    return Promise.all(victims.map((handle) => handle.exited)).then(() => undefined);
+    return { count: asleep + victims.length, gone: Promise.all(victims.map((handle) => handle.exited)).then(() => undefined) };
   }
 
   close(): Promise<void> {
@@ -154,6 +190,7 @@ export class ThreadsExecutor implements Executor {
   private shutdown(errorFor: (job: Job) => Error): Promise<void> {
     this.stopped = true;
     this.idle.length = 0;
+    this.dormant = 0;
     const exits: Promise<void>[] = [];
     for (const handle of [...this.handles]) {
       const batch = handle.batch;
@@ -281,7 +318,7 @@ export class ThreadsExecutor implements Executor {
         if (handle.retiring) {
           this.stop(handle);
         } else {
-          this.idle.push(handle);
+          this.makeIdle(handle);
           this.host.wake();
         }
       },
@@ -341,7 +378,7 @@ export class ThreadsExecutor implements Executor {
     handle.state = 'idle';
     this.running--;
     if (handle.retiring || this.stopped) this.stop(handle);
-    else this.idle.push(handle);
+    else this.makeIdle(handle);
     batch.done(outcomes, performance.now() - batch.started);
   }
 
@@ -387,6 +424,7 @@ export class ThreadsExecutor implements Executor {
     }
     handle.state = 'gone';
     handle.batch = undefined;
+    clearTimeout(handle.idleTimer);
     this.handles.delete(handle);
     handle.settleStart();
     const worker = handle.worker;

@@ -1,0 +1,238 @@
+import { NoResultsPending, NoWorkersAvailable, makeRequests, PoolClosedError, QueueFullError, ThreadPool, type WorkRequest } from '../src';
+import type { Tasks } from './fixtures/tasks.worker';
+import { fixture } from './helpers';
+
+const open = new Set<ThreadPool<Tasks>>();
+function threadPool(options?: ConstructorParameters<typeof ThreadPool>[1]): ThreadPool<Tasks> {
+  const pool = new ThreadPool<Tasks>(fixture('tasks.worker.ts'), options);
+  open.add(pool);
+  return pool;
+}
+afterEach(async () => {
+  await Promise.all([...open].map((pool) => pool.close()));
+  open.clear();
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A deterministic stand-in for Python's `random` in the seed's example. */
+function randoms(seed: number): () => number {
+  let state = seed;
+  return () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+}
+
+describe('ThreadPool: the seed\'s own example, ported', () => {
+  test('requests with random sleeps and random exceptions, putRequest in a loop, poll until NoResultsPending, workers added and dismissed mid-run', async () => {
+    const random = randoms(42);
+    const data = Array.from({ length: 20 }, () => 1 + Math.floor(random() * 10));
+    const handed = new Map<number, 'result' | 'exception'>();
+    const printResult = (request: WorkRequest<readonly unknown[], number>, result: number): void => {
+      expect(handed.has(request.id)).toBe(false);
+      handed.set(request.id, 'result');
+      expect(result).toBeLessThanOrEqual(5);
+    };
+    const handleException = (request: WorkRequest<readonly unknown[], number>, error: Error): void => {
+      expect(handed.has(request.id)).toBe(false);
+      handed.set(request.id, 'exception');
+      expect(error).toMatchObject({ code: 'ERR_TASK_FAILED', cause: { message: 'Something extraordinary happened!' } });
+    };
+    // Python: makeRequests(do_something, data, print_result) — no exc_callback, so errors are printed.
+    const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const args = (d: number): [number, number, number] => [d, 20 + Math.floor(random() * 60), random()];
+    const requests = [
+      ...makeRequests('doSomething', data.map(args), printResult),
+      ...makeRequests('doSomething', data.map(args), printResult, handleException),
+    ];
+    const main = threadPool({ numWorkers: 3 });
+    for (const request of requests) await main.putRequest(request);
+
+    let i = 0;
+    const activeWorkers: number[] = [];
+    for (;;) {
+      try {
+        await sleep(20);
+        await main.poll();
+        activeWorkers.push(main.workers);
+        if (i === 2) await main.createWorkers(3);
+        if (i === 5) await main.dismissWorkers(2);
+        i++;
+      } catch (error) {
+        if (error instanceof NoResultsPending) break;
+        throw error;
+      }
+    }
+    if (main.dismissedWorkers) await main.joinAllDismissedWorkers();
+    const printedIds = printed.mock.calls.map(([text]) => Number(/request (\d+)/.exec(String(text))?.[1]));
+    printed.mockRestore();
+
+    const firstGroup = new Set(requests.slice(0, 20).map(({ id }) => id));
+    // Every request was handed over exactly once: to a callback, or (first group, failed) to the default printer.
+    expect(handed.size + printedIds.length).toBe(40);
+    for (const id of printedIds) {
+      expect(firstGroup.has(id)).toBe(true);
+      expect(handed.has(id)).toBe(false);
+    }
+    expect([...handed].filter(([id, kind]) => kind === 'exception' && firstGroup.has(id))).toEqual([]);
+    expect(Math.max(...activeWorkers)).toBe(6);
+    expect(main.workers).toBe(4);
+    expect(main.dismissedWorkers).toBe(0);
+  });
+});
+
+describe('ThreadPool', () => {
+  test('qSize with block: true waits for room; block: false rejects with QueueFullError at once; nothing is queued twice or lost', async () => {
+    const main = threadPool({ numWorkers: 1, qSize: 2 });
+    const values: number[] = [];
+    const requests = makeRequests('delayed', [30, 30, 30, 30, 30], (_request, value: string) => values.push(Number(value.split(' ')[1])));
+    await main.putRequest(requests[0]); // runs at once (or soon)
+    await main.putRequest(requests[1]);
+    await main.putRequest(requests[2]);
+    await sleep(5);
+    // one running, two queued: the queue is full
+    await expect(main.putRequest(requests[3], { block: false })).rejects.toBeInstanceOf(QueueFullError);
+    const waited = main.putRequest(requests[3]);
+    let admitted = false;
+    void waited.then(() => (admitted = true));
+    await sleep(5);
+    expect(admitted).toBe(false);
+    await waited;
+    await expect(main.putRequest(requests[4], { block: true, timeout: 0 })).rejects.toMatchObject({ code: 'ERR_QUEUE_FULL', reason: 'timeout' });
+    await main.wait();
+    expect(values).toEqual([30, 30, 30, 30]);
+    await expect(main.poll()).rejects.toBeInstanceOf(NoResultsPending);
+  });
+
+  test('a putRequest that timed out is never queued later', async () => {
+    const main = threadPool({ numWorkers: 1, qSize: 1 });
+    const calls: number[] = [];
+    const [a, b, c] = makeRequests('delayed', [40, 40, 1], (request) => calls.push(request.id));
+    await main.putRequest(a);
+    await sleep(5);
+    await main.putRequest(b);
+    await expect(main.putRequest(c, { timeout: 10 })).rejects.toMatchObject({ code: 'ERR_QUEUE_FULL' });
+    await main.wait();
+    expect(calls).toEqual([a.id, b.id]);
+  });
+
+  test('resqSize holds workers back until poll() makes room', async () => {
+    const main = threadPool({ numWorkers: 2, resqSize: 1 });
+    await main.pool.ready;
+    let handed = 0;
+    for (const request of makeRequests('double', [1, 2, 3, 4, 5, 6, 7, 8], () => handed++)) await main.putRequest(request);
+    await sleep(200);
+    // One result waits to be polled; the workers hold theirs back (at most one each), so no more than 3 are done.
+    expect(main.pool.stats.completed).toBeLessThanOrEqual(3);
+    expect(main.pool.stats.queued).toBeGreaterThanOrEqual(5);
+    await main.wait();
+    expect(handed).toBe(8);
+  });
+
+  test('poll() rejects with NoResultsPending when nothing is pending, NoWorkersAvailable when requests wait without workers', async () => {
+    const main = threadPool({ numWorkers: 1 });
+    await expect(main.poll()).rejects.toBeInstanceOf(NoResultsPending);
+    await main.pool.ready;
+    await main.dismissWorkers(1, { doJoin: true });
+    await main.putRequest(makeRequests('double', [1])[0] as WorkRequest<readonly unknown[], never>);
+    const noWorkers = await main.poll({ block: true }).catch((error: unknown) => error);
+    expect(noWorkers).toBeInstanceOf(NoWorkersAvailable);
+    expect(noWorkers).toMatchObject({ code: 'ERR_NO_WORKERS_AVAILABLE', pending: 1 });
+    let value: unknown;
+    await main.putRequest(makeRequests('double', [21], (_request, result) => (value = result))[0]);
+    await main.createWorkers(1);
+    await main.wait();
+    expect(value).toBe(42);
+  });
+
+  test('poll({ block: true }) waits for an outcome; poll() without block returns at once', async () => {
+    const main = threadPool({ numWorkers: 1 });
+    const got: unknown[] = [];
+    await main.putRequest(makeRequests('delayed', [30], (_request, value) => got.push(value))[0]);
+    await main.poll();
+    expect(got).toEqual([]);
+    await main.poll({ block: true });
+    expect(got).toEqual(['waited 30']);
+  });
+
+  test('dismissWorkers without doJoin keeps them in dismissedWorkers until joinAllDismissedWorkers; with doJoin it waits', async () => {
+    const main = threadPool({ numWorkers: 3 });
+    await main.pool.ready;
+    const busy = makeRequests('spin', [150], () => undefined);
+    await main.putRequest(busy[0]);
+    await sleep(30);
+    await main.dismissWorkers(3);
+    expect(main.workers).toBe(0);
+    expect(main.dismissedWorkers).toBe(3);
+    await main.joinAllDismissedWorkers();
+    expect(main.dismissedWorkers).toBe(0);
+    await main.wait(); // the busy worker finished its request before leaving
+    await main.createWorkers(2);
+    await main.dismissWorkers(1, { doJoin: true });
+    expect(main.workers).toBe(1);
+    expect(main.dismissedWorkers).toBe(0);
+  });
+
+  test('close(): queued requests end with PoolClosedError at the next poll, and putRequest rejects', async () => {
+    const main = threadPool({ numWorkers: 1 });
+    const errors: Error[] = [];
+    const requests = makeRequests('delayed', [100, 100, 100], undefined, (_request, error) => errors.push(error));
+    for (const request of requests) await main.putRequest(request);
+    await main.close();
+    await main.wait();
+    expect(errors).toHaveLength(3);
+    for (const error of errors) expect(error).toBeInstanceOf(PoolClosedError);
+    await expect(main.putRequest(makeRequests('double', [1])[0] as WorkRequest<readonly unknown[], never>)).rejects.toBeInstanceOf(PoolClosedError);
+  });
+
+  test('pollTimeout: an idle worker exits after it and starts again when work comes', async () => {
+    const main = threadPool({ numWorkers: 1, pollTimeout: 50 });
+    const threads: number[] = [];
+    const ask = async (): Promise<void> => {
+      await main.putRequest(makeRequests('threadId', [[]], (_request, id: number) => threads.push(id))[0]);
+      await main.wait();
+    };
+    await ask();
+    await ask();
+    await sleep(150);
+    expect(main.workers).toBe(1);
+    await ask();
+    expect(threads[0]).toBe(threads[1]);
+    expect(threads[2]).not.toBe(threads[0]);
+  });
+
+  test('without an excCallback an error is printed with its stack, never swallowed', async () => {
+    const main = threadPool({ numWorkers: 1 });
+    const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await main.putRequest(makeRequests('failIfOdd', [3])[0]);
+      await main.wait();
+      expect(printed).toHaveBeenCalledTimes(1);
+      expect(String(printed.mock.calls[0][0])).toMatch(/odd: 3[\s\S]*at /);
+    } finally {
+      printed.mockRestore();
+    }
+  });
+
+  test('a callback that throws rejects poll(); the outcomes after it stay for the next poll', async () => {
+    const main = threadPool({ numWorkers: 1 });
+    await main.pool.ready;
+    const seen: number[] = [];
+    const requests = makeRequests('double', [1, 2, 3], (_request, value: number) => {
+      if (value === 4) throw new Error('callback broke');
+      seen.push(value);
+    });
+    for (const request of requests) await main.putRequest(request);
+    await sleep(100);
+    await expect(main.poll()).rejects.toThrow('callback broke');
+    await main.wait();
+    expect(seen).toEqual([2, 6]);
+  });
+
+  test('bad options and bad requests are refused, naming them', async () => {
+    expect(() => threadPool({ qSize: -1 })).toThrow('"qSize"');
+    expect(() => threadPool({ resqSize: 1.5 })).toThrow('"resqSize"');
+    expect(() => threadPool({ numWorkers: 0 })).toThrow('"numWorkers"');
+    expect(() => threadPool({ pollTimeout: 0 })).toThrow('"pollTimeout"');
+    const main = threadPool({ numWorkers: 1 });
+    await expect(main.putRequest(makeRequests([1])[0] as never)).rejects.toThrow('"request"');
+  });
+});
