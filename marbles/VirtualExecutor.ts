@@ -89,7 +89,7 @@ export class VirtualExecutor implements Executor {
     return Promise.resolve();
   }
 
-  dismissWorkers(n: number): Promise<void> {
+  dismissWorkers(n: number): { count: number; gone: Promise<void> } {
     const victims: VirtualWorker[] = this.idle.splice(Math.max(0, this.idle.length - n));
     for (const worker of this.workers) {
       if (victims.length >= n) break;
@@ -101,7 +101,7 @@ export class VirtualExecutor implements Executor {
       if (!worker.running) this.remove(worker);
     }
     this.host.wake();
-    return Promise.all(victims.map((worker) => worker.gone)).then(() => undefined);
+    return { count: victims.length, gone: Promise.all(victims.map((worker) => worker.gone)).then(() => undefined) };
   }
 
   close(): Promise<void> {

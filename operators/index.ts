@@ -5,5 +5,6 @@
  */
 export { errors } from './errors';
 export { poolMap, type PoolMapInput, type PoolMapOptions, type PoolMapOutcome } from './poolMap';
+export { type PullSource, pullFrom } from './pullFrom';
 export { results } from './results';
 export { type SplitOutcomes, splitOutcomes } from './splitOutcomes';

@@ -1,6 +1,7 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import { checkInteger, checkOptionsObject } from '../src/checks';
-import { InvalidOptionError } from '../src/errors';
+import { InvalidOptionError, QueueFullError } from '../src/errors';
+import { pullableOf } from './pullFrom';
 import type { Outcome } from '../src/outcomes';
 import { Pool } from '../src/Pool';
 import { isWorkRequest, type WorkRequest, workRequest } from '../src/requests';
@@ -39,9 +40,26 @@ export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {
    * for tasks that must not.
    */
   readonly rerunOnCrash?: boolean;
+  /**
+   * Bound the requests waiting for a worker in this pipeline. When `size`
+   * are waiting, `overflow` decides (default `'error'`): `'error'` ends the
+   * arriving request with `QueueFullError` (reason `'full'`), `'drop-newest'`
+   * likewise with reason `'dropped'`, `'drop-oldest'` ends the
+   * longest-waiting request with `QueueFullError` (reason `'dropped'`) and
+   * queues the arriving one. Either way every request still yields exactly
+   * one outcome. A {@link pullFrom} source is never overflowed: it is pulled
+   * only while there is room (`size` defaults to 1000 there). Default: unbounded.
+   */
+  readonly queue?: { readonly size: number; readonly overflow?: 'error' | 'drop-newest' | 'drop-oldest' };
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Partial<Promise<T>>)?.then === 'function';
 }
 
 const DEFAULT_ORDERED_BUFFER = 1000;
+const DEFAULT_PULL_QUEUE = 1000;
+const overflows = ['error', 'drop-newest', 'drop-oldest'] as const;
 
 /** What `poolMap(pool, task)` accepts: the task's single argument, or a `WorkRequest` of its arguments. */
 export type PoolMapInput<T extends TaskMap, K extends TaskName<T>> = TaskInput<T, K> | WorkRequest<Readonly<TaskArgs<T, K>>>;
@@ -101,7 +119,11 @@ export function poolMap<T extends TaskMap, K extends TaskName<T>>(
 ): OperatorFunction<PoolMapInput<T, K>, PoolMapOutcome<T, K>> {
   if (!(pool instanceof Pool)) throw new InvalidOptionError('pool', pool, 'a pool from createPool() or createVirtualPool()');
   if (typeof task !== 'string' || task === '') throw new InvalidOptionError('task', task, 'a task name (a non-empty string)');
-  const { batch = 'auto', ordered = false, transfer, rerunOnCrash = true } = checkOptionsObject('poolMap options', options);
+  const { batch = 'auto', ordered = false, transfer, rerunOnCrash = true, queue } = checkOptionsObject('poolMap options', options);
+  const queueOptions = queue === undefined ? undefined : checkOptionsObject('queue', queue);
+  const queueSize = queueOptions === undefined ? undefined : checkInteger('queue.size', queueOptions.size, 1);
+  const overflow = queueOptions?.overflow ?? 'error';
+  if (!overflows.includes(overflow)) throw new InvalidOptionError('queue.overflow', overflow, `one of ${overflows.map((name) => `'${name}'`).join(', ')}`);
   if (batch !== 'auto') checkInteger('batch', batch, 1);
   const buffer = typeof ordered === 'object' && ordered !== null ? checkInteger('ordered.buffer', ordered.buffer, 1) : ordered === true ? DEFAULT_ORDERED_BUFFER : 0;
   if (typeof ordered !== 'boolean' && buffer === 0) throw new InvalidOptionError('ordered', ordered, 'a boolean or { buffer: n }');
@@ -139,17 +161,69 @@ export function poolMap<T extends TaskMap, K extends TaskName<T>>(
             }
             if (waiting < released) lane.wake();
           };
-      const lane = pool.openLane(task, deliver as Deliver, buffer === 0 ? laneOptions : { ...laneOptions, gate: () => lane.running + waiting < buffer });
-      const subscription = source.subscribe({
-        next: (value) => lane.submit(isWorkRequest(value) ? value : workRequest([value]), nextIn++),
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => {
-          sourceDone = true;
-          if (lane.pending === 0 && waiting === 0) subscriber.complete();
-        },
-      });
+      const iterable = pullableOf(source);
+      const pullLimit = queueSize ?? DEFAULT_PULL_QUEUE;
+      let closed = false;
+      let pulling = false;
+      let iterator: AsyncIterator<unknown> | Iterator<unknown> | undefined;
+      // A pull source: take the next value only while the queue has room (synchronously from a sync iterable).
+      const pull = async (): Promise<void> => {
+        if (pulling || closed || sourceDone || !iterator) return;
+        pulling = true;
+        try {
+          while (!closed && lane.queued < pullLimit) {
+            const pending = iterator.next();
+            const next = isPromise(pending) ? await pending : pending;
+            if (closed) return;
+            if (next.done) {
+              sourceDone = true;
+              if (lane.pending === 0 && waiting === 0) subscriber.complete();
+              return;
+            }
+            accept(next.value);
+          }
+        } catch (error) {
+          subscriber.error(error);
+        } finally {
+          pulling = false;
+        }
+      };
+      const options: LaneOptions = {
+        ...laneOptions,
+        ...(buffer === 0 ? {} : { gate: () => lane.running + waiting < buffer }),
+        ...(iterable ? { dequeued: () => void pull() } : {}),
+      };
+      const lane = pool.openLane(task, deliver as Deliver, options);
+      const accept = (value: unknown): void => {
+        const request = isWorkRequest(value) ? value : workRequest([value]);
+        const tag = nextIn++;
+        if (queueSize !== undefined && !iterable && lane.queued >= queueSize) {
+          if (overflow !== 'drop-oldest') {
+            lane.refuse(request, tag, new QueueFullError(queueSize, request.id, overflow === 'error' ? 'full' : 'dropped'));
+            return;
+          }
+          lane.dropOldest((dropped) => new QueueFullError(queueSize, dropped.id, 'dropped'));
+        }
+        lane.submit(request, tag);
+      };
+      let subscription: Subscription | undefined;
+      if (iterable) {
+        iterator = Symbol.asyncIterator in iterable ? iterable[Symbol.asyncIterator]() : iterable[Symbol.iterator]();
+        void pull();
+      } else {
+        subscription = source.subscribe({
+          next: accept,
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => {
+            sourceDone = true;
+            if (lane.pending === 0 && waiting === 0) subscriber.complete();
+          },
+        });
+      }
       return () => {
-        subscription.unsubscribe();
+        closed = true;
+        subscription?.unsubscribe();
+        void iterator?.return?.();
         lane.close();
       };
     });

@@ -116,6 +116,16 @@ export class Lane {
     this.scheduler.submit(this, request, tag, task);
   }
 
+  /** Ends a request with `error` without queueing it (a full queue refused it, say). */
+  refuse(request: WorkRequest<readonly unknown[]>, tag: number, error: Error): void {
+    this.scheduler.refuse(this, request, tag, error);
+  }
+
+  /** Ends the longest-waiting queued request with `error` (it never starts). False when none is queued. */
+  dropOldest(error: (request: WorkRequest<readonly unknown[]>) => Error): boolean {
+    return this.scheduler.dropOldest(this, error);
+  }
+
   /** Looks for work again (after the gate opened). */
   wake(): void {
     this.scheduler.pump();
@@ -220,6 +230,29 @@ export class Scheduler {
     this.counts.queued -= dropped;
     this.unring(lane);
     if (dropped > 0) this.changed();
+  }
+
+  /** @internal */
+  dropOldest(lane: Lane, errorFor: (request: WorkRequest<readonly unknown[]>) => Error): boolean {
+    if (lane.queued === 0) return false;
+    const entry = lane.queue[lane.head++];
+    if (lane.head === lane.queue.length) {
+      lane.queue.length = 0;
+      lane.head = 0;
+      this.unring(lane);
+    }
+    this.counts.queued--;
+    this.counts.failed++;
+    this.changed();
+    lane.deliver({ ok: false, request: entry.request, error: errorFor(entry.request) }, entry.tag);
+    return true;
+  }
+
+  /** @internal */
+  refuse(lane: Lane, request: WorkRequest<readonly unknown[]>, tag: number, error: Error): void {
+    this.counts.failed++;
+    this.changed();
+    if (!lane.closed) lane.deliver({ ok: false, request, error }, tag);
   }
 
   /** Ends every queued request, and every later one, with `error`. */

@@ -1,0 +1,79 @@
+import { from, take } from 'rxjs';
+import { poolMap, pullFrom } from '../operators';
+import { closePools, collect, tasksPool } from './helpers';
+
+afterEach(closePools);
+
+describe('pulling from a lazy source', () => {
+  test('a lazy async source of 1,000,000 requests runs through queue: { size: 1000 } in bounded memory', async () => {
+    const pool = tasksPool({ size: 2 });
+    await pool.ready;
+    const total = 1_000_000;
+    let produced = 0;
+    let maxQueued = 0;
+    async function* requests(): AsyncGenerator<number> {
+      for (let i = 0; i < total; i++) {
+        produced++;
+        yield i;
+      }
+    }
+    global.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    let heapPeak = heapBefore;
+    let count = 0;
+    let sum = 0;
+    await new Promise<void>((resolve, reject) => {
+      pullFrom(requests())
+        .pipe(poolMap(pool, 'double', { queue: { size: 1000 } }))
+        .subscribe({
+          next: (outcome) => {
+            if (!outcome.ok) throw outcome.error;
+            count++;
+            sum += outcome.value;
+            if (count % 50_000 === 0) {
+              maxQueued = Math.max(maxQueued, pool.stats.queued);
+              heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+            }
+          },
+          error: reject,
+          complete: resolve,
+        });
+    });
+    expect(count).toBe(total);
+    expect(produced).toBe(total);
+    expect(sum).toBe(total * (total - 1));
+    expect(maxQueued).toBeLessThanOrEqual(1000);
+    // A million requests held at once would take well over 100 MB; pulled, the heap grows by a few MB at most.
+    expect(heapPeak - heapBefore).toBeLessThan(64 * 1024 * 1024);
+  }, 120_000);
+
+  test('pulling stops when the subscriber unsubscribes, and the iterator is closed', async () => {
+    const pool = tasksPool({ size: 1 });
+    let produced = 0;
+    let closed = false;
+    function* endless(): Generator<number> {
+      try {
+        for (;;) {
+          produced++;
+          yield produced;
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    const firstTen = await collect(pullFrom(endless()).pipe(poolMap(pool, 'double', { queue: { size: 5 } }), take(10)));
+    expect(firstTen).toHaveLength(10);
+    expect(closed).toBe(true);
+    expect(produced).toBeLessThanOrEqual(10 + 5 + 2);
+  });
+
+  test('a plain source with queue: { size } ends overflowing requests with QueueFullError instead of queueing them', async () => {
+    const pool = tasksPool({ size: 1 });
+    await pool.ready;
+    const outcomes = await collect(from(Array.from({ length: 100 }, () => 20)).pipe(poolMap(pool, 'delayed', { queue: { size: 3 } })));
+    expect(outcomes).toHaveLength(100);
+    const refused = outcomes.filter((outcome) => !outcome.ok);
+    expect(refused.length).toBeGreaterThanOrEqual(90);
+    for (const outcome of refused) expect(!outcome.ok && outcome.error).toMatchObject({ code: 'ERR_QUEUE_FULL', reason: 'full', size: 3 });
+  });
+});
