@@ -7,8 +7,8 @@
  * @module
  */
 import type { SchedulerLike, Subscription } from 'rxjs';
-import { PoolClosedError, TaskError, UnknownTaskError } from '../src/errors';
-import { type Done, type Executor, type ExecutorHost, failAll, type Job, type Slot } from '../src/executor';
+import { PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError } from '../src/errors';
+import { type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type Slot } from '../src/executor';
 import { serializeError } from '../src/protocol';
 import type { TaskMap } from '../src/tasks';
 import { unwrapTransfer } from '../src/transfer';
@@ -33,8 +33,12 @@ class VirtualWorker implements Slot {
     this.gone = new Promise<void>((resolve) => (this.markGone = resolve));
   }
 
-  run(jobs: readonly Job[], done: Done): void {
-    this.executor.runOn(this, jobs, done);
+  run(jobs: readonly Job[], done: Done, limits?: RunLimits): void {
+    this.executor.runOn(this, jobs, done, limits);
+  }
+
+  cancel(): void {
+    if (this.running) this.executor.replace(this, (job) => new TaskCancelledError(job.id));
   }
 }
 
@@ -124,7 +128,7 @@ export class VirtualExecutor implements Executor {
   }
 
   /** @internal */
-  runOn(worker: VirtualWorker, jobs: readonly Job[], done: Done): void {
+  runOn(worker: VirtualWorker, jobs: readonly Job[], done: Done, limits?: RunLimits): void {
     const values: unknown[] = [];
     const errors: (Error | undefined)[] = [];
     for (const job of jobs) {
@@ -134,6 +138,12 @@ export class VirtualExecutor implements Executor {
     }
     const outcomes = { values, errors };
     const frames = jobs.reduce((sum, job) => sum + this.framesOf(job), 0);
+    const timeout = limits?.timeout;
+    if (timeout !== undefined && frames > timeout) {
+      const timer = this.scheduler.schedule(() => this.replace(worker, (job) => new TaskTimeoutError(job.task, job.id, timeout)), timeout);
+      worker.running = { jobs, done, timer, frames: timeout };
+      return;
+    }
     const timer = this.scheduler.schedule(() => {
       worker.running = undefined;
       this.running--;
@@ -142,6 +152,22 @@ export class VirtualExecutor implements Executor {
       done(outcomes, frames);
     }, frames);
     worker.running = { jobs, done, timer, frames };
+  }
+
+  /** @internal Ends a worker's running batch now with `errorFor(job)`, and puts a new worker in its place. */
+  replace(worker: VirtualWorker, errorFor: (job: Job) => Error): void {
+    const running = worker.running;
+    if (!running) return;
+    running.timer.unsubscribe();
+    this.running--;
+    const retiring = worker.retiring;
+    this.remove(worker);
+    if (!retiring) {
+      const fresh = new VirtualWorker(this);
+      this.workers.add(fresh);
+      this.idle.push(fresh);
+    }
+    running.done(failAll(running.jobs, errorFor), running.frames);
   }
 
   private framesOf(job: Job): number {

@@ -51,6 +51,29 @@ export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {
    * only while there is room (`size` defaults to 1000 there). Default: unbounded.
    */
   readonly queue?: { readonly size: number; readonly overflow?: 'error' | 'drop-newest' | 'drop-oldest' };
+  /**
+   * The longest a request may run, in ms (frames on a virtual pool), counted
+   * from the moment it starts on a worker, not while it waits in the queue.
+   * A request running longer ends with `TaskTimeoutError` and the worker it
+   * was stuck in is terminated and replaced, so an endless loop cannot keep a
+   * worker for ever; a result arriving later is dropped. Requests with a
+   * timeout are not batched. Default: the pool's `taskTimeout`, else none.
+   */
+  readonly timeout?: number;
+  /**
+   * What unsubscribing (or `signal`) does to this pipeline's running
+   * requests. Queued ones never start either way. `'abandon'` (the default)
+   * lets them finish and drops their outcomes; `'terminate'` terminates the
+   * workers running them and starts fresh ones, for tasks too long to wait
+   * for. Other pipelines' requests are never touched.
+   */
+  readonly cancel?: 'abandon' | 'terminate';
+  /**
+   * Cancels this pipeline when aborted: the stream completes at once, as if
+   * the subscriber had unsubscribed (see `cancel`); no outcome follows. The
+   * pipeline's one listener is removed when it ends, however it ends.
+   */
+  readonly signal?: AbortSignal;
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
@@ -60,6 +83,7 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
 const DEFAULT_ORDERED_BUFFER = 1000;
 const DEFAULT_PULL_QUEUE = 1000;
 const overflows = ['error', 'drop-newest', 'drop-oldest'] as const;
+const cancels = ['abandon', 'terminate'] as const;
 
 /** What `poolMap(pool, task)` accepts: the task's single argument, or a `WorkRequest` of its arguments. */
 export type PoolMapInput<T extends TaskMap, K extends TaskName<T>> = TaskInput<T, K> | WorkRequest<Readonly<TaskArgs<T, K>>>;
@@ -81,9 +105,10 @@ export type PoolMapOutcome<T extends TaskMap, K extends TaskName<T>> = Outcome<T
  * finish, so their order can differ from the source's.
  *
  * The stream completes when the source has completed and every outcome is
- * out. A source error is passed on at once. Unsubscribing drops the
- * requests still queued (they never start) and ignores the running ones'
- * outcomes, freeing the pool for other pipelines.
+ * out. A source error is passed on at once. Unsubscribing (or aborting the
+ * `signal` option) drops the requests still queued (they never start) and
+ * ignores the running ones' outcomes (or, with `cancel: 'terminate'`,
+ * terminates their workers), freeing the pool for other pipelines.
  *
  * ```text
  * pool of 2 workers, each request takes 3 frames; c fails
@@ -119,7 +144,10 @@ export function poolMap<T extends TaskMap, K extends TaskName<T>>(
 ): OperatorFunction<PoolMapInput<T, K>, PoolMapOutcome<T, K>> {
   if (!(pool instanceof Pool)) throw new InvalidOptionError('pool', pool, 'a pool from createPool() or createVirtualPool()');
   if (typeof task !== 'string' || task === '') throw new InvalidOptionError('task', task, 'a task name (a non-empty string)');
-  const { batch = 'auto', ordered = false, transfer, rerunOnCrash = true, queue } = checkOptionsObject('poolMap options', options);
+  const { batch = 'auto', ordered = false, transfer, rerunOnCrash = true, queue, timeout, cancel = 'abandon', signal } = checkOptionsObject('poolMap options', options);
+  if (timeout !== undefined) checkInteger('timeout', timeout, 1);
+  if (!cancels.includes(cancel)) throw new InvalidOptionError('cancel', cancel, `one of ${cancels.map((name) => `'${name}'`).join(', ')}`);
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError('signal', signal, 'an AbortSignal');
   const queueOptions = queue === undefined ? undefined : checkOptionsObject('queue', queue);
   const queueSize = queueOptions === undefined ? undefined : checkInteger('queue.size', queueOptions.size, 1);
   const overflow = queueOptions?.overflow ?? 'error';
@@ -133,10 +161,16 @@ export function poolMap<T extends TaskMap, K extends TaskName<T>>(
   const laneOptions: LaneOptions = {
     batch,
     rerunOnCrash,
+    ...(timeout === undefined ? {} : { timeout }),
+    ...(cancel === 'terminate' ? { cancel } : {}),
     ...(transfer ? { transfer: (args: readonly unknown[]) => transfer(...(args as TaskArgs<T, K>)) } : {}),
   };
   return (source) =>
     new Observable<PoolMapOutcome<T, K>>((subscriber) => {
+      if (signal?.aborted) {
+        subscriber.complete();
+        return;
+      }
       let sourceDone = false;
       const emit = (outcome: PoolMapOutcome<T, K>): void => {
         subscriber.next(outcome);
@@ -207,6 +241,18 @@ export function poolMap<T extends TaskMap, K extends TaskName<T>>(
         lane.submit(request, tag);
       };
       let subscription: Subscription | undefined;
+      const teardown = (): void => {
+        closed = true;
+        signal?.removeEventListener('abort', onAbort);
+        subscription?.unsubscribe();
+        void iterator?.return?.();
+        lane.close();
+      };
+      const onAbort = (): void => {
+        teardown();
+        subscriber.complete();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       if (iterable) {
         iterator = Symbol.asyncIterator in iterable ? iterable[Symbol.asyncIterator]() : iterable[Symbol.iterator]();
         void pull();
@@ -220,11 +266,6 @@ export function poolMap<T extends TaskMap, K extends TaskName<T>>(
           },
         });
       }
-      return () => {
-        closed = true;
-        subscription?.unsubscribe();
-        void iterator?.return?.();
-        lane.close();
-      };
+      return teardown;
     });
 }

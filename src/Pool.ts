@@ -63,8 +63,14 @@ export class Pool<T extends TaskMap = TaskMap> {
    */
   readonly ready: Promise<void>;
 
-  /** @internal Use `createPool` or `createVirtualPool`. */
-  constructor(private readonly executor: Executor) {
+  /**
+   * @internal Use `createPool` or `createVirtualPool`.
+   * @param defaults - Lane options every pipeline gets unless it sets its own (the pool's `taskTimeout`).
+   */
+  constructor(
+    private readonly executor: Executor,
+    private readonly defaults: Pick<LaneOptions, 'timeout'> = {},
+  ) {
     this.subject = new BehaviorSubject<PoolStats>({ workers: 0, busy: 0, queued: 0, completed: 0, failed: 0 });
     this.scheduler = new Scheduler(executor, () => this.publish());
     this.subject.next(this.stats);
@@ -161,8 +167,9 @@ export class Pool<T extends TaskMap = TaskMap> {
   }
 
   /** @internal The lane through which one subscriber submits requests. */
-  openLane(task: string, deliver: Deliver, options?: LaneOptions): Lane {
-    return this.scheduler.openLane(task, deliver, options);
+  openLane(task: string, deliver: Deliver, options: LaneOptions = {}): Lane {
+    const timeout = options.timeout ?? this.defaults.timeout;
+    return this.scheduler.openLane(task, deliver, timeout === undefined ? options : { ...options, timeout });
   }
 
   private publish(): void {

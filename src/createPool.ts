@@ -4,6 +4,7 @@
  * @module
  */
 import { availableParallelism } from 'node:os';
+import type { ResourceLimits } from 'node:worker_threads';
 import { checkInteger, checkOptionsObject } from './checks';
 import { Pool } from './Pool';
 import type { TaskMap } from './tasks';
@@ -22,6 +23,27 @@ export interface PoolOptions {
    * Default: idle workers stay. Idle workers never keep the process alive.
    */
   readonly idleTimeout?: number;
+  /**
+   * The default `timeout` (ms) of every pipeline on this pool: a request
+   * running longer ends with `TaskTimeoutError` and its worker is terminated
+   * and replaced. Counted from the moment the request starts running. A
+   * pipeline's own `timeout` option wins. Default: no limit.
+   */
+  readonly taskTimeout?: number;
+  /**
+   * Memory limits of each worker thread (Node's `resourceLimits`): a task
+   * that allocates past them ends with `WorkerCrashedError` ("ran out of
+   * memory"), for that request only, and the worker is replaced; limits too
+   * low to start a worker reject the pool with `WorkerStartError`. For a
+   * path or URL worker; a factory passes them to its own `new Worker`.
+   */
+  readonly resourceLimits?: ResourceLimits;
+  /**
+   * How long (ms) the pool waits for a worker it terminates (on timeout,
+   * cancel, dismiss, crash or close) before it stops waiting and moves on:
+   * `terminate()` itself can hang. Default 5000.
+   */
+  readonly terminateTimeout?: number;
 }
 
 /**
@@ -49,9 +71,13 @@ export interface PoolOptions {
  * @throws InvalidOptionError for a bad `worker` or option, synchronously.
  */
 export function createPool<T extends TaskMap>(worker: WorkerSource, options?: PoolOptions): Pool<T> {
-  const { size = availableParallelism(), startTimeout = 10_000, idleTimeout } = checkOptionsObject('options', options);
+  const { size = availableParallelism(), startTimeout = 10_000, idleTimeout, taskTimeout, resourceLimits, terminateTimeout = 5000 } = checkOptionsObject('options', options);
+  checkInteger('terminateTimeout', terminateTimeout, 1);
   checkInteger('size', size, 1);
   checkInteger('startTimeout', startTimeout, 1);
   if (idleTimeout !== undefined) checkInteger('idleTimeout', idleTimeout, 1);
-  return new Pool<T>(new ThreadsExecutor(resolveSource(worker), { size, startTimeout, ...(idleTimeout === undefined ? {} : { idleTimeout }) }));
+  if (taskTimeout !== undefined) checkInteger('taskTimeout', taskTimeout, 1);
+  if (resourceLimits !== undefined) checkOptionsObject('resourceLimits', resourceLimits);
+  const executor = new ThreadsExecutor(resolveSource(worker, resourceLimits), { size, startTimeout, terminateTimeout, ...(idleTimeout === undefined ? {} : { idleTimeout }) });
+  return new Pool<T>(executor, taskTimeout === undefined ? {} : { timeout: taskTimeout });
 }

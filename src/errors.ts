@@ -17,6 +17,8 @@ export type PoolErrorCode =
   | 'ERR_WORKER_CRASHED'
   | 'ERR_POOL_CLOSED'
   | 'ERR_DATA_CLONE'
+  | 'ERR_TASK_TIMEOUT'
+  | 'ERR_TASK_CANCELLED'
   | 'ERR_QUEUE_FULL'
   | 'ERR_NO_RESULTS_PENDING'
   | 'ERR_NO_WORKERS_AVAILABLE';
@@ -58,10 +60,17 @@ export class InvalidOptionError extends PoolError {
   }
 }
 
-function errorFromRemote(remote: SerializedError): Error {
+function workerName(worker: number | undefined): string {
+  return worker === undefined ? 'The worker' : `Worker #${worker}`;
+}
+
+/** Rebuilds a worker's error on this side: name, message, stack, `code` and its other cloneable fields. */
+export function errorFromRemote(remote: SerializedError): Error {
   const error = new Error(remote.message);
   error.name = remote.name;
   if (remote.stack !== undefined) error.stack = remote.stack;
+  else delete error.stack;
+  Object.assign(error, remote.props);
   if (remote.code !== undefined) (error as Error & { code?: unknown }).code = remote.code;
   return error;
 }
@@ -75,6 +84,8 @@ function errorFromRemote(remote: SerializedError): Error {
 export class TaskError extends PoolError {
   readonly code = 'ERR_TASK_FAILED' as const;
   declare readonly cause: Error & { code?: string | number };
+  /** When the task threw something that is not an Error (a string, `undefined`, an object): that value. */
+  readonly thrown?: { readonly value: unknown };
 
   constructor(
     /** The task's name. */
@@ -83,9 +94,10 @@ export class TaskError extends PoolError {
     readonly requestId: number,
     remote: SerializedError,
   ) {
-    super(`Task "${task}" failed for request ${requestId}: ${remote.name}: ${remote.message}`, {
+    super(`Task "${task}" failed for request ${requestId}: ${remote.name}: ${remote.message || '(no message)'}`, {
       cause: errorFromRemote(remote),
     });
+    if (remote.nonError) this.thrown = remote.nonError;
     if (remote.stack !== undefined) this.stack = `${this.name}: ${this.message}\n${stackFrames(remote.stack)}`;
   }
 }
@@ -135,8 +147,15 @@ export class WorkerCrashedError extends PoolError {
     /** What happened to the worker, in words. */
     readonly reason: string,
     cause?: unknown,
+    /** The pool's number for the worker (1, 2, … in start order), when known. */
+    readonly worker?: number,
   ) {
-    super(`The worker running request ${requestId} ${reason}${cause === undefined ? '' : `: ${causeText(cause)}`}. The pool replaced it.`, { cause });
+    super(
+      `${workerName(worker)} running request ${requestId} ${reason}${cause === undefined ? '' : `: ${causeText(cause)}`}. ` +
+        'The pool replaced the worker. A request whose worker dies is run once more, alone, unless rerunOnCrash is false; ' +
+        'look for process.exit, errors thrown from timers, or memory use (resourceLimits) in the task.',
+      { cause },
+    );
   }
 }
 
@@ -163,6 +182,41 @@ export class DataCloneError extends PoolError {
   ) {
     const subject = what === 'result' ? 'The result' : position === undefined ? 'The arguments' : `Argument ${position}`;
     super(`${subject} of request ${requestId} cannot be sent between threads (structured clone): ${causeText(cause)}. Send plain data: no functions, symbols or class instances with private state.`, { cause });
+  }
+}
+
+/**
+ * The request ran longer than its `timeout`. The worker it was stuck in is
+ * terminated and replaced, so an endless loop cannot keep a worker for ever.
+ */
+export class TaskTimeoutError extends PoolError {
+  readonly code = 'ERR_TASK_TIMEOUT' as const;
+
+  constructor(
+    readonly task: string,
+    readonly requestId: number,
+    /** The limit, in ms (frames in virtual time). */
+    readonly timeout: number,
+    /** The pool's number for the worker, when known. */
+    readonly worker?: number,
+  ) {
+    super(
+      `Task "${task}" for request ${requestId} ran longer than its timeout of ${timeout} ms; ` +
+        `${workerName(worker).toLowerCase()} was terminated and replaced. Raise the timeout, or make the task stop sooner.`,
+    );
+  }
+}
+
+/** The request was cancelled while it ran (`cancel: 'terminate'`); no one receives this outcome. */
+export class TaskCancelledError extends PoolError {
+  readonly code = 'ERR_TASK_CANCELLED' as const;
+
+  constructor(
+    readonly requestId: number,
+    /** The pool's number for the worker, when known. */
+    readonly worker?: number,
+  ) {
+    super(`Request ${requestId} was cancelled while it ran; ${workerName(worker).toLowerCase()} was terminated and replaced.`);
   }
 }
 

@@ -43,7 +43,18 @@ export interface Slot {
    * and the time the batch took (ms, or frames in virtual time). The slot is
    * idle again (or retired) by the time `done` is called.
    */
-  run(jobs: readonly Job[], done: Done): void;
+  run(jobs: readonly Job[], done: Done, limits?: RunLimits): void;
+  /**
+   * Stops the running batch now (its outcomes, `TaskCancelledError`, go to
+   * `done` as usual): for a thread, terminates and replaces it.
+   */
+  cancel(): void;
+}
+
+/** Limits on one run. */
+export interface RunLimits {
+  /** The batch (of one request) fails with `TaskTimeoutError` after this long, and its slot is replaced. */
+  readonly timeout?: number;
 }
 
 /** What an executor may tell the scheduler. */

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { BatchOutcomes, Executor, Job } from './executor';
+import type { BatchOutcomes, Executor, Job, Slot } from './executor';
 import type { Outcome } from './outcomes';
 import type { WorkRequest } from './requests';
 
@@ -60,6 +60,14 @@ export interface LaneOptions {
   readonly rerunOnCrash?: boolean;
   /** Called after queued requests of this lane started (left the queue). */
   readonly dequeued?: () => void;
+  /** A request running longer than this (ms) ends with `TaskTimeoutError` and its worker is replaced. Turns batching off. */
+  readonly timeout?: number;
+  /**
+   * What closing the lane does to its running requests: `'abandon'` (the
+   * default) lets them finish and ignores their outcomes; `'terminate'`
+   * terminates (and replaces) the workers running them.
+   */
+  readonly cancel?: 'abandon' | 'terminate';
 }
 
 /** A queued request: the job an executor runs, and what the lane needs to deliver its outcome. */
@@ -89,6 +97,8 @@ export class Lane {
   /** @internal */ closed = false;
   /** @internal Measured ms per request, for `'auto'` batches. */
   msPerJob: number | undefined;
+  /** @internal With `cancel: 'terminate'`: the slots running this lane's batches. */
+  readonly slots: Set<Slot> | undefined;
 
   /** @internal */
   constructor(
@@ -96,7 +106,9 @@ export class Lane {
     readonly task: string,
     /** @internal */ readonly deliver: Deliver,
     /** @internal */ readonly options: LaneOptions,
-  ) {}
+  ) {
+    this.slots = options.cancel === 'terminate' ? new Set() : undefined;
+  }
 
   /** Requests queued in this lane, not yet started. */
   get queued(): number {
@@ -161,8 +173,10 @@ export class Lane {
 
   /** @internal How many queued requests to send in the next batch. */
   batchSize(capacity: number): number {
-    const { batch = 'auto' } = this.options;
+    const { batch = 'auto', timeout } = this.options;
     const queued = this.queued;
+    // A timeout is per request: a batch would make one slow request time out its batch-mates.
+    if (timeout !== undefined) return 1;
     if (batch !== 'auto') return Math.min(batch, queued);
     const ms = this.msPerJob;
     if (ms === undefined || ms >= AUTO_BATCH_MAX_JOB_MS || queued <= 1) return 1;
@@ -230,6 +244,7 @@ export class Scheduler {
     this.counts.queued -= dropped;
     this.unring(lane);
     if (dropped > 0) this.changed();
+    if (lane.slots) for (const slot of [...lane.slots]) slot.cancel();
   }
 
   /** @internal */
@@ -330,7 +345,16 @@ export class Scheduler {
           this.counts.running += size;
           lane.running += size;
           this.changed();
-          slot.run(entries, (outcomes, elapsedMs) => this.settle(lane, entries, outcomes, elapsedMs));
+          lane.slots?.add(slot);
+          const timeout = lane.options.timeout;
+          slot.run(
+            entries,
+            (outcomes, elapsedMs) => {
+              lane.slots?.delete(slot);
+              this.settle(lane, entries, outcomes, elapsedMs);
+            },
+            timeout === undefined ? undefined : { timeout },
+          );
           lane.options.dequeued?.();
         }
       } while (this.again);

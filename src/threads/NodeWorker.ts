@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 
 type Listener = (event: { data: unknown }) => void;
 
@@ -22,14 +22,15 @@ export function isTypeScriptFile(file: string): boolean {
 export class NodeWorker extends Worker {
   private readonly mapped = new Map<Listener, (data: unknown) => void>();
 
-  constructor(file: string) {
-    super(...NodeWorker.argumentsFor(file));
+  constructor(file: string, resourceLimits?: ResourceLimits) {
+    super(...NodeWorker.argumentsFor(file, resourceLimits));
   }
 
-  private static argumentsFor(file: string): [string, { eval: boolean }] {
+  private static argumentsFor(file: string, resourceLimits: ResourceLimits | undefined): [string, { eval: boolean; resourceLimits?: ResourceLimits }] {
+    const limits = resourceLimits === undefined ? {} : { resourceLimits };
     return isTypeScriptFile(file)
-      ? [`require("ts-node/register/transpile-only");\nrequire(${JSON.stringify(file)});`, { eval: true }]
-      : [file, { eval: false }];
+      ? [`require("ts-node/register/transpile-only");\nrequire(${JSON.stringify(file)});`, { eval: true, ...limits }]
+      : [file, { eval: false, ...limits }];
   }
 
   addEventListener(type: string, listener: Listener): void {

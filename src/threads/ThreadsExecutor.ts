@@ -10,8 +10,8 @@
  *
  * @module
  */
-import { DataCloneError, PoolClosedError, TaskError, UnknownTaskError, WorkerCrashedError, WorkerStartError } from '../errors';
-import { type BatchOutcomes, type Done, type Executor, type ExecutorHost, failAll, type Job, type Slot } from '../executor';
+import { DataCloneError, PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError, WorkerCrashedError, WorkerStartError } from '../errors';
+import { type BatchOutcomes, type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type Slot } from '../executor';
 import { DONE, type DoneMessage, encodeRun, isCloneable, isErrorLike, type SerializedError } from '../protocol';
 import { type SpawnedThread, threadsMaster } from './threadsMaster';
 import type { ResolvedSource, WorkerPort } from './workerSource';
@@ -43,13 +43,19 @@ interface Batch {
   id: number;
   /** When some jobs could not be sent: their errors, by position; the others were sent, in order. */
   unsent?: (Error | undefined)[];
+  /** The batch's timeout. */
+  timer?: ReturnType<typeof setTimeout>;
 }
 
+
 let lastBatchId = 0;
+let lastWorkerNumber = 0;
 
 type State = 'starting' | 'idle' | 'busy' | 'gone';
 
 class WorkerHandle implements Slot {
+  /** A number for messages: workers are counted in start order, process-wide. */
+  readonly number = ++lastWorkerNumber;
   state: State = 'starting';
   /** Dismissed: takes no new batch, exits after the current one. */
   retiring = false;
@@ -72,8 +78,17 @@ class WorkerHandle implements Slot {
     this.started.catch(() => undefined);
   }
 
-  run(jobs: readonly Job[], done: Done): void {
-    this.executor.send(this, { jobs, done, started: performance.now(), id: ++lastBatchId });
+  run(jobs: readonly Job[], done: Done, limits?: RunLimits): void {
+    const batch: Batch = { jobs, done, started: performance.now(), id: ++lastBatchId };
+    if (limits?.timeout !== undefined) {
+      const timeout = limits.timeout;
+      batch.timer = setTimeout(() => this.executor.replaceBusy(this, batch, (job) => new TaskTimeoutError(job.task, job.id, timeout, this.number)), timeout);
+    }
+    this.executor.send(this, batch);
+  }
+
+  cancel(): void {
+    if (this.batch) this.executor.replaceBusy(this, this.batch, (job) => new TaskCancelledError(job.id, this.number));
   }
 }
 
@@ -84,6 +99,8 @@ export interface ThreadsExecutorOptions {
   readonly startTimeout: number;
   /** How long an idle worker waits before it exits (its slot stays, and starts a thread again on demand), in ms. */
   readonly idleTimeout?: number;
+  /** How long terminating a worker may take before the pool stops waiting for it (terminate can hang), in ms. */
+  readonly terminateTimeout: number;
 }
 
 /** Runs batches on threads.js workers. */
@@ -340,9 +357,17 @@ export class ThreadsExecutor implements Executor {
       this.startFailed(handle, error);
       return;
     }
-    // The worker survived, but its state is suspect: replace it. A running batch may still finish; the
-    // worker takes no other and is terminated after it.
-    if (handle.state === 'gone' || handle.retiring) return;
+    if (handle.state === 'gone') return;
+    // The worker survived, but its state is suspect, and a request waiting on the failed code may never
+    // settle: a running batch ends as if its worker had crashed (so its requests are rerun once, alone,
+    // elsewhere: an innocent one still gets its result, a culprit fails the second time), and the worker
+    // is replaced. An idle worker is simply replaced: the request that left the timer behind already
+    // has its one outcome.
+    if (handle.state === 'busy') {
+      this.replace(handle, handle.batch, (job) => new WorkerCrashedError(job.id, 'threw an uncaught error outside its task', error, handle.number));
+      return;
+    }
+    if (handle.retiring) return;
     handle.retiring = true;
     this.live--;
     if (handle.state === 'idle') this.stop(handle);
@@ -374,6 +399,7 @@ export class ThreadsExecutor implements Executor {
   }
 
   private finishBatch(handle: WorkerHandle, batch: Batch, outcomes: BatchOutcomes): void {
+    clearTimeout(batch.timer);
     handle.batch = undefined;
     handle.state = 'idle';
     this.running--;
@@ -389,14 +415,25 @@ export class ThreadsExecutor implements Executor {
       this.startFailed(handle, cause ?? new Error(`it ${reason} before calling exposeTasks()`));
       return;
     }
-    const batch = handle.batch;
+    if ((cause as { code?: unknown } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY') reason = 'ran out of memory (its resourceLimits)';
+    this.replace(handle, handle.batch, (job) => new WorkerCrashedError(job.id, reason, cause, handle.number));
+  }
+
+  /** @internal Ends a running batch now with `errorFor(job)`: terminates its worker and starts another. */
+  replaceBusy(handle: WorkerHandle, batch: Batch, errorFor: (job: Job) => Error): void {
+    if (handle.state !== 'busy' || handle.batch !== batch) return;
+    this.replace(handle, batch, errorFor);
+  }
+
+  /** Takes a worker out of service for good, starts its replacement, and ends its batch with `errorFor(job)`. */
+  private replace(handle: WorkerHandle, batch: Batch | undefined, errorFor: (job: Job) => Error): void {
     const wasRetiring = handle.retiring;
     this.stop(handle);
     if (!wasRetiring) {
       this.live--;
       if (!this.stopped) this.spawn();
     }
-    if (batch) batch.done(failAll(batch.jobs, (job) => new WorkerCrashedError(job.id, reason, cause)), performance.now() - batch.started);
+    if (batch) batch.done(failAll(batch.jobs, errorFor), performance.now() - batch.started);
     else this.host.wake();
   }
 
@@ -423,6 +460,7 @@ export class ThreadsExecutor implements Executor {
       if (at !== -1) this.idle.splice(at, 1);
     }
     handle.state = 'gone';
+    clearTimeout(handle.batch?.timer);
     handle.batch = undefined;
     clearTimeout(handle.idleTimer);
     this.handles.delete(handle);
@@ -435,9 +473,13 @@ export class ThreadsExecutor implements Executor {
     // threads.js's spawn keeps a 10 s timer until an init message arrives, even for a dead worker:
     // answer in the worker's place so the timer is cleared (the thread spawn then returns is ignored).
     if (handle.spawnPending) handle.releaseSpawn();
+    // terminate() can itself hang: stop waiting after a while and move on.
+    const limit = setTimeout(handle.markExited, this.options.terminateTimeout);
+    limit.unref?.();
     Promise.resolve()
       .then(() => worker.terminate())
-      .then(handle.markExited, handle.markExited);
+      .then(handle.markExited, handle.markExited)
+      .finally(() => clearTimeout(limit));
   }
 }
 

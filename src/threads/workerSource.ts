@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidOptionError } from '../errors';
+import type { ResourceLimits } from 'node:worker_threads';
 import { isTypeScriptFile, NodeWorker } from './NodeWorker';
 
 /**
@@ -50,9 +51,18 @@ export interface ResolvedSource {
 
 const extensions = ['', '.js', '.cjs', '.mjs', '.ts', '.cts', '.mts'];
 
-/** Checks a worker source synchronously; throws `InvalidOptionError` for the wrong kind of value. */
-export function resolveSource(worker: WorkerSource): ResolvedSource {
-  if (typeof worker === 'function') return { file: undefined, create: () => worker() as unknown as WorkerPort };
+/**
+ * Checks a worker source synchronously; throws `InvalidOptionError` for the
+ * wrong kind of value. `resourceLimits` apply to path and URL sources (a
+ * factory passes its own to `new Worker`).
+ */
+export function resolveSource(worker: WorkerSource, resourceLimits?: ResourceLimits): ResolvedSource {
+  if (typeof worker === 'function') {
+    if (resourceLimits !== undefined) {
+      throw new InvalidOptionError('resourceLimits', resourceLimits, 'a path or file: URL worker (a factory passes its own: () => new Worker(file, { resourceLimits }))');
+    }
+    return { file: undefined, create: () => worker() as unknown as WorkerPort };
+  }
   const expected = 'a function returning a threads.js Worker, an absolute path, or a file: URL';
   let path: string;
   if (worker instanceof URL || (typeof worker === 'string' && worker.startsWith('file:'))) {
@@ -76,7 +86,7 @@ export function resolveSource(worker: WorkerSource): ResolvedSource {
       if (isTypeScriptFile(found) && !canResolve('ts-node/register/transpile-only')) {
         throw new Error(`${found} is TypeScript and ts-node is not installed: install ts-node, or point the pool at the compiled .js file`);
       }
-      return new NodeWorker(found);
+      return new NodeWorker(found, resourceLimits);
     },
   };
 }
