@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { BehaviorSubject, type Observable } from 'rxjs';
+import { defer, type Observable, startWith, Subject } from 'rxjs';
 import { checkInteger, checkOptionsObject } from './checks';
 import { PoolClosedError, UnknownTaskError } from './errors';
 import type { Executor } from './executor';
@@ -44,7 +44,7 @@ declare const taskTypes: unique symbol;
 export class Pool<T extends TaskMap = TaskMap> {
   declare readonly [taskTypes]?: T;
   private readonly scheduler: Scheduler;
-  private readonly subject: BehaviorSubject<PoolStats>;
+  private readonly subject = new Subject<PoolStats>();
   private readonly dismissing = new Set<Promise<void>>();
   private closing: Promise<void> | undefined;
 
@@ -71,10 +71,9 @@ export class Pool<T extends TaskMap = TaskMap> {
     private readonly executor: Executor,
     private readonly defaults: Pick<LaneOptions, 'timeout'> = {},
   ) {
-    this.subject = new BehaviorSubject<PoolStats>({ workers: 0, busy: 0, queued: 0, completed: 0, failed: 0 });
     this.scheduler = new Scheduler(executor, () => this.publish());
-    this.subject.next(this.stats);
-    this.stats$ = this.subject.asObservable();
+    // Snapshots are taken only while someone listens; a new subscriber gets a fresh one first.
+    this.stats$ = defer(() => this.subject.pipe(startWith(this.stats)));
     this.ready = executor.ready;
     // A start failure also reaches every request; `ready` must not crash the process when nobody awaits it.
     this.ready.catch(() => undefined);
@@ -173,6 +172,7 @@ export class Pool<T extends TaskMap = TaskMap> {
   }
 
   private publish(): void {
+    if (this.scheduler) this.executor.queueChanged?.(this.scheduler.counts.queued);
     if (this.subject.observed) this.subject.next(this.stats);
   }
 }

@@ -85,4 +85,9 @@ export interface Executor {
   dismissWorkers(n: number): { readonly count: number; readonly gone: Promise<void> };
   /** Stops every slot; busy batches end with `PoolClosedError`. */
   close(): Promise<void>;
+  /**
+   * Told the number of queued requests whenever counts change: a thread
+   * executor keeps the process alive while requests wait with no live worker.
+   */
+  queueChanged?(queued: number): void;
 }

@@ -106,6 +106,7 @@ export interface ThreadsExecutorOptions {
 /** Runs batches on threads.js workers. */
 export class ThreadsExecutor implements Executor {
   private host!: ExecutorHost;
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
   private readonly handles = new Set<WorkerHandle>();
   private readonly idle: WorkerHandle[] = [];
   private live = 0;
@@ -203,9 +204,26 @@ export class ThreadsExecutor implements Executor {
     return this.shutdown((job) => new PoolClosedError(job.id));
   }
 
+  /**
+   * Idle workers are unref'd and busy or starting ones are not, so requests
+   * keep the process alive while a worker is live. With none live (all
+   * dismissed), this timer does it while requests wait.
+   */
+  queueChanged(queued: number): void {
+    const hold = queued > 0 && this.live === 0 && !this.stopped;
+    if (hold === (this.keepAlive !== undefined)) return;
+    if (hold) {
+      this.keepAlive = setInterval(() => undefined, 2 ** 30);
+    } else {
+      clearInterval(this.keepAlive);
+      this.keepAlive = undefined;
+    }
+  }
+
   /** Terminates every worker; running requests end with `errorFor(job)`. */
   private shutdown(errorFor: (job: Job) => Error): Promise<void> {
     this.stopped = true;
+    this.queueChanged(0);
     this.idle.length = 0;
     this.dormant = 0;
     const exits: Promise<void>[] = [];

@@ -1,0 +1,53 @@
+// A pool's effect on its process's life, in child processes: close frees everything, an idle pool is
+// forgotten, a pool with work keeps the process alive until the work is done.
+import { execFile } from 'node:child_process';
+import { fixture } from './helpers';
+
+interface Line {
+  readonly at: number;
+  readonly closed?: boolean;
+  readonly idle?: boolean;
+  readonly result?: unknown;
+}
+
+/** Runs the child script in `mode`; resolves with its output lines and when it exited (ms since epoch). */
+function runChild(mode: string): Promise<{ lines: Line[]; exitedAt: number; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(process.execPath, ['-r', 'ts-node/register/transpile-only', fixture('child-pool.ts'), mode], { timeout: 20_000 }, (error, stdout, stderr) => {
+      const exitedAt = Date.now();
+      if (error && error.killed) {
+        reject(new Error(`child "${mode}" did not exit on its own within 20 s\n${stderr}`));
+        return;
+      }
+      const lines = stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Line);
+      resolve({ lines, exitedAt, code: child.exitCode });
+    });
+  });
+}
+
+describe('a pool and its process', () => {
+  test('a process that opens, uses and closes a pool exits within a second of close', async () => {
+    const { lines, exitedAt, code } = await runChild('close');
+    expect(code).toBe(0);
+    expect(lines).toEqual([expect.objectContaining({ closed: true })]);
+    expect(exitedAt - lines[0].at).toBeLessThan(1000);
+  });
+
+  test('a forgotten idle pool does not keep the process alive', async () => {
+    const { lines, code } = await runChild('forget-idle');
+    expect(code).toBe(0);
+    expect(lines).toEqual([expect.objectContaining({ idle: true })]);
+  });
+
+  test('a forgotten pool with a request running keeps the process alive until the result is out', async () => {
+    const { lines, code } = await runChild('forget-busy');
+    expect(code).toBe(0);
+    expect(lines).toEqual([expect.objectContaining({ result: 800 })]);
+  });
+
+  test('a forgotten pool with a request queued keeps the process alive until a worker serves it', async () => {
+    const { lines, code } = await runChild('forget-queued');
+    expect(code).toBe(0);
+    expect(lines).toEqual([expect.objectContaining({ result: 7 })]);
+  });
+});
