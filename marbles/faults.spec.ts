@@ -1,0 +1,42 @@
+import { map } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import type { Outcome } from '../src';
+import { poolMap } from '../operators';
+import { createVirtualPool } from './createVirtualPool';
+
+const tasks = { wait: (frames: number): number => frames };
+/** Each request takes as many frames as its argument. */
+const byArgument = (_task: string, args: readonly unknown[]): number => args[0] as number;
+const show = map((outcome: Outcome<readonly unknown[], unknown>) => (outcome.ok ? outcome.value : outcome.error.name));
+
+let testScheduler: TestScheduler;
+beforeEach(() => {
+  testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+});
+
+describe('timeouts and cancellation (marbles)', () => {
+  test('timeout counts from the start of a run: a request past it fails at that frame; waiting in the queue does not count', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const pool = createVirtualPool(tasks, { scheduler: testScheduler, size: 1, duration: byArgument });
+      // a takes 3 frames, b 9 (> timeout 4), c 3: c waits 7 frames yet succeeds.
+      const values = { a: 3, b: 9, c: 3 };
+      expectObservable(cold('(abc|)', values).pipe(poolMap(pool, 'wait', { timeout: 4 }), show)).toBe('---a---b--(c|)', {
+        a: 3,
+        b: 'TaskTimeoutError',
+        c: 3,
+      });
+    });
+  });
+
+  test("cancel: 'terminate' frees the worker at unsubscription; 'abandon' lets the running request finish first", () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const terminating = createVirtualPool(tasks, { scheduler: testScheduler, size: 1, duration: byArgument });
+      const abandoning = createVirtualPool(tasks, { scheduler: testScheduler, size: 1, duration: byArgument });
+      // The first pipeline runs a 10-frame request and is unsubscribed at frame 2; the next starts at frame 3.
+      expectObservable(cold('a', { a: 10 }).pipe(poolMap(terminating, 'wait', { cancel: 'terminate' })), '--!').toBe('');
+      expectObservable(cold('---(b|)', { b: 2 }).pipe(poolMap(terminating, 'wait'), show)).toBe('-----(b|)', { b: 2 });
+      expectObservable(cold('a', { a: 10 }).pipe(poolMap(abandoning, 'wait')), '--!').toBe('');
+      expectObservable(cold('---(b|)', { b: 2 }).pipe(poolMap(abandoning, 'wait'), show)).toBe('------------(b|)', { b: 2 });
+    });
+  });
+});
