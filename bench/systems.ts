@@ -45,7 +45,7 @@ function ours(size: number, batch: 'auto' | 1): System {
         const source = new Subject<never>();
         source.pipe(poolMap(pool, op, options as never)).subscribe({
           next: (outcome) => {
-            if (!outcome.ok) reject(outcome.error);
+            if (outcome.ok === false) reject(outcome.error);
           },
           error: reject,
           complete: resolve,

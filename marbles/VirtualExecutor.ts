@@ -42,6 +42,14 @@ class VirtualWorker implements Slot {
   }
 }
 
+function isSyncGenerator(value: unknown): value is Generator<unknown, unknown, undefined> {
+  return typeof value === 'object' && value !== null && Symbol.iterator in value && typeof (value as Generator).next === 'function' && typeof (value as Generator).throw === 'function';
+}
+
+function isAsyncIterator(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
 /** Runs batches in virtual time. */
 export class VirtualExecutor implements Executor {
   private host!: ExecutorHost;
@@ -131,8 +139,10 @@ export class VirtualExecutor implements Executor {
   runOn(worker: VirtualWorker, jobs: readonly Job[], done: Done, limits?: RunLimits): void {
     const values: unknown[] = [];
     const errors: (Error | undefined)[] = [];
-    for (const job of jobs) {
-      const outcome = this.runJob(job);
+    const progress = limits?.progress;
+    for (let at = 0; at < jobs.length; at++) {
+      const job = jobs[at];
+      const outcome = this.runJob(job, progress && ((value: unknown) => this.scheduler.schedule(() => worker.running?.jobs === jobs && progress(at, value))));
       values.push(outcome.ok ? outcome.value : undefined);
       errors.push(outcome.ok ? undefined : outcome.error);
     }
@@ -174,15 +184,21 @@ export class VirtualExecutor implements Executor {
     return typeof this.duration === 'number' ? this.duration : this.duration(job.task, job.args);
   }
 
-  private runJob(job: Job): { ok: true; value: unknown } | { ok: false; error: Error } {
+  private runJob(job: Job, progress?: (value: unknown) => void): { ok: true; value: unknown } | { ok: false; error: Error } {
     const task = Object.hasOwn(this.taskMap, job.task) ? this.taskMap[job.task] : undefined;
     if (!task) return { ok: false, error: new UnknownTaskError(job.task, this.tasks) };
     try {
-      const value = task(...job.args);
-      if (typeof (value as { then?: unknown } | null)?.then === 'function') {
+      let value = task(...job.args);
+      if (isSyncGenerator(value)) {
+        // A generator task: its yields are progress, reported at the frame the run starts.
+        let step = value.next();
+        for (; !step.done; step = value.next()) progress?.(step.value);
+        value = step.value;
+      }
+      if (typeof (value as { then?: unknown } | null)?.then === 'function' || isAsyncIterator(value)) {
         return {
           ok: false,
-          error: new TaskError(job.task, job.id, serializeError(new TypeError('a virtual pool runs synchronous tasks only; this one returned a promise'))),
+          error: new TaskError(job.task, job.id, serializeError(new TypeError('a virtual pool runs synchronous tasks (and sync generators) only; this one returned a promise or an async generator'))),
         };
       }
       return { ok: true, value: unwrapTransfer(value) };

@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import { filter } from 'rxjs';
-import type { Failure, Outcome } from '../src/outcomes';
+import type { Failure, Outcome, Progress } from '../src/outcomes';
 
 /**
  * Keeps the failures of a stream of outcomes: the seed's `exc_callback`.
@@ -20,6 +20,6 @@ import type { Failure, Outcome } from '../src/outcomes';
  * @see {@link results}, {@link splitOutcomes}
  * @return An operator from outcomes to failures.
  */
-export function errors<A extends readonly unknown[], R>(): OperatorFunction<Outcome<A, R>, Failure<A>> {
-  return filter((outcome): outcome is Failure<A> => !outcome.ok);
+export function errors<A extends readonly unknown[], R>(): OperatorFunction<Outcome<A, R> | Progress<A>, Failure<A>> {
+  return filter((outcome): outcome is Failure<A> => outcome.ok === false);
 }

@@ -4,7 +4,8 @@
  * @packageDocumentation
  */
 export { errors } from './errors';
-export { poolMap, type PoolMapInput, type PoolMapOptions, type PoolMapOutcome } from './poolMap';
+export { poolMap, type PoolMapInput, type PoolMapOptions, type PoolMapOutcome, type PoolMapProgress } from './poolMap';
+export { progress } from './progress';
 export { type PullSource, pullFrom } from './pullFrom';
 export { results } from './results';
 export { type SplitOutcomes, splitOutcomes } from './splitOutcomes';

@@ -2,11 +2,11 @@ import { Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import { checkInteger, checkOptionsObject } from '../src/checks';
 import { InvalidOptionError, QueueFullError } from '../src/errors';
 import { pullableOf } from './pullFrom';
-import type { Outcome } from '../src/outcomes';
+import type { Outcome, Progress } from '../src/outcomes';
 import { Pool } from '../src/Pool';
 import { isWorkRequest, type WorkRequest, workRequest } from '../src/requests';
 import type { BatchSize, Deliver, LaneOptions } from '../src/scheduler';
-import type { TaskArgs, TaskInput, TaskMap, TaskName, TaskResult } from '../src/tasks';
+import type { TaskArgs, TaskInput, TaskMap, TaskName, TaskProgress, TaskResult } from '../src/tasks';
 
 /** Options of {@link poolMap}. */
 export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {
@@ -74,6 +74,20 @@ export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {
    * pipeline's one listener is removed when it ends, however it ends.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Emit what generator tasks yield as `{ request, progress }` items, each
+   * before its request's one outcome (with batching, still while the batch
+   * runs). `results()` and `errors()` skip them; `progress()` selects them.
+   * Progress is not held back by `ordered`. Default `false`: yields are
+   * not even sent from the worker.
+   */
+  readonly progress?: boolean;
+  /**
+   * Pipelines on one pool take turns, one batch each, so a flood from one
+   * does not starve another. A pipeline with a higher priority goes first
+   * whenever it has requests waiting. Default 0.
+   */
+  readonly priority?: number;
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
@@ -90,6 +104,9 @@ export type PoolMapInput<T extends TaskMap, K extends TaskName<T>> = TaskInput<T
 
 /** What `poolMap(pool, task)` emits: one outcome per request. */
 export type PoolMapOutcome<T extends TaskMap, K extends TaskName<T>> = Outcome<TaskArgs<T, K>, TaskResult<T, K>>;
+
+/** What `poolMap(pool, task, { progress: true })` emits besides outcomes. */
+export type PoolMapProgress<T extends TaskMap, K extends TaskName<T>> = Progress<TaskArgs<T, K>, TaskProgress<T, K>>;
 
 /**
  * Runs `task` on the pool's workers for each source value and emits one
@@ -140,11 +157,39 @@ export type PoolMapOutcome<T extends TaskMap, K extends TaskName<T>> = Outcome<T
 export function poolMap<T extends TaskMap, K extends TaskName<T>>(
   pool: Pool<T>,
   task: K,
+  options: PoolMapOptions<TaskArgs<T, K>> & { readonly progress: true },
+): OperatorFunction<PoolMapInput<T, K>, PoolMapOutcome<T, K> | PoolMapProgress<T, K>>;
+export function poolMap<T extends TaskMap, K extends TaskName<T>>(
+  pool: Pool<T>,
+  task: K,
+  options?: PoolMapOptions<TaskArgs<T, K>> & { readonly progress?: false },
+): OperatorFunction<PoolMapInput<T, K>, PoolMapOutcome<T, K>>;
+export function poolMap<T extends TaskMap, K extends TaskName<T>>(
+  pool: Pool<T>,
+  task: K,
   options?: PoolMapOptions<TaskArgs<T, K>>,
-): OperatorFunction<PoolMapInput<T, K>, PoolMapOutcome<T, K>> {
+): OperatorFunction<PoolMapInput<T, K>, PoolMapOutcome<T, K> | PoolMapProgress<T, K>>;
+export function poolMap<T extends TaskMap, K extends TaskName<T>>(
+  pool: Pool<T>,
+  task: K,
+  options?: PoolMapOptions<TaskArgs<T, K>>,
+): OperatorFunction<PoolMapInput<T, K>, PoolMapOutcome<T, K> | PoolMapProgress<T, K>> {
   if (!(pool instanceof Pool)) throw new InvalidOptionError('pool', pool, 'a pool from createPool() or createVirtualPool()');
   if (typeof task !== 'string' || task === '') throw new InvalidOptionError('task', task, 'a task name (a non-empty string)');
-  const { batch = 'auto', ordered = false, transfer, rerunOnCrash = true, queue, timeout, cancel = 'abandon', signal } = checkOptionsObject('poolMap options', options);
+  const {
+    batch = 'auto',
+    ordered = false,
+    transfer,
+    rerunOnCrash = true,
+    queue,
+    timeout,
+    cancel = 'abandon',
+    signal,
+    progress = false,
+    priority = 0,
+  } = checkOptionsObject('poolMap options', options);
+  if (typeof progress !== 'boolean') throw new InvalidOptionError('progress', progress, 'a boolean');
+  if (typeof priority !== 'number' || !Number.isFinite(priority)) throw new InvalidOptionError('priority', priority, 'a finite number');
   if (timeout !== undefined) checkInteger('timeout', timeout, 1);
   if (!cancels.includes(cancel)) throw new InvalidOptionError('cancel', cancel, `one of ${cancels.map((name) => `'${name}'`).join(', ')}`);
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError('signal', signal, 'an AbortSignal');
@@ -163,10 +208,11 @@ export function poolMap<T extends TaskMap, K extends TaskName<T>>(
     rerunOnCrash,
     ...(timeout === undefined ? {} : { timeout }),
     ...(cancel === 'terminate' ? { cancel } : {}),
+    ...(priority !== 0 ? { priority } : {}),
     ...(transfer ? { transfer: (args: readonly unknown[]) => transfer(...(args as TaskArgs<T, K>)) } : {}),
   };
   return (source) =>
-    new Observable<PoolMapOutcome<T, K>>((subscriber) => {
+    new Observable<PoolMapOutcome<T, K> | PoolMapProgress<T, K>>((subscriber) => {
       if (signal?.aborted) {
         subscriber.complete();
         return;
@@ -226,6 +272,9 @@ export function poolMap<T extends TaskMap, K extends TaskName<T>>(
         ...laneOptions,
         ...(buffer === 0 ? {} : { gate: () => lane.running + waiting < buffer }),
         ...(iterable ? { dequeued: () => void pull() } : {}),
+        ...(progress
+          ? { progress: (request: WorkRequest<readonly unknown[]>, value: unknown) => subscriber.next({ request, progress: value } as PoolMapProgress<T, K>) }
+          : {}),
       };
       const lane = pool.openLane(task, deliver as Deliver, options);
       const accept = (value: unknown): void => {

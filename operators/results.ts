@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import { filter } from 'rxjs';
-import type { Outcome, Result } from '../src/outcomes';
+import type { Outcome, Progress, Result } from '../src/outcomes';
 import { reportFailure } from '../src/reportFailure';
 
 /**
@@ -23,10 +23,10 @@ import { reportFailure } from '../src/reportFailure';
  * @see {@link errors}, {@link splitOutcomes}
  * @return An operator from outcomes to results.
  */
-export function results<A extends readonly unknown[], R>(): OperatorFunction<Outcome<A, R>, Result<A, R>> {
+export function results<A extends readonly unknown[], R>(): OperatorFunction<Outcome<A, R> | Progress<A>, Result<A, R>> {
   return filter((outcome): outcome is Result<A, R> => {
-    if (outcome.ok) return true;
-    reportFailure(outcome);
+    if (outcome.ok === true) return true;
+    if (outcome.ok === false) reportFailure(outcome);
     return false;
   });
 }

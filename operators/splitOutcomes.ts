@@ -1,5 +1,5 @@
 import { filter, Observable, share } from 'rxjs';
-import type { Failure, Outcome, Result } from '../src/outcomes';
+import type { Failure, Outcome, Progress, Result } from '../src/outcomes';
 import { reportFailure } from '../src/reportFailure';
 
 /** The two streams of {@link splitOutcomes}. */
@@ -36,19 +36,19 @@ export interface SplitOutcomes<A extends readonly unknown[], R> {
  * @param outcome$ - Outcomes, as `poolMap` emits them.
  * @return The two streams.
  */
-export function splitOutcomes<A extends readonly unknown[], R>(outcome$: Observable<Outcome<A, R>>): SplitOutcomes<A, R> {
+export function splitOutcomes<A extends readonly unknown[], R>(outcome$: Observable<Outcome<A, R> | Progress<A>>): SplitOutcomes<A, R> {
   let errorObservers = 0;
   const shared = outcome$.pipe(share());
   const results$ = shared.pipe(
     filter((outcome): outcome is Result<A, R> => {
-      if (outcome.ok) return true;
-      if (errorObservers === 0) reportFailure(outcome);
+      if (outcome.ok === true) return true;
+      if (outcome.ok === false && errorObservers === 0) reportFailure(outcome);
       return false;
     }),
   );
   const errors$ = new Observable<Failure<A>>((subscriber) => {
     errorObservers++;
-    const subscription = shared.pipe(filter((outcome): outcome is Failure<A> => !outcome.ok)).subscribe(subscriber);
+    const subscription = shared.pipe(filter((outcome): outcome is Failure<A> => outcome.ok === false)).subscribe(subscriber);
     return () => {
       errorObservers--;
       subscription.unsubscribe();

@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import { checkInteger, checkOptionsObject } from './checks';
+import { InvalidOptionError } from './errors';
 import { Pool } from './Pool';
 import type { TaskMap } from './tasks';
 import { ThreadsExecutor } from './threads/ThreadsExecutor';
@@ -44,6 +45,18 @@ export interface PoolOptions {
    * `terminate()` itself can hang. Default 5000.
    */
   readonly terminateTimeout?: number;
+  /**
+   * Replace a worker with a fresh one once it has run this many requests
+   * (Python's `max_tasks_per_child`): for tasks that leak. Checked between
+   * batches, never in the middle of one (a batch may take it a little past
+   * the limit); no request notices. Default: never.
+   */
+  readonly maxTasksPerWorker?: number;
+  /**
+   * Replace a worker, between batches, once its V8 heap in use exceeds this
+   * many megabytes (as tinypool's `maxMemoryLimitBeforeRecycle`). Default: never.
+   */
+  readonly maxHeapPerWorkerMb?: number;
 }
 
 /**
@@ -71,13 +84,33 @@ export interface PoolOptions {
  * @throws InvalidOptionError for a bad `worker` or option, synchronously.
  */
 export function createPool<T extends TaskMap>(worker: WorkerSource, options?: PoolOptions): Pool<T> {
-  const { size = availableParallelism(), startTimeout = 10_000, idleTimeout, taskTimeout, resourceLimits, terminateTimeout = 5000 } = checkOptionsObject('options', options);
+  const {
+    size = availableParallelism(),
+    startTimeout = 10_000,
+    idleTimeout,
+    taskTimeout,
+    resourceLimits,
+    terminateTimeout = 5000,
+    maxTasksPerWorker,
+    maxHeapPerWorkerMb,
+  } = checkOptionsObject('options', options);
   checkInteger('terminateTimeout', terminateTimeout, 1);
+  if (maxTasksPerWorker !== undefined) checkInteger('maxTasksPerWorker', maxTasksPerWorker, 1);
+  if (maxHeapPerWorkerMb !== undefined && !(typeof maxHeapPerWorkerMb === 'number' && maxHeapPerWorkerMb > 0)) {
+    throw new InvalidOptionError('maxHeapPerWorkerMb', maxHeapPerWorkerMb, 'a positive number of megabytes');
+  }
   checkInteger('size', size, 1);
   checkInteger('startTimeout', startTimeout, 1);
   if (idleTimeout !== undefined) checkInteger('idleTimeout', idleTimeout, 1);
   if (taskTimeout !== undefined) checkInteger('taskTimeout', taskTimeout, 1);
   if (resourceLimits !== undefined) checkOptionsObject('resourceLimits', resourceLimits);
-  const executor = new ThreadsExecutor(resolveSource(worker, resourceLimits), { size, startTimeout, terminateTimeout, ...(idleTimeout === undefined ? {} : { idleTimeout }) });
+  const executor = new ThreadsExecutor(resolveSource(worker, resourceLimits), {
+    size,
+    startTimeout,
+    terminateTimeout,
+    ...(idleTimeout === undefined ? {} : { idleTimeout }),
+    ...(maxTasksPerWorker === undefined ? {} : { maxTasksPerWorker }),
+    ...(maxHeapPerWorkerMb === undefined ? {} : { maxHeapPerWorker: maxHeapPerWorkerMb * 2 ** 20 }),
+  });
   return new Pool<T>(executor, taskTimeout === undefined ? {} : { timeout: taskTimeout });
 }

@@ -51,10 +51,12 @@ export interface Slot {
   cancel(): void;
 }
 
-/** Limits on one run. */
+/** Limits and listeners of one run. */
 export interface RunLimits {
   /** The batch (of one request) fails with `TaskTimeoutError` after this long, and its slot is replaced. */
-  readonly timeout?: number;
+  readonly timeout?: number | undefined;
+  /** Receives progress values, by the request's position in the batch, while the batch runs. */
+  readonly progress?: (at: number, value: unknown) => void;
 }
 
 /** What an executor may tell the scheduler. */

@@ -7,8 +7,8 @@ export { createPool, type PoolOptions } from './createPool';
 export { type DismissOptions, Pool, type PoolStats } from './Pool';
 export { type PollOptions, type PutOptions, ThreadPool, type ThreadPoolDismissOptions, type ThreadPoolOptions } from './ThreadPool';
 export { type ArgsOf, isWorkRequest, makeRequests, printError, type WorkRequest, workRequest } from './requests';
-export { type Failure, isFailure, isResult, type Outcome, type Result } from './outcomes';
-export type { Task, TaskArgs, TaskInput, TaskMap, TaskName, TaskResult } from './tasks';
+export { type Failure, isFailure, isProgress, isResult, type Outcome, type Progress, type Result } from './outcomes';
+export type { Task, TaskArgs, TaskInput, TaskMap, TaskName, TaskProgress, TaskResult } from './tasks';
 export type { WorkerFactory, WorkerLike, WorkerSource } from './threads/workerSource';
 export {
   DataCloneError,

@@ -19,15 +19,31 @@ export interface Failure<A extends readonly unknown[] = unknown[]> {
   readonly error: Error;
 }
 
+/**
+ * A progress value a request's task reported while it ran (a generator
+ * task's `yield`), emitted by `poolMap(..., { progress: true })` before the
+ * request's one outcome. Not an outcome: `ok` is absent.
+ */
+export interface Progress<A extends readonly unknown[] = unknown[], P = unknown> {
+  readonly ok?: undefined;
+  readonly request: WorkRequest<A>;
+  readonly progress: P;
+}
+
+/** Whether an item of a `poolMap` stream is a progress value rather than an outcome. */
+export function isProgress<A extends readonly unknown[], R, P>(item: Outcome<A, R> | Progress<A, P>): item is Progress<A, P> {
+  return item.ok === undefined;
+}
+
 /** The one outcome of a request. */
 export type Outcome<A extends readonly unknown[] = unknown[], R = unknown> = Result<A, R> | Failure<A>;
 
 /** Whether an outcome is a result. */
-export function isResult<A extends readonly unknown[], R>(outcome: Outcome<A, R>): outcome is Result<A, R> {
-  return outcome.ok;
+export function isResult<A extends readonly unknown[], R>(outcome: Outcome<A, R> | Progress<A>): outcome is Result<A, R> {
+  return outcome.ok === true;
 }
 
 /** Whether an outcome is a failure. */
-export function isFailure<A extends readonly unknown[], R>(outcome: Outcome<A, R>): outcome is Failure<A> {
-  return !outcome.ok;
+export function isFailure<A extends readonly unknown[], R>(outcome: Outcome<A, R> | Progress<A>): outcome is Failure<A> {
+  return outcome.ok === false;
 }

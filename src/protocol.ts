@@ -16,6 +16,7 @@
 /** Tags of our messages. */
 export const RUN = 'rxjs-threadpool:run';
 export const DONE = 'rxjs-threadpool:done';
+export const PROGRESS = 'rxjs-threadpool:progress';
 
 /** An error as it crosses the thread boundary. */
 export interface SerializedError {
@@ -41,6 +42,18 @@ export interface RunMessage {
   readonly tasks: string | readonly string[];
   readonly args: readonly unknown[];
   readonly spread: boolean;
+  /** Someone listens for progress: post what generator tasks yield. */
+  readonly progress?: true;
+  /** Report the worker's heap use with the outcomes (for recycling by memory). */
+  readonly memory?: true;
+}
+
+/** Worker → master, while a batch runs: a value a generator task yielded for the request at `at`. */
+export interface ProgressMessage {
+  readonly type: typeof PROGRESS;
+  readonly batch: number;
+  readonly at: number;
+  readonly value: unknown;
 }
 
 /** A failed request in a {@link DoneMessage}. */
@@ -60,10 +73,16 @@ export interface DoneMessage {
   readonly batch: number;
   readonly values: readonly unknown[];
   readonly failures?: readonly WireFailure[];
+  /** The worker's V8 heap in use after the batch, in bytes, when the run message asked for it. */
+  readonly heapUsed?: number;
 }
 
 /** Encodes a batch of `{ task, args }` as a {@link RunMessage}. */
-export function encodeRun(batch: number, jobs: readonly { readonly task: string; readonly args: readonly unknown[] }[]): RunMessage {
+export function encodeRun(
+  batch: number,
+  jobs: readonly { readonly task: string; readonly args: readonly unknown[] }[],
+  flags?: { readonly progress?: true; readonly memory?: true },
+): RunMessage {
   const first = jobs[0].task;
   let oneTask = true;
   let spread = false;
@@ -77,12 +96,16 @@ export function encodeRun(batch: number, jobs: readonly { readonly task: string;
     tasks: oneTask ? first : jobs.map((job) => job.task),
     args: jobs.map(spread ? (job) => job.args : (job) => job.args[0]),
     spread,
+    ...flags,
   };
 }
 
 /** What `exposeTasks` exposes through threads.js `expose`. */
 export interface WorkerApi {
-  tasks(): string[];
+  /** The task names, once the module's `setup` has finished (rejects with its error). */
+  tasks(): string[] | Promise<string[]>;
+  /** Present when the module declared a `teardown`. */
+  teardown?(): Promise<void>;
 }
 
 /**

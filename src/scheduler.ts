@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { BatchOutcomes, Executor, Job, Slot } from './executor';
+import type { BatchOutcomes, Executor, Job, RunLimits, Slot } from './executor';
 import type { Outcome } from './outcomes';
 import type { WorkRequest } from './requests';
 
@@ -68,6 +68,13 @@ export interface LaneOptions {
    * terminates (and replaces) the workers running them.
    */
   readonly cancel?: 'abandon' | 'terminate';
+  /**
+   * Lanes with a higher priority are served first; lanes of equal priority
+   * take turns (round-robin, one batch each). Default 0.
+   */
+  readonly priority?: number;
+  /** Receives the progress values a request's task reports while it runs (generator tasks). */
+  readonly progress?: (request: WorkRequest<readonly unknown[]>, value: unknown, tag: number) => void;
 }
 
 /** A queued request: the job an executor runs, and what the lane needs to deliver its outcome. */
@@ -108,6 +115,27 @@ export class Lane {
     /** @internal */ readonly options: LaneOptions,
   ) {
     this.slots = options.cancel === 'terminate' ? new Set() : undefined;
+    this.priority = options.priority ?? 0;
+    this.limits = options.timeout === undefined && !options.progress ? undefined : { timeout: options.timeout, progress: !!options.progress };
+  }
+
+  /** @internal See {@link LaneOptions.priority}. */
+  readonly priority: number;
+  /** @internal The per-run options, when the lane has any (timeout, progress). */
+  readonly limits: { readonly timeout?: number; readonly progress: boolean } | undefined;
+
+  /** @internal What a run of `entries` is given. */
+  runOptions(entries: readonly Entry[]): RunLimits {
+    const timeout = this.options.timeout;
+    const progress = this.options.progress;
+    if (!progress) return { timeout };
+    return {
+      timeout,
+      progress: (at, value) => {
+        const entry = entries[at];
+        if (!this.closed && entry) progress(entry.request, value, entry.tag);
+      },
+    };
   }
 
   /** Requests queued in this lane, not yet started. */
@@ -209,9 +237,14 @@ export class Scheduler {
     });
   }
 
+  /** Open lanes with a non-zero priority (when none, dispatch is plain round-robin). */
+  prioritized = 0;
+
   /** Opens a lane for one subscriber. */
   openLane(task: string, deliver: Deliver, options: LaneOptions = {}): Lane {
-    return new Lane(this, task, deliver, options);
+    const lane = new Lane(this, task, deliver, options);
+    if (lane.priority !== 0) this.prioritized++;
+    return lane;
   }
 
   /** @internal */
@@ -238,6 +271,7 @@ export class Scheduler {
   closeLane(lane: Lane): void {
     if (lane.closed) return;
     lane.closed = true;
+    if (lane.priority !== 0) this.prioritized--;
     const dropped = lane.queued;
     lane.queue.length = 0;
     lane.head = 0;
@@ -300,16 +334,27 @@ export class Scheduler {
     return !entry.suspect && !lane.closed && !this.failure && lane.options.rerunOnCrash !== false && (error as { code?: unknown }).code === 'ERR_WORKER_CRASHED';
   }
 
-  /** The next lane, round-robin, whose gate lets it dispatch; `undefined` when none does. */
+  /**
+   * The next lane whose gate lets it dispatch, `undefined` when none does:
+   * round-robin among the lanes of the highest priority that has work.
+   */
   private nextLane(): Lane | undefined {
     const count = this.ring.length;
+    let best: Lane | undefined;
+    let bestAt = 0;
     for (let i = 0; i < count; i++) {
       if (this.next >= count) this.next = 0;
       const lane = this.ring[this.next];
-      if (!lane.options.gate || lane.options.gate()) return lane;
+      if (this.prioritized === 0) {
+        if (!lane.options.gate || lane.options.gate()) return lane;
+      } else if ((!best || lane.priority > best.priority) && (!lane.options.gate || lane.options.gate())) {
+        best = lane;
+        bestAt = this.next;
+      }
       this.next++;
     }
-    return undefined;
+    if (best) this.next = bestAt;
+    return best;
   }
 
   /** Hands queued requests to idle slots until one or the other runs out. */
@@ -346,14 +391,13 @@ export class Scheduler {
           lane.running += size;
           this.changed();
           lane.slots?.add(slot);
-          const timeout = lane.options.timeout;
           slot.run(
             entries,
             (outcomes, elapsedMs) => {
               lane.slots?.delete(slot);
               this.settle(lane, entries, outcomes, elapsedMs);
             },
-            timeout === undefined ? undefined : { timeout },
+            lane.limits === undefined ? undefined : lane.runOptions(entries),
           );
           lane.options.dequeued?.();
         }

@@ -18,8 +18,18 @@ export type TaskName<T extends TaskMap> = Extract<keyof T, string>;
 /** A task's argument list. */
 export type TaskArgs<T extends TaskMap, K extends TaskName<T>> = Parameters<T[K]>;
 
-/** What a task's request resolves to (a promise's value for an async task). */
-export type TaskResult<T extends TaskMap, K extends TaskName<T>> = Awaited<ReturnType<T[K]>>;
+/**
+ * What a task's request resolves to: a promise's value for an async task,
+ * the returned value for a generator task.
+ */
+export type TaskResult<T extends TaskMap, K extends TaskName<T>> =
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  ReturnType<T[K]> extends Generator<unknown, infer R, any> | AsyncGenerator<unknown, infer R, any> ? Awaited<R> : Awaited<ReturnType<T[K]>>;
+
+/** What a generator task yields as progress (`never` for other tasks). */
+export type TaskProgress<T extends TaskMap, K extends TaskName<T>> =
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  ReturnType<T[K]> extends Generator<infer P, unknown, any> | AsyncGenerator<infer P, unknown, any> ? P : never;
 
 /**
  * The plain value a source may emit for a task: its single argument.

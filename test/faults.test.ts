@@ -77,7 +77,7 @@ describe('1. a worker that dies, however it dies', () => {
     const values = outcomes.flatMap((outcome) => (outcome.ok ? [outcome.value] : []));
     expect(values.sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, n) => n).filter((n) => n % 10 !== 0));
     expect(pool.stats).toMatchObject({ workers: 2, busy: 0, queued: 0, completed: 450, failed: 50 });
-  });
+  }, 120_000);
 });
 
 describe('2. only the culprit is blamed', () => {

@@ -3,8 +3,9 @@
  * Each `@ts-expect-error` fails the type check if the line below it compiles.
  */
 import { of, type Observable } from 'rxjs';
-import { createPool, makeRequests, type Outcome, type TaskError, workRequest } from '../src';
-import { errors, poolMap, results, splitOutcomes } from '../operators';
+import { createPool, makeRequests, type Outcome, type Progress, type TaskError, workRequest } from '../src';
+import { errors, poolMap, progress, results, splitOutcomes } from '../operators';
+import type { FeatureTasks } from './fixtures/features.worker';
 import type { Tasks } from './fixtures/tasks.worker';
 
 declare function expectType<T>(value: T): void;
@@ -48,3 +49,16 @@ of(workRequest(['a', 'b'])).pipe(poolMap(pool, 'add'));
 
 // @ts-expect-error: the result is a number, not a string
 doubled.pipe(results()).subscribe(({ value }) => expectType<string>(value));
+
+// Generator tasks: the returned value is the result; yields are progress, only with progress: true.
+const featurePool = createPool<FeatureTasks>('/abs/features.worker.js');
+const hashed = of(workRequest([3, 10] as [number, number])).pipe(poolMap(featurePool, 'hashChunks'));
+hashed.pipe(results()).subscribe(({ value }) => expectType<string>(value));
+const withProgress = of(workRequest([3, 10] as [number, number])).pipe(poolMap(featurePool, 'hashChunks', { progress: true }));
+withProgress.pipe(progress()).subscribe((item) => assertEqual<typeof item, Progress<[chunks: number, ms: number], number>>(true));
+withProgress.pipe(results()).subscribe(({ value }) => expectType<string>(value));
+withProgress.subscribe((item) => {
+  // @ts-expect-error: with progress: true an item may be progress, which has no error
+  void item.error;
+  if (item.ok === false) expectType<Error>(item.error);
+});

@@ -12,7 +12,7 @@
  */
 import { DataCloneError, PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError, WorkerCrashedError, WorkerStartError } from '../errors';
 import { type BatchOutcomes, type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type Slot } from '../executor';
-import { DONE, type DoneMessage, encodeRun, isCloneable, isErrorLike, type SerializedError } from '../protocol';
+import { DONE, type DoneMessage, encodeRun, isCloneable, isErrorLike, PROGRESS, type ProgressMessage, type SerializedError } from '../protocol';
 import { type SpawnedThread, threadsMaster } from './threadsMaster';
 import type { ResolvedSource, WorkerPort } from './workerSource';
 
@@ -45,6 +45,8 @@ interface Batch {
   unsent?: (Error | undefined)[];
   /** The batch's timeout. */
   timer?: ReturnType<typeof setTimeout>;
+  /** Receives progress by position in `jobs`. */
+  progress?: (at: number, value: unknown) => void;
 }
 
 
@@ -65,6 +67,10 @@ class WorkerHandle implements Slot {
   spawnPending = false;
   releaseSpawn: () => void = () => undefined;
   batch: Batch | undefined;
+  /** Requests this worker has run (for `maxTasksPerWorker`). */
+  ran = 0;
+  /** Past `maxTasksPerWorker` or `maxHeapPerWorker`: replaced after its batch. */
+  recycle = false;
   readonly exited: Promise<void>;
   markExited!: () => void;
   readonly started: Promise<void>;
@@ -80,6 +86,7 @@ class WorkerHandle implements Slot {
 
   run(jobs: readonly Job[], done: Done, limits?: RunLimits): void {
     const batch: Batch = { jobs, done, started: performance.now(), id: ++lastBatchId };
+    if (limits?.progress) batch.progress = limits.progress;
     if (limits?.timeout !== undefined) {
       const timeout = limits.timeout;
       batch.timer = setTimeout(() => this.executor.replaceBusy(this, batch, (job) => new TaskTimeoutError(job.task, job.id, timeout, this.number)), timeout);
@@ -101,6 +108,10 @@ export interface ThreadsExecutorOptions {
   readonly idleTimeout?: number;
   /** How long terminating a worker may take before the pool stops waiting for it (terminate can hang), in ms. */
   readonly terminateTimeout: number;
+  /** Replace a worker, between batches, once it has run this many requests. */
+  readonly maxTasksPerWorker?: number;
+  /** Replace a worker, between batches, once its V8 heap in use exceeds this many bytes. */
+  readonly maxHeapPerWorker?: number;
 }
 
 /** Runs batches on threads.js workers. */
@@ -165,7 +176,7 @@ export class ThreadsExecutor implements Executor {
       if (handle.state !== 'idle' || handle.retiring) return;
       this.live--;
       this.dormant++;
-      this.stop(handle);
+      this.stop(handle, true);
     }, idleTimeout);
     handle.idleTimer.unref?.();
   }
@@ -194,7 +205,7 @@ export class ThreadsExecutor implements Executor {
     for (const handle of victims) {
       handle.retiring = true;
       this.live--;
-      if (handle.state !== 'busy') this.stop(handle);
+      if (handle.state !== 'busy') this.stop(handle, true);
     }
     this.host.wake();
     return { count: asleep + victims.length, gone: Promise.all(victims.map((handle) => handle.exited)).then(() => undefined) };
@@ -229,7 +240,7 @@ export class ThreadsExecutor implements Executor {
     const exits: Promise<void>[] = [];
     for (const handle of [...this.handles]) {
       const batch = handle.batch;
-      this.stop(handle);
+      this.stop(handle, true);
       exits.push(handle.exited);
       if (batch) batch.done(failAll(batch.jobs, errorFor), performance.now() - batch.started);
     }
@@ -244,10 +255,16 @@ export class ThreadsExecutor implements Executor {
     let transfer: Transferable[] | undefined;
     for (let i = 0; i < jobs.length; i++) if (jobs[i].transfer) (transfer ??= []).push(...(jobs[i].transfer as Transferable[]));
     try {
-      (handle.worker as WorkerPort).postMessage(encodeRun(batch.id, jobs), transfer);
+      (handle.worker as WorkerPort).postMessage(encodeRun(batch.id, jobs, this.flags(batch)), transfer);
     } catch (error) {
       this.sendSeparately(handle, batch, error);
     }
+  }
+
+  private flags(batch: Batch): { progress?: true; memory?: true } | undefined {
+    const memory = this.options.maxHeapPerWorker !== undefined;
+    if (!batch.progress && !memory) return undefined;
+    return { ...(batch.progress ? { progress: true } : {}), ...(memory ? { memory: true } : {}) };
   }
 
   /**
@@ -269,7 +286,7 @@ export class ThreadsExecutor implements Executor {
     batch.unsent = unsent;
     batch.id = ++lastBatchId;
     try {
-      (handle.worker as WorkerPort).postMessage(encodeRun(batch.id, rest));
+      (handle.worker as WorkerPort).postMessage(encodeRun(batch.id, rest, this.flags(batch)));
     } catch (again) {
       this.finishBatch(handle, batch, { values: [], errors: unsent.map((sent, i) => sent ?? new DataCloneError(jobs[i].id, 'arguments', again)) });
     }
@@ -343,21 +360,28 @@ export class ThreadsExecutor implements Executor {
       return;
     }
     const ready = thread as SpawnedThread;
+    // tasks() answers once the module's setup has finished: it gets what is left of the start timeout.
+    const { startTimeout } = this.options;
+    const timer = setTimeout(() => this.startFailed(handle, new Error(`its setup did not finish within startTimeout (${startTimeout} ms)`)), startTimeout);
     ready.tasks().then(
       (names) => {
+        clearTimeout(timer);
         if (handle.state !== 'starting') return;
         this.names ??= names;
         handle.thread = ready;
         handle.state = 'idle';
         handle.settleStart();
         if (handle.retiring) {
-          this.stop(handle);
+          this.stop(handle, true);
         } else {
           this.makeIdle(handle);
           this.host.wake();
         }
       },
-      (error: unknown) => this.startFailed(handle, error),
+      (error: unknown) => {
+        clearTimeout(timer);
+        this.startFailed(handle, error);
+      },
     );
   }
 
@@ -366,6 +390,12 @@ export class ThreadsExecutor implements Executor {
     if (message?.type === DONE) {
       const batch = handle.batch;
       if (batch && message.batch === batch.id) this.onReply(handle, batch, message as DoneMessage);
+      return;
+    }
+    if (message?.type === PROGRESS) {
+      const batch = handle.batch;
+      const { at, value } = message as unknown as ProgressMessage;
+      if (batch?.progress && message.batch === batch.id) batch.progress(batch.unsent ? sentIndex(batch.unsent, at) : at, value);
       return;
     }
     if (message?.type !== 'uncaughtError') return;
@@ -393,8 +423,10 @@ export class ThreadsExecutor implements Executor {
     this.host.wake();
   }
 
-  private onReply(handle: WorkerHandle, batch: Batch, { values, failures }: DoneMessage): void {
+  private onReply(handle: WorkerHandle, batch: Batch, { values, failures, heapUsed }: DoneMessage): void {
     const { jobs, unsent } = batch;
+    const { maxHeapPerWorker } = this.options;
+    if (maxHeapPerWorker !== undefined && heapUsed !== undefined && heapUsed > maxHeapPerWorker) handle.recycle = true;
     if (!failures && !unsent) {
       this.finishBatch(handle, batch, { values });
       return;
@@ -421,8 +453,20 @@ export class ThreadsExecutor implements Executor {
     handle.batch = undefined;
     handle.state = 'idle';
     this.running--;
-    if (handle.retiring || this.stopped) this.stop(handle);
-    else this.makeIdle(handle);
+    handle.ran += batch.jobs.length;
+    const { maxTasksPerWorker } = this.options;
+    if (maxTasksPerWorker !== undefined && handle.ran >= maxTasksPerWorker) handle.recycle = true;
+    if (handle.retiring || this.stopped) {
+      this.stop(handle, true);
+    } else if (handle.recycle) {
+      // Recycled between batches: a fresh worker takes its place, and no request notices.
+      handle.retiring = true;
+      this.live--;
+      this.stop(handle, true);
+      this.spawn();
+    } else {
+      this.makeIdle(handle);
+    }
     batch.done(outcomes, performance.now() - batch.started);
   }
 
@@ -470,8 +514,10 @@ export class ThreadsExecutor implements Executor {
   }
 
   /** Takes a worker out of service and terminates it. */
-  private stop(handle: WorkerHandle): void {
+  private stop(handle: WorkerHandle, graceful = false): void {
     if (handle.state === 'gone') return;
+    // Only an idle worker is torn down: a busy one is mid-task, a crashed or stuck one cannot be trusted.
+    const teardown = graceful && handle.state === 'idle' ? handle.thread?.teardown : undefined;
     if (handle.state === 'busy' && handle.batch) this.running--;
     if (handle.state === 'idle') {
       const at = this.idle.indexOf(handle);
@@ -491,14 +537,45 @@ export class ThreadsExecutor implements Executor {
     // threads.js's spawn keeps a 10 s timer until an init message arrives, even for a dead worker:
     // answer in the worker's place so the timer is cleared (the thread spawn then returns is ignored).
     if (handle.spawnPending) handle.releaseSpawn();
-    // terminate() can itself hang: stop waiting after a while and move on.
-    const limit = setTimeout(handle.markExited, this.options.terminateTimeout);
-    limit.unref?.();
-    Promise.resolve()
-      .then(() => worker.terminate())
-      .then(handle.markExited, handle.markExited)
-      .finally(() => clearTimeout(limit));
+    const limit = this.options.terminateTimeout;
+    if (teardown) (worker as Partial<Refable>).ref?.();
+    // teardown() and terminate() can each hang: stop waiting after `terminateTimeout` and move on.
+    void (async () => {
+      if (teardown) {
+        await bounded(Promise.resolve().then(() => teardown()), limit).catch((error: unknown) => {
+          if (typeof process === 'object') process.emitWarning(`rxjs-threadpool: teardown of worker #${handle.number} failed: ${String(error)}`);
+        });
+      }
+      await bounded(Promise.resolve().then(() => worker.terminate()), limit).catch(() => undefined);
+    })().finally(handle.markExited);
   }
+}
+
+/** Settles with `work`, or resolves after `ms` if it has not settled by then. */
+function bounded(work: Promise<unknown>, ms: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref?.();
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** The position in the batch of the `at`-th job that was sent (the others were refused before sending). */
+function sentIndex(unsent: readonly (Error | undefined)[], at: number): number {
+  for (let i = 0, seen = 0; i < unsent.length; i++) {
+    if (unsent[i]) continue;
+    if (seen++ === at) return i;
+  }
+  return -1;
 }
 
 function remoteError(serialized: SerializedError | undefined): Error {

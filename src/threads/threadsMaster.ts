@@ -13,7 +13,7 @@
 import type { WorkerApi } from '../protocol';
 
 /** The part of a spawned threads.js thread we use. */
-export type SpawnedThread = { [K in keyof WorkerApi]: (...args: Parameters<WorkerApi[K]>) => PromiseLike<Awaited<ReturnType<WorkerApi[K]>>> };
+export type SpawnedThread = { [K in keyof WorkerApi]: (...args: Parameters<NonNullable<WorkerApi[K]>>) => PromiseLike<Awaited<ReturnType<NonNullable<WorkerApi[K]>>>> };
 
 /** The parts of the `threads` package we use. */
 export interface ThreadsMaster {

@@ -5,7 +5,8 @@
  */
 import { expose, isWorkerRuntime } from 'threads/worker';
 import { checkTasks } from '../checks';
-import { DONE, type DoneMessage, isCloneable, RUN, type RunMessage, serializeError, type WireFailure, type WorkerApi } from '../protocol';
+import { InvalidOptionError } from '../errors';
+import { DONE, type DoneMessage, isCloneable, PROGRESS, type ProgressMessage, RUN, type RunMessage, serializeError, type WireFailure, type WorkerApi } from '../protocol';
 import type { TaskMap } from '../tasks';
 import { unwrapTransfer } from '../transfer';
 import { type MasterPort, masterPort } from './port';
@@ -38,22 +39,57 @@ import { type MasterPort, masterPort } from './port';
  * @returns `tasks`, unchanged.
  * @throws InvalidOptionError when `tasks` is not an object of functions.
  */
-export function exposeTasks<T extends TaskMap>(tasks: T): T {
+export function exposeTasks<T extends TaskMap>(tasks: T, options?: WorkerOptions): T {
   checkTasks(tasks);
+  const { setup, teardown } = checkWorkerOptions(options);
   const port = isWorkerRuntime() ? masterPort() : undefined;
   if (port) {
+    const ready = setup ? Promise.resolve().then(setup) : undefined;
+    ready?.catch(() => undefined);
     // Listen before `expose` tells the master we are ready.
     port.listen((data) => {
       if ((data as Partial<RunMessage> | null)?.type === RUN) runBatch(tasks, port, data as RunMessage);
     });
-    const api: WorkerApi = { tasks: () => Object.keys(tasks) };
+    const api: WorkerApi = {
+      // The master sends no request before this answers, so tasks never run before `setup` is done.
+      tasks: () => (ready ? ready.then(() => Object.keys(tasks)) : Object.keys(tasks)),
+      ...(teardown ? { teardown: async () => void (await teardown()) } : {}),
+    };
     expose(api as unknown as Parameters<typeof expose>[0]);
   }
   return tasks;
 }
 
+/** Options of {@link exposeTasks}. */
+export interface WorkerOptions {
+  /**
+   * Runs once in each worker before its first request (load a model, open a
+   * database, warm a cache); may be async. Keep what it makes in a variable
+   * of the module, where the tasks see it. If it throws, the worker does not
+   * start: the pool fails with `WorkerStartError` naming the module and the
+   * error (no retry). It counts toward the pool's `startTimeout`.
+   */
+  readonly setup?: () => unknown;
+  /**
+   * Runs when the worker is dismissed, recycled, retired after
+   * `idleTimeout`, or the pool closes while it is idle (not when it crashed,
+   * timed out or was cancelled); may be async. The pool waits for it at
+   * most `terminateTimeout`.
+   */
+  readonly teardown?: () => unknown;
+}
+
+function checkWorkerOptions(options: WorkerOptions | undefined): WorkerOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('exposeTasks options', options, 'an object with setup and/or teardown');
+  for (const name of ['setup', 'teardown'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new InvalidOptionError(name, options[name], 'a function');
+  }
+  return options;
+}
+
 function runBatch(tasks: TaskMap, port: MasterPort, message: RunMessage): void {
-  const run = new BatchRun(tasks, message);
+  const run = new BatchRun(tasks, message, message.progress ? port : undefined);
   const settled = run.next(0);
   if (settled === true) reply(port, run);
   else void settled.then(() => reply(port, run));
@@ -63,7 +99,8 @@ function runBatch(tasks: TaskMap, port: MasterPort, message: RunMessage): void {
 function reply(port: MasterPort, run: BatchRun): void {
   const { batch } = run.message;
   try {
-    port.post({ type: DONE, batch, values: run.values, failures: run.failures } satisfies DoneMessage, run.transferables);
+    const heap = run.message.memory ? { heapUsed: heapUsed() } : undefined;
+    port.post({ type: DONE, batch, values: run.values, failures: run.failures, ...heap } satisfies DoneMessage, run.transferables);
     return;
   } catch (failure) {
     for (let at = 0; at < run.values.length; at++) {
@@ -96,6 +133,8 @@ export class BatchRun {
   constructor(
     private readonly tasks: TaskMap,
     readonly message: RunMessage,
+    /** Where progress goes; none when nobody listens for it. */
+    private readonly progressPort?: MasterPort,
   ) {
     this.values = new Array<unknown>(message.args.length);
   }
@@ -126,9 +165,28 @@ export class BatchRun {
         continue;
       }
       if (isThenable(value)) return this.await(at, value);
+      if (isGenerator(value)) return this.drain(at, value);
       this.values[at] = unwrapTransfer(value, this.transferables);
     }
     return true;
+  }
+
+  private async drain(at: number, generator: AnyGenerator): Promise<void> {
+    try {
+      for (;;) {
+        const step = await generator.next();
+        if (step.done) {
+          this.values[at] = unwrapTransfer(step.value, this.transferables);
+          break;
+        }
+        this.progressPort?.post({ type: PROGRESS, batch: this.message.batch, at, value: step.value } satisfies ProgressMessage);
+      }
+    } catch (error) {
+      void Promise.resolve(generator.return(undefined)).catch(() => undefined);
+      this.fail(at, { at, error: serializeError(error) });
+    }
+    const rest = this.next(at + 1);
+    if (rest !== true) await rest;
   }
 
   private async await(at: number, pending: PromiseLike<unknown>): Promise<void> {
@@ -140,6 +198,19 @@ export class BatchRun {
     const rest = this.next(at + 1);
     if (rest !== true) await rest;
   }
+}
+
+/** A generator task: what it yields is progress, what it returns the result. */
+type AnyGenerator = Generator<unknown, unknown, undefined> | AsyncGenerator<unknown, unknown, undefined>;
+
+function isGenerator(value: unknown): value is AnyGenerator {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Partial<AnyGenerator>;
+  return typeof candidate.next === 'function' && typeof candidate.throw === 'function' && (Symbol.asyncIterator in value || Symbol.iterator in value);
+}
+
+function heapUsed(): number | undefined {
+  return typeof process === 'object' && typeof process.memoryUsage === 'function' ? process.memoryUsage().heapUsed : undefined;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

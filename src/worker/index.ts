@@ -3,6 +3,6 @@
  *
  * @packageDocumentation
  */
-export { exposeTasks } from './exposeTasks';
+export { exposeTasks, type WorkerOptions } from './exposeTasks';
 export { transfer } from '../transfer';
 export type { Task, TaskMap } from '../tasks';
