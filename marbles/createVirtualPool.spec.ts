@@ -145,10 +145,10 @@ describe('createVirtualPool: stats$', () => {
     const seen: PoolStats[] = [];
     let completed = false;
     pool.stats$.subscribe({ next: (stats) => seen.push(stats), complete: () => (completed = true) });
-    expect(seen).toEqual([{ workers: 3, busy: 0, queued: 0, completed: 0, failed: 0 }]);
+    expect(seen).toEqual([expect.objectContaining({ workers: 3, busy: 0, queued: 0, completed: 0, failed: 0, pipelines: [] })]);
     const late: PoolStats[] = [];
     pool.stats$.subscribe((stats) => late.push(stats));
-    expect(late).toEqual([{ workers: 3, busy: 0, queued: 0, completed: 0, failed: 0 }]);
+    expect(late).toEqual([expect.objectContaining({ workers: 3, busy: 0, queued: 0, completed: 0, failed: 0 })]);
     await pool.close();
     expect(completed).toBe(true);
     expect(seen[seen.length - 1].workers).toBe(0);

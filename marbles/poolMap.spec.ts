@@ -107,9 +107,9 @@ describe('poolMap: resizing mid-stream', () => {
       const expected = '   ------(abc)-d-----e-----(f|)';
       expectObservable(source.pipe(poolMap(pool, 'double'), show)).toBe(expected, doubled);
       expectSubscriptions(source.subscriptions).toBe('(^!)');
-      testScheduler.schedule(() => expect(pool.stats).toEqual({ workers: 1, busy: 1, queued: 2, completed: 3, failed: 0 }), 7);
+      testScheduler.schedule(() => expect(pool.stats).toMatchObject({ workers: 1, busy: 1, queued: 2, completed: 3, failed: 0 }), 7);
       testScheduler.flush();
-      expect(pool.stats).toEqual({ workers: 1, busy: 0, queued: 0, completed: 6, failed: 0 });
+      expect(pool.stats).toMatchObject({ workers: 1, busy: 0, queued: 0, completed: 6, failed: 0 });
     });
   });
 });
@@ -203,7 +203,7 @@ describe('poolMap: unsubscription', () => {
       testScheduler.flush();
       expect(queued).toEqual([2, 0]);
       expect(calls).toEqual([1, 2, 10]);
-      expect(pool.stats).toEqual({ workers: 1, busy: 0, queued: 0, completed: 3, failed: 0 });
+      expect(pool.stats).toMatchObject({ workers: 1, busy: 0, queued: 0, completed: 3, failed: 0 });
     });
   });
 
@@ -304,7 +304,7 @@ describe('poolMap: pipelines sharing a pool', () => {
       expectObservable(cold('(cd|)', n).pipe(poolMap(pool, 'double'), show)).toBe('----(cd|)', doubled);
       testScheduler.flush();
       expect(Math.max(...stats.map((s) => s.busy))).toBe(2);
-      expect(stats[stats.length - 1]).toEqual({ workers: 2, busy: 0, queued: 0, completed: 4, failed: 0 });
+      expect(stats[stats.length - 1]).toMatchObject({ workers: 2, busy: 0, queued: 0, completed: 4, failed: 0 });
     });
   });
 });
@@ -327,7 +327,7 @@ describe('poolMap: closing the pool', () => {
       expectSubscriptions(source.subscriptions).toBe('^----------!');
       testScheduler.flush();
       expect(calls).toEqual([1, 2]);
-      expect(pool.stats).toEqual({ workers: 0, busy: 0, queued: 0, completed: 1, failed: 3 });
+      expect(pool.stats).toMatchObject({ workers: 0, busy: 0, queued: 0, completed: 1, failed: 3 });
     });
   });
 });

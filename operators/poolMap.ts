@@ -88,6 +88,8 @@ export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {
    * whenever it has requests waiting. Default 0.
    */
   readonly priority?: number;
+  /** The pipeline's name in `pool.stats.pipelines`. Default: the task's name. */
+  readonly name?: string;
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
@@ -187,7 +189,9 @@ export function poolMap<T extends TaskMap, K extends TaskName<T>>(
     signal,
     progress = false,
     priority = 0,
+    name,
   } = checkOptionsObject('poolMap options', options);
+  if (name !== undefined && typeof name !== 'string') throw new InvalidOptionError('name', name, 'a string');
   if (typeof progress !== 'boolean') throw new InvalidOptionError('progress', progress, 'a boolean');
   if (typeof priority !== 'number' || !Number.isFinite(priority)) throw new InvalidOptionError('priority', priority, 'a finite number');
   if (timeout !== undefined) checkInteger('timeout', timeout, 1);
@@ -209,6 +213,7 @@ export function poolMap<T extends TaskMap, K extends TaskName<T>>(
     ...(timeout === undefined ? {} : { timeout }),
     ...(cancel === 'terminate' ? { cancel } : {}),
     ...(priority !== 0 ? { priority } : {}),
+    ...(name !== undefined ? { name } : {}),
     ...(transfer ? { transfer: (args: readonly unknown[]) => transfer(...(args as TaskArgs<T, K>)) } : {}),
   };
   return (source) =>

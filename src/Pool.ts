@@ -6,12 +6,15 @@
  *
  * @module
  */
-import { defer, type Observable, startWith, Subject } from 'rxjs';
+import { defer, finalize, type Observable, startWith, Subject } from 'rxjs';
 import { checkInteger, checkOptionsObject } from './checks';
 import { PoolClosedError, UnknownTaskError } from './errors';
 import type { Executor } from './executor';
 import { type Deliver, type Lane, type LaneOptions, Scheduler } from './scheduler';
 import type { TaskMap } from './tasks';
+import { type Percentiles, SampleWindow } from './timing';
+
+const noSamples = new SampleWindow();
 
 /** A snapshot of a pool's state. */
 export interface PoolStats {
@@ -25,6 +28,31 @@ export interface PoolStats {
   readonly completed: number;
   /** Requests that ended with an error. */
   readonly failed: number;
+  /**
+   * How long requests waited in the queue before they started, in ms, over
+   * the latest 1000 requests (recorded only while `stats$` has a subscriber;
+   * `count` is 0 before any).
+   */
+  readonly wait: Percentiles;
+  /** How long requests ran, in ms (a batch's time shared among its requests), over the latest 1000. */
+  readonly run: Percentiles;
+  /** The share of the workers' time spent running requests over the last 5 s (0 to 1), while recorded. */
+  readonly utilization: number;
+  /** Each open pipeline (`poolMap` subscription) on the pool. */
+  readonly pipelines: readonly PipelineStats[];
+}
+
+/** One pipeline's part of {@link PoolStats}. */
+export interface PipelineStats {
+  /** Its `name` option, else its task's name. */
+  readonly name: string;
+  readonly priority: number;
+  readonly queued: number;
+  readonly running: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly wait: Percentiles;
+  readonly run: Percentiles;
 }
 
 /** Options of {@link Pool.dismissWorkers}. */
@@ -46,6 +74,9 @@ export class Pool<T extends TaskMap = TaskMap> {
   private readonly scheduler: Scheduler;
   private readonly subject = new Subject<PoolStats>();
   private readonly dismissing = new Set<Promise<void>>();
+  private watchers = 0;
+  /** The timing part of the last snapshot, and when it was computed (it costs a sort: at most every 100 ms for `stats$`). */
+  private timingCache: { at: number; part: Pick<PoolStats, 'wait' | 'run' | 'utilization' | 'pipelines'> } | undefined;
   private closing: Promise<void> | undefined;
 
   /**
@@ -72,8 +103,17 @@ export class Pool<T extends TaskMap = TaskMap> {
     private readonly defaults: Pick<LaneOptions, 'timeout'> = {},
   ) {
     this.scheduler = new Scheduler(executor, () => this.publish());
-    // Snapshots are taken only while someone listens; a new subscriber gets a fresh one first.
-    this.stats$ = defer(() => this.subject.pipe(startWith(this.stats)));
+    // Snapshots are taken, and timings recorded, only while someone listens; a new subscriber gets a fresh snapshot first.
+    this.stats$ = defer(() => {
+      this.watchers++;
+      this.scheduler.setTiming(true);
+      return this.subject.pipe(
+        startWith(this.stats),
+        finalize(() => {
+          if (--this.watchers === 0) this.scheduler.setTiming(false);
+        }),
+      );
+    });
     this.ready = executor.ready;
     // A start failure also reaches every request; `ready` must not crash the process when nobody awaits it.
     this.ready.catch(() => undefined);
@@ -81,8 +121,38 @@ export class Pool<T extends TaskMap = TaskMap> {
 
   /** The current state (see {@link Pool.stats$}). */
   get stats(): PoolStats {
+    return this.snapshot(0);
+  }
+
+  /** A snapshot whose timing part may be up to `maxAge` ms old. */
+  private snapshot(maxAge: number): PoolStats {
     const { queued, completed, failed } = this.scheduler.counts;
-    return { workers: this.executor.capacity, busy: this.executor.busy, queued, completed, failed };
+    const now = performance.now();
+    if (!this.timingCache || now - this.timingCache.at > maxAge) this.timingCache = { at: now, part: this.timingPart(now) };
+    return { workers: this.executor.capacity, busy: this.executor.busy, queued, completed, failed, ...this.timingCache.part };
+  }
+
+  private timingPart(now: number): Pick<PoolStats, 'wait' | 'run' | 'utilization' | 'pipelines'> {
+    const { scheduler } = this;
+    const pipelines: PipelineStats[] = [];
+    for (const lane of scheduler.lanes) {
+      pipelines.push({
+        name: lane.options.name ?? lane.task,
+        priority: lane.priority,
+        queued: lane.queued,
+        running: lane.running,
+        completed: lane.completed,
+        failed: lane.failed,
+        wait: (lane.timings?.wait ?? noSamples).summary(),
+        run: (lane.timings?.run ?? noSamples).summary(),
+      });
+    }
+    return {
+      wait: scheduler.timings.wait.summary(),
+      run: scheduler.timings.run.summary(),
+      utilization: scheduler.timing ? scheduler.busyTime.utilization(now, this.executor.capacity, scheduler.timingSince) : 0,
+      pipelines,
+    };
   }
 
   /** Live workers: the most requests that run at once. */
@@ -173,6 +243,6 @@ export class Pool<T extends TaskMap = TaskMap> {
 
   private publish(): void {
     if (this.scheduler) this.executor.queueChanged?.(this.scheduler.counts.queued);
-    if (this.subject.observed) this.subject.next(this.stats);
+    if (this.subject.observed) this.subject.next(this.snapshot(100));
   }
 }

@@ -4,7 +4,8 @@
  * @packageDocumentation
  */
 export { createPool, type PoolOptions } from './createPool';
-export { type DismissOptions, Pool, type PoolStats } from './Pool';
+export { type DismissOptions, type PipelineStats, Pool, type PoolStats } from './Pool';
+export type { Percentiles } from './timing';
 export { type PollOptions, type PutOptions, ThreadPool, type ThreadPoolDismissOptions, type ThreadPoolOptions } from './ThreadPool';
 export { type ArgsOf, isWorkRequest, makeRequests, printError, type WorkRequest, workRequest } from './requests';
 export { type Failure, isFailure, isProgress, isResult, type Outcome, type Progress, type Result } from './outcomes';

@@ -15,6 +15,7 @@
 import type { BatchOutcomes, Executor, Job, RunLimits, Slot } from './executor';
 import type { Outcome } from './outcomes';
 import type { WorkRequest } from './requests';
+import { BusyTime, Timings } from './timing';
 
 /** Counters the scheduler keeps. */
 export interface SchedulerCounts {
@@ -73,6 +74,8 @@ export interface LaneOptions {
    * take turns (round-robin, one batch each). Default 0.
    */
   readonly priority?: number;
+  /** The pipeline's name in `stats.pipelines`. Default: the task's name. */
+  readonly name?: string;
   /** Receives the progress values a request's task reports while it runs (generator tasks). */
   readonly progress?: (request: WorkRequest<readonly unknown[]>, value: unknown, tag: number) => void;
 }
@@ -83,6 +86,8 @@ class Entry implements Job {
   readonly args: readonly unknown[];
   /** Its worker died under it once: it runs again alone, and a second death is its own fault. */
   suspect = false;
+  /** When it was queued (`performance.now()`), while timings are recorded; else 0. */
+  queuedAt = 0;
 
   constructor(
     readonly task: string,
@@ -104,6 +109,12 @@ export class Lane {
   /** @internal */ closed = false;
   /** @internal Measured ms per request, for `'auto'` batches. */
   msPerJob: number | undefined;
+  /** @internal Requests of this lane that ended with a result. */
+  completed = 0;
+  /** @internal Requests of this lane that ended with an error. */
+  failed = 0;
+  /** @internal Its wait and run times, once recorded. */
+  timings: Timings | undefined;
   /** @internal With `cancel: 'terminate'`: the slots running this lane's batches. */
   readonly slots: Set<Slot> | undefined;
 
@@ -239,11 +250,28 @@ export class Scheduler {
 
   /** Open lanes with a non-zero priority (when none, dispatch is plain round-robin). */
   prioritized = 0;
+  /** Open lanes. */
+  readonly lanes = new Set<Lane>();
+  /** Whether wait and run times are recorded (while someone watches `stats$`). */
+  timing = false;
+  /** When recording last started (ms, `performance.now()`). */
+  timingSince = 0;
+  readonly timings = new Timings();
+  readonly busyTime = new BusyTime();
+
+  /** Starts or stops recording timings. */
+  setTiming(on: boolean): void {
+    if (on === this.timing) return;
+    this.timing = on;
+    if (on) this.timingSince = performance.now();
+    else this.busyTime.clear();
+  }
 
   /** Opens a lane for one subscriber. */
   openLane(task: string, deliver: Deliver, options: LaneOptions = {}): Lane {
     const lane = new Lane(this, task, deliver, options);
     if (lane.priority !== 0) this.prioritized++;
+    this.lanes.add(lane);
     return lane;
   }
 
@@ -252,12 +280,15 @@ export class Scheduler {
     if (lane.closed) return;
     if (this.failure) {
       this.counts.failed++;
+      lane.failed++;
       this.changed();
       lane.deliver({ ok: false, request, error: this.failure }, tag);
       return;
     }
     const transfer = lane.options.transfer?.(request.args);
-    lane.queue.push(new Entry(task, request, tag, transfer && transfer.length > 0 ? transfer : undefined));
+    const entry = new Entry(task, request, tag, transfer && transfer.length > 0 ? transfer : undefined);
+    if (this.timing) entry.queuedAt = performance.now();
+    lane.queue.push(entry);
     this.counts.queued++;
     if (!lane.ringed) {
       lane.ringed = true;
@@ -271,6 +302,7 @@ export class Scheduler {
   closeLane(lane: Lane): void {
     if (lane.closed) return;
     lane.closed = true;
+    this.lanes.delete(lane);
     if (lane.priority !== 0) this.prioritized--;
     const dropped = lane.queued;
     lane.queue.length = 0;
@@ -292,6 +324,7 @@ export class Scheduler {
     }
     this.counts.queued--;
     this.counts.failed++;
+    lane.failed++;
     this.changed();
     lane.deliver({ ok: false, request: entry.request, error: errorFor(entry.request) }, entry.tag);
     return true;
@@ -300,6 +333,7 @@ export class Scheduler {
   /** @internal */
   refuse(lane: Lane, request: WorkRequest<readonly unknown[]>, tag: number, error: Error): void {
     this.counts.failed++;
+    lane.failed++;
     this.changed();
     if (!lane.closed) lane.deliver({ ok: false, request, error }, tag);
   }
@@ -314,6 +348,7 @@ export class Scheduler {
         const entry = lane.queue[lane.head++];
         this.counts.queued--;
         this.counts.failed++;
+        lane.failed++;
         if (!lane.closed) lane.deliver({ ok: false, request: entry.request, error }, entry.tag);
       }
       lane.queue.length = 0;
@@ -391,6 +426,7 @@ export class Scheduler {
           lane.running += size;
           this.changed();
           lane.slots?.add(slot);
+          if (this.timing) this.recordStart(lane, entries);
           slot.run(
             entries,
             (outcomes, elapsedMs) => {
@@ -407,8 +443,27 @@ export class Scheduler {
     }
   }
 
+  private recordStart(lane: Lane, entries: readonly Entry[]): void {
+    const now = performance.now();
+    const laneTimings = (lane.timings ??= new Timings());
+    for (let i = 0; i < entries.length; i++) {
+      const queuedAt = entries[i].queuedAt;
+      if (queuedAt === 0) continue;
+      this.timings.wait.push(now - queuedAt);
+      laneTimings.wait.push(now - queuedAt);
+    }
+    this.busyTime.started(entries, now);
+  }
+
+  private recordEnd(lane: Lane, entries: readonly Entry[], perJob: number): void {
+    this.timings.run.push(perJob, entries.length);
+    (lane.timings ??= new Timings()).run.push(perJob, entries.length);
+    this.busyTime.ended(entries, performance.now());
+  }
+
   private settle(lane: Lane, entries: readonly Entry[], { values, errors }: BatchOutcomes, elapsedMs: number): void {
     const perJob = elapsedMs / entries.length;
+    if (this.timing) this.recordEnd(lane, entries, perJob);
     lane.msPerJob = lane.msPerJob === undefined ? perJob : 0.7 * lane.msPerJob + 0.3 * perJob;
     this.counts.running -= entries.length;
     let rerun: Entry[] | undefined;
@@ -423,6 +478,8 @@ export class Scheduler {
     }
     this.counts.failed += failed;
     this.counts.completed += entries.length - failed - (rerun?.length ?? 0);
+    lane.failed += failed;
+    lane.completed += entries.length - failed - (rerun?.length ?? 0);
     if (rerun) {
       for (const entry of rerun) entry.suspect = true;
       lane.running -= rerun.length;

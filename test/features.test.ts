@@ -1,7 +1,7 @@
 // What the peers give their users: progress, worker setup and teardown, recycling, fair sharing.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { from, map, range, share } from 'rxjs';
-import { createPool, type Pool, type PoolOptions, WorkerStartError, workRequest } from '../src';
+import { createPool, type Pool, type PoolOptions, type PoolStats, WorkerStartError, workRequest } from '../src';
 import { errors, poolMap, progress, results } from '../operators';
 import { failFile, type FeatureTasks, logFile } from './fixtures/features.worker';
 import { closePools, collect, fixture, track } from './helpers';
@@ -173,5 +173,41 @@ describe('sharing one pool', () => {
     // Not starved: every live request finished while most of the flood was still waiting.
     expect(fair.floodLeft).toBeGreaterThan(150);
     expect(prioritized.floodLeft).toBeGreaterThan(150);
+  });
+});
+
+describe('timing and utilization', () => {
+  test('stats$ reports wait and run percentiles that match known task durations, utilization, and each pipeline', async () => {
+    const pool = featuresPool({ size: 2 });
+    await pool.ready;
+    const snapshots: PoolStats[] = [];
+    const watching = pool.stats$.subscribe((stats) => snapshots.push(stats));
+    // 20 requests of 50 ms on 2 workers: each runs ~50 ms; the k-th waits ~(k div 2) × 50 ms, up to ~450 ms.
+    const done = collect(range(0, 20).pipe(map(() => 50), poolMap(pool, 'sleep', { batch: 1, name: 'sleepers' })));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const during = pool.stats;
+    expect(during.pipelines).toEqual([expect.objectContaining({ name: 'sleepers', priority: 0, running: 2 })]);
+    expect(during.utilization).toBeGreaterThan(0.5);
+    await done;
+    const { wait, run, pipelines } = pool.stats;
+    watching.unsubscribe();
+    expect(run.count).toBe(20);
+    expect(run.p50).toBeGreaterThanOrEqual(49);
+    expect(run.p50).toBeLessThan(150);
+    expect(run.max).toBeGreaterThanOrEqual(run.p99);
+    expect(wait.count).toBe(20);
+    expect(wait.max).toBeGreaterThanOrEqual(400);
+    expect(wait.p50).toBeGreaterThanOrEqual(180);
+    expect(wait.p50).toBeLessThan(wait.max);
+    // The pipeline has ended: it is no longer listed.
+    expect(pipelines).toEqual([]);
+    expect(snapshots.length).toBeGreaterThan(10);
+  });
+
+  test('nothing is recorded while nobody watches stats$', async () => {
+    const pool = featuresPool({ size: 1 });
+    await collect(range(0, 5).pipe(map(() => 1), poolMap(pool, 'sleep')));
+    expect(pool.stats.run.count).toBe(0);
+    expect(pool.stats.wait.count).toBe(0);
   });
 });
