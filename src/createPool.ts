@@ -57,6 +57,14 @@ export interface PoolOptions {
    * many megabytes (as tinypool's `maxMemoryLimitBeforeRecycle`). Default: never.
    */
   readonly maxHeapPerWorkerMb?: number;
+  /**
+   * Batches one worker runs at once, for async tasks that mostly wait (on
+   * I/O, timers): the pool then runs up to `size × tasksPerWorker` at once,
+   * sending each batch to the least-loaded worker. Default 1. A timeout or
+   * `cancel: 'terminate'` that terminates a worker ends its other batches
+   * as crashed, so they are rerun elsewhere (see `rerunOnCrash`).
+   */
+  readonly tasksPerWorker?: number;
 }
 
 /**
@@ -93,7 +101,9 @@ export function createPool<T extends TaskMap>(worker: WorkerSource, options?: Po
     terminateTimeout = 5000,
     maxTasksPerWorker,
     maxHeapPerWorkerMb,
+    tasksPerWorker = 1,
   } = checkOptionsObject('options', options);
+  checkInteger('tasksPerWorker', tasksPerWorker, 1);
   checkInteger('terminateTimeout', terminateTimeout, 1);
   if (maxTasksPerWorker !== undefined) checkInteger('maxTasksPerWorker', maxTasksPerWorker, 1);
   if (maxHeapPerWorkerMb !== undefined && !(typeof maxHeapPerWorkerMb === 'number' && maxHeapPerWorkerMb > 0)) {
@@ -111,6 +121,7 @@ export function createPool<T extends TaskMap>(worker: WorkerSource, options?: Po
     ...(idleTimeout === undefined ? {} : { idleTimeout }),
     ...(maxTasksPerWorker === undefined ? {} : { maxTasksPerWorker }),
     ...(maxHeapPerWorkerMb === undefined ? {} : { maxHeapPerWorker: maxHeapPerWorkerMb * 2 ** 20 }),
+    tasksPerWorker,
   });
   return new Pool<T>(executor, taskTimeout === undefined ? {} : { timeout: taskTimeout });
 }

@@ -211,3 +211,38 @@ describe('timing and utilization', () => {
     expect(pool.stats.wait.count).toBe(0);
   });
 });
+
+describe('worker choice', () => {
+  test('short requests never queue behind a long one while another worker is free', async () => {
+    const pool = featuresPool({ size: 2 });
+    await pool.ready;
+    const order: number[] = [];
+    await collect(from([800, 10, 10, 10, 10, 10, 10, 10, 10]).pipe(poolMap(pool, 'spin', { batch: 1 }), map((outcome) => order.push(outcome.ok ? outcome.value : -1))));
+    expect(order[order.length - 1]).toBe(800);
+  });
+
+  test('tasksPerWorker runs several async requests in one worker at once, balanced over the least-loaded workers', async () => {
+    const pool = featuresPool({ size: 2, tasksPerWorker: 4 });
+    await pool.ready;
+    // Timings are recorded while stats$ is watched.
+    const watching = pool.stats$.subscribe();
+    const outcomes = await collect(range(0, 8).pipe(map(() => 300), poolMap(pool, 'sleepOn', { batch: 1 })));
+    watching.unsubscribe();
+    const perThread = new Map<number, number>();
+    for (const outcome of outcomes) if (outcome.ok) perThread.set(outcome.value, (perThread.get(outcome.value) ?? 0) + 1);
+    // Eight requests at once, four in each worker: every request ran beside three others in its worker.
+    expect([...perThread.values()]).toEqual([4, 4]);
+    expect(pool.stats.run.count).toBe(8);
+    expect(pool.stats.wait.max).toBeLessThan(pool.stats.run.p50);
+  });
+
+  test('with tasksPerWorker, a timeout ends its own request and reruns the others that shared the worker', async () => {
+    const pool = featuresPool({ size: 1, tasksPerWorker: 3 });
+    await pool.ready;
+    const stuck = collect(from([2000]).pipe(poolMap(pool, 'sleep', { timeout: 150 })));
+    const others = collect(from([300, 300]).pipe(poolMap(pool, 'sleep', { batch: 1 })));
+    const [timedOut] = await stuck;
+    expect(timedOut.ok === false && timedOut.error).toMatchObject({ code: 'ERR_TASK_TIMEOUT' });
+    expect((await others).map((outcome) => outcome.ok && outcome.value)).toEqual([300, 300]);
+  });
+});

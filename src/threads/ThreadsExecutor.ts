@@ -55,7 +55,7 @@ let lastWorkerNumber = 0;
 
 type State = 'starting' | 'idle' | 'busy' | 'gone';
 
-class WorkerHandle implements Slot {
+class WorkerHandle {
   /** A number for messages: workers are counted in start order, process-wide. */
   readonly number = ++lastWorkerNumber;
   state: State = 'starting';
@@ -66,7 +66,8 @@ class WorkerHandle implements Slot {
   thread: SpawnedThread | undefined;
   spawnPending = false;
   releaseSpawn: () => void = () => undefined;
-  batch: Batch | undefined;
+  /** The batches running in it (at most `tasksPerWorker`). */
+  batches: Batch[] = [];
   /** Requests this worker has run (for `maxTasksPerWorker`). */
   ran = 0;
   /** Past `maxTasksPerWorker` or `maxHeapPerWorker`: replaced after its batch. */
@@ -84,18 +85,31 @@ class WorkerHandle implements Slot {
     this.started.catch(() => undefined);
   }
 
+}
+
+/** One batch's place in a worker: what `acquire` hands the scheduler. */
+class BatchSlot implements Slot {
+  private batch: Batch | undefined;
+
+  constructor(
+    private readonly executor: ThreadsExecutor,
+    private readonly handle: WorkerHandle,
+  ) {}
+
   run(jobs: readonly Job[], done: Done, limits?: RunLimits): void {
+    const { handle, executor } = this;
     const batch: Batch = { jobs, done, started: performance.now(), id: ++lastBatchId };
+    this.batch = batch;
     if (limits?.progress) batch.progress = limits.progress;
     if (limits?.timeout !== undefined) {
       const timeout = limits.timeout;
-      batch.timer = setTimeout(() => this.executor.replaceBusy(this, batch, (job) => new TaskTimeoutError(job.task, job.id, timeout, this.number)), timeout);
+      batch.timer = setTimeout(() => executor.replaceBusy(handle, batch, (job) => new TaskTimeoutError(job.task, job.id, timeout, handle.number)), timeout);
     }
-    this.executor.send(this, batch);
+    executor.send(handle, batch);
   }
 
   cancel(): void {
-    if (this.batch) this.executor.replaceBusy(this, this.batch, (job) => new TaskCancelledError(job.id, this.number));
+    if (this.batch) this.executor.replaceBusy(this.handle, this.batch, (job) => new TaskCancelledError(job.id, this.handle.number));
   }
 }
 
@@ -112,6 +126,8 @@ export interface ThreadsExecutorOptions {
   readonly maxTasksPerWorker?: number;
   /** Replace a worker, between batches, once its V8 heap in use exceeds this many bytes. */
   readonly maxHeapPerWorker?: number;
+  /** Batches a worker runs at once (for async tasks that wait on I/O). Default 1. */
+  readonly tasksPerWorker?: number;
 }
 
 /** Runs batches on threads.js workers. */
@@ -119,7 +135,9 @@ export class ThreadsExecutor implements Executor {
   private host!: ExecutorHost;
   private keepAlive: ReturnType<typeof setInterval> | undefined;
   private readonly handles = new Set<WorkerHandle>();
+  /** Started workers with room for another batch (for `tasksPerWorker` 1: the idle ones). */
   private readonly idle: WorkerHandle[] = [];
+  private readonly perWorker: number;
   private live = 0;
   /** Slots whose idle worker exited after `idleTimeout`: a thread starts again when work comes. */
   private dormant = 0;
@@ -132,7 +150,9 @@ export class ThreadsExecutor implements Executor {
   constructor(
     private readonly source: ResolvedSource,
     private readonly options: ThreadsExecutorOptions,
-  ) {}
+  ) {
+    this.perWorker = options.tasksPerWorker ?? 1;
+  }
 
   attach(host: ExecutorHost): void {
     this.host = host;
@@ -152,23 +172,39 @@ export class ThreadsExecutor implements Executor {
   }
 
   acquire(): Slot | undefined {
-    const handle = this.idle.pop();
+    const handle = this.perWorker === 1 ? this.idle.pop() : this.leastLoaded();
     if (handle) {
-      handle.state = 'busy';
-      this.running++;
-      clearTimeout(handle.idleTimer);
-      (handle.worker as Partial<Refable>).ref?.();
-    } else if (this.dormant > 0 && !this.stopped) {
+      if (handle.batches.length === 0) {
+        handle.state = 'busy';
+        this.running++;
+        clearTimeout(handle.idleTimer);
+        (handle.worker as Partial<Refable>).ref?.();
+      }
+      return new BatchSlot(this, handle);
+    }
+    if (this.dormant > 0 && !this.stopped) {
       // Work is waiting and a slot has no thread: start one (it wakes the scheduler when ready).
       this.dormant--;
       this.spawn();
     }
+    return undefined;
+  }
+
+  /** The worker with room and the fewest batches running, taken out of `idle` when this fills it. */
+  private leastLoaded(): WorkerHandle | undefined {
+    let at = -1;
+    for (let i = 0; i < this.idle.length; i++) if (at === -1 || this.idle[i].batches.length < this.idle[at].batches.length) at = i;
+    if (at === -1) return undefined;
+    const handle = this.idle[at];
+    // The batch about to be sent fills it: no more room.
+    if (handle.batches.length + 1 >= this.perWorker) this.idle.splice(at, 1);
     return handle;
   }
 
   /** A worker with nothing to do: it does not keep the process alive, and exits after `idleTimeout`. */
   private makeIdle(handle: WorkerHandle): void {
-    this.idle.push(handle);
+    if (!this.idle.includes(handle)) this.idle.push(handle);
+    if (handle.batches.length > 0) return;
     (handle.worker as Partial<Refable>).unref?.();
     const { idleTimeout } = this.options;
     if (idleTimeout === undefined) return;
@@ -239,10 +275,10 @@ export class ThreadsExecutor implements Executor {
     this.dormant = 0;
     const exits: Promise<void>[] = [];
     for (const handle of [...this.handles]) {
-      const batch = handle.batch;
+      const batches = handle.batches;
       this.stop(handle, true);
       exits.push(handle.exited);
-      if (batch) batch.done(failAll(batch.jobs, errorFor), performance.now() - batch.started);
+      for (const batch of batches) batch.done(failAll(batch.jobs, errorFor), performance.now() - batch.started);
     }
     this.live = 0;
     return Promise.all(exits).then(() => undefined);
@@ -250,7 +286,7 @@ export class ThreadsExecutor implements Executor {
 
   /** @internal Sends a batch to a worker that `acquire` returned. */
   send(handle: WorkerHandle, batch: Batch): void {
-    handle.batch = batch;
+    handle.batches.push(batch);
     const jobs = batch.jobs;
     let transfer: Transferable[] | undefined;
     for (let i = 0; i < jobs.length; i++) if (jobs[i].transfer) (transfer ??= []).push(...(jobs[i].transfer as Transferable[]));
@@ -388,12 +424,12 @@ export class ThreadsExecutor implements Executor {
   private onMessage(handle: WorkerHandle, data: unknown): void {
     const message = data as Partial<DoneMessage> & { type?: unknown; error?: SerializedError } | null;
     if (message?.type === DONE) {
-      const batch = handle.batch;
-      if (batch && message.batch === batch.id) this.onReply(handle, batch, message as DoneMessage);
+      const batch = handle.batches.find(({ id }) => id === message.batch);
+      if (batch) this.onReply(handle, batch, message as DoneMessage);
       return;
     }
     if (message?.type === PROGRESS) {
-      const batch = handle.batch;
+      const batch = handle.batches.find(({ id }) => id === message.batch);
       const { at, value } = message as unknown as ProgressMessage;
       if (batch?.progress && message.batch === batch.id) batch.progress(batch.unsent ? sentIndex(batch.unsent, at) : at, value);
       return;
@@ -412,7 +448,7 @@ export class ThreadsExecutor implements Executor {
     // is replaced. An idle worker is simply replaced: the request that left the timer behind already
     // has its one outcome.
     if (handle.state === 'busy') {
-      this.replace(handle, handle.batch, (job) => new WorkerCrashedError(job.id, 'threw an uncaught error outside its task', error, handle.number));
+      this.replace(handle, undefined, (job) => new WorkerCrashedError(job.id, 'threw an uncaught error outside its task', error, handle.number));
       return;
     }
     if (handle.retiring) return;
@@ -450,12 +486,19 @@ export class ThreadsExecutor implements Executor {
 
   private finishBatch(handle: WorkerHandle, batch: Batch, outcomes: BatchOutcomes): void {
     clearTimeout(batch.timer);
-    handle.batch = undefined;
-    handle.state = 'idle';
-    this.running--;
+    handle.batches.splice(handle.batches.indexOf(batch), 1);
     handle.ran += batch.jobs.length;
     const { maxTasksPerWorker } = this.options;
     if (maxTasksPerWorker !== undefined && handle.ran >= maxTasksPerWorker) handle.recycle = true;
+    if (handle.batches.length > 0) {
+      // Others still run in it: it has room again, unless it is to go once they are done.
+      if (!handle.retiring && !handle.recycle && !this.stopped) this.makeIdle(handle);
+      else this.dropIdle(handle);
+      batch.done(outcomes, performance.now() - batch.started);
+      return;
+    }
+    handle.state = 'idle';
+    this.running--;
     if (handle.retiring || this.stopped) {
       this.stop(handle, true);
     } else if (handle.recycle) {
@@ -478,25 +521,44 @@ export class ThreadsExecutor implements Executor {
       return;
     }
     if ((cause as { code?: unknown } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY') reason = 'ran out of memory (its resourceLimits)';
-    this.replace(handle, handle.batch, (job) => new WorkerCrashedError(job.id, reason, cause, handle.number));
+    this.replace(handle, undefined, (job) => new WorkerCrashedError(job.id, reason, cause, handle.number));
   }
 
-  /** @internal Ends a running batch now with `errorFor(job)`: terminates its worker and starts another. */
+  /**
+   * @internal Ends a running batch now with `errorFor(job)`: terminates its
+   * worker and starts another. Other batches running in the same worker
+   * (with `tasksPerWorker` > 1) end as crashed, so they are rerun.
+   */
   replaceBusy(handle: WorkerHandle, batch: Batch, errorFor: (job: Job) => Error): void {
-    if (handle.state !== 'busy' || handle.batch !== batch) return;
+    if (handle.state !== 'busy' || !handle.batches.includes(batch)) return;
     this.replace(handle, batch, errorFor);
   }
 
-  /** Takes a worker out of service for good, starts its replacement, and ends its batch with `errorFor(job)`. */
+  /**
+   * Takes a worker out of service for good and starts its replacement. Its
+   * batches end: `batch` (or, when none is named, every one) with
+   * `errorFor(job)`, the others as crashed.
+   */
   private replace(handle: WorkerHandle, batch: Batch | undefined, errorFor: (job: Job) => Error): void {
     const wasRetiring = handle.retiring;
+    const batches = handle.batches;
     this.stop(handle);
     if (!wasRetiring) {
       this.live--;
       if (!this.stopped) this.spawn();
     }
-    if (batch) batch.done(failAll(batch.jobs, errorFor), performance.now() - batch.started);
-    else this.host.wake();
+    if (batches.length === 0) {
+      this.host.wake();
+      return;
+    }
+    const now = performance.now();
+    for (const each of batches) {
+      const fail =
+        batch === undefined || each === batch
+          ? errorFor
+          : (job: Job) => new WorkerCrashedError(job.id, 'was terminated because another request running in it timed out or was cancelled', undefined, handle.number);
+      each.done(failAll(each.jobs, fail), now - each.started);
+    }
   }
 
   private startFailed(handle: WorkerHandle, cause: unknown): void {
@@ -513,19 +575,21 @@ export class ThreadsExecutor implements Executor {
     void this.shutdown(() => error);
   }
 
+  private dropIdle(handle: WorkerHandle): void {
+    const at = this.idle.indexOf(handle);
+    if (at !== -1) this.idle.splice(at, 1);
+  }
+
   /** Takes a worker out of service and terminates it. */
   private stop(handle: WorkerHandle, graceful = false): void {
     if (handle.state === 'gone') return;
     // Only an idle worker is torn down: a busy one is mid-task, a crashed or stuck one cannot be trusted.
     const teardown = graceful && handle.state === 'idle' ? handle.thread?.teardown : undefined;
-    if (handle.state === 'busy' && handle.batch) this.running--;
-    if (handle.state === 'idle') {
-      const at = this.idle.indexOf(handle);
-      if (at !== -1) this.idle.splice(at, 1);
-    }
+    if (handle.state === 'busy') this.running--;
+    this.dropIdle(handle);
     handle.state = 'gone';
-    clearTimeout(handle.batch?.timer);
-    handle.batch = undefined;
+    for (const batch of handle.batches) clearTimeout(batch.timer);
+    handle.batches = [];
     clearTimeout(handle.idleTimer);
     this.handles.delete(handle);
     handle.settleStart();
