@@ -3,8 +3,8 @@
  *
  * @packageDocumentation
  */
-export { errors } from './errors';
-export { poolMap, type PoolMapInput, type PoolMapOptions, type PoolMapOutcome } from './poolMap';
-export { type PullSource, pullFrom } from './pullFrom';
-export { results } from './results';
-export { type SplitOutcomes, splitOutcomes } from './splitOutcomes';
+export { errors } from './errors.js';
+export { poolMap, type PoolMapInput, type PoolMapOptions, type PoolMapOutcome } from './poolMap.js';
+export { type PullSource, pullFrom } from './pullFrom.js';
+export { results } from './results.js';
+export { type SplitOutcomes, splitOutcomes } from './splitOutcomes.js';

@@ -7,11 +7,11 @@
  * @module
  */
 import { BehaviorSubject, type Observable } from 'rxjs';
-import { checkInteger, checkOptionsObject } from './checks';
-import { PoolClosedError, UnknownTaskError } from './errors';
-import type { Executor } from './executor';
-import { type Deliver, type Lane, type LaneOptions, Scheduler } from './scheduler';
-import type { TaskMap } from './tasks';
+import { checkInteger, checkOptionsObject } from './checks.js';
+import { PoolClosedError, UnknownTaskError } from './errors.js';
+import type { Executor } from './executor.js';
+import { type Deliver, type Lane, type LaneOptions, Scheduler } from './scheduler.js';
+import type { TaskMap } from './tasks.js';
 
 /** A snapshot of a pool's state. */
 export interface PoolStats {

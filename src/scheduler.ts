@@ -12,9 +12,10 @@
  *
  * @module
  */
-import type { BatchOutcomes, Executor, Job, Slot } from './executor';
-import type { Outcome } from './outcomes';
-import type { WorkRequest } from './requests';
+import type { BatchOutcomes, Executor, Job, Slot } from './executor.js';
+import type { Outcome } from './outcomes.js';
+import type { WorkRequest } from './requests.js';
+import type { Transferable } from './transfer.js';
 
 /** Counters the scheduler keeps. */
 export interface SchedulerCounts {
