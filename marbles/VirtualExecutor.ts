@@ -7,11 +7,11 @@
  * @module
  */
 import type { SchedulerLike, Subscription } from 'rxjs';
-import { PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError } from '../src/errors';
-import { type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type Slot } from '../src/executor';
-import { serializeError } from '../src/protocol';
-import type { TaskMap } from '../src/tasks';
-import { unwrapTransfer } from '../src/transfer';
+import { PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError } from '../src/errors.js';
+import { type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type Slot } from '../src/executor.js';
+import { serializeError } from '../src/protocol.js';
+import type { TaskMap } from '../src/tasks.js';
+import { unwrapTransfer } from '../src/transfer.js';
 
 /** How many frames a request takes: a number, or a function of its task and arguments. */
 export type VirtualDuration = number | ((task: string, args: readonly unknown[]) => number);

@@ -4,11 +4,11 @@
  * @module
  */
 import type { SchedulerLike } from 'rxjs';
-import { checkInteger, checkOptionsObject, checkTasks } from '../src/checks';
-import { InvalidOptionError } from '../src/errors';
-import { Pool } from '../src/Pool';
-import type { TaskMap } from '../src/tasks';
-import { type VirtualDuration, VirtualExecutor } from './VirtualExecutor';
+import { checkInteger, checkOptionsObject, checkTasks } from '../src/checks.js';
+import { InvalidOptionError } from '../src/errors.js';
+import { Pool } from '../src/Pool.js';
+import type { TaskMap } from '../src/tasks.js';
+import { type VirtualDuration, VirtualExecutor } from './VirtualExecutor.js';
 
 /** Options of {@link createVirtualPool}. */
 export interface VirtualPoolOptions {

@@ -4,5 +4,5 @@
  *
  * @packageDocumentation
  */
-export { createVirtualPool, type VirtualPoolOptions } from './createVirtualPool';
-export type { VirtualDuration } from './VirtualExecutor';
+export { createVirtualPool, type VirtualPoolOptions } from './createVirtualPool.js';
+export type { VirtualDuration } from './VirtualExecutor.js';

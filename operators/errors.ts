@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import { filter } from 'rxjs';
-import type { Failure, Outcome, Progress } from '../src/outcomes';
+import type { Failure, Outcome, Progress } from '../src/outcomes.js';
 
 /**
  * Keeps the failures of a stream of outcomes: the seed's `exc_callback`.

@@ -3,9 +3,9 @@
  *
  * @packageDocumentation
  */
-export { errors } from './errors';
-export { poolMap, type PoolMapInput, type PoolMapOptions, type PoolMapOutcome, type PoolMapProgress } from './poolMap';
-export { progress } from './progress';
-export { type PullSource, pullFrom } from './pullFrom';
-export { results } from './results';
-export { type SplitOutcomes, splitOutcomes } from './splitOutcomes';
+export { errors } from './errors.js';
+export { poolMap, type PoolMapInput, type PoolMapOptions, type PoolMapOutcome, type PoolMapProgress } from './poolMap.js';
+export { progress } from './progress.js';
+export { type PullSource, pullFrom } from './pullFrom.js';
+export { results } from './results.js';
+export { type SplitOutcomes, splitOutcomes } from './splitOutcomes.js';

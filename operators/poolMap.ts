@@ -1,12 +1,13 @@
 import { Observable, type OperatorFunction, type Subscription } from 'rxjs';
-import { checkInteger, checkOptionsObject } from '../src/checks';
-import { InvalidOptionError, QueueFullError } from '../src/errors';
-import { pullableOf } from './pullFrom';
-import type { Outcome, Progress } from '../src/outcomes';
-import { Pool } from '../src/Pool';
-import { isWorkRequest, type WorkRequest, workRequest } from '../src/requests';
-import type { BatchSize, Deliver, LaneOptions } from '../src/scheduler';
-import type { TaskArgs, TaskInput, TaskMap, TaskName, TaskProgress, TaskResult } from '../src/tasks';
+import { checkInteger, checkOptionsObject } from '../src/checks.js';
+import { InvalidOptionError, QueueFullError } from '../src/errors.js';
+import { pullableOf } from './pullFrom.js';
+import type { Outcome, Progress } from '../src/outcomes.js';
+import { Pool } from '../src/Pool.js';
+import { isWorkRequest, type WorkRequest, workRequest } from '../src/requests.js';
+import type { BatchSize, Deliver, LaneOptions } from '../src/scheduler.js';
+import type { TaskArgs, TaskInput, TaskMap, TaskName, TaskProgress, TaskResult } from '../src/tasks.js';
+import type { Transferable } from '../src/transfer.js';
 
 /** Options of {@link poolMap}. */
 export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {

@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import { filter } from 'rxjs';
-import type { Outcome, Progress } from '../src/outcomes';
+import type { Outcome, Progress } from '../src/outcomes.js';
 
 /**
  * Keeps only the progress values of a `poolMap(..., { progress: true })`

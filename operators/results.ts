@@ -1,7 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import { filter } from 'rxjs';
-import type { Outcome, Progress, Result } from '../src/outcomes';
-import { reportFailure } from '../src/reportFailure';
+import type { Outcome, Progress, Result } from '../src/outcomes.js';
+import { reportFailure } from '../src/reportFailure.js';
 
 /**
  * Keeps the results of a stream of outcomes: the seed's `callback`.

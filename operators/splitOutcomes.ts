@@ -1,6 +1,6 @@
 import { filter, Observable, share } from 'rxjs';
-import type { Failure, Outcome, Progress, Result } from '../src/outcomes';
-import { reportFailure } from '../src/reportFailure';
+import type { Failure, Outcome, Progress, Result } from '../src/outcomes.js';
+import { reportFailure } from '../src/reportFailure.js';
 
 /** The two streams of {@link splitOutcomes}. */
 export interface SplitOutcomes<A extends readonly unknown[], R> {

@@ -7,12 +7,12 @@
  * @module
  */
 import { defer, finalize, type Observable, startWith, Subject } from 'rxjs';
-import { checkInteger, checkOptionsObject } from './checks';
-import { PoolClosedError, UnknownTaskError } from './errors';
-import type { Executor } from './executor';
-import { type Deliver, type Lane, type LaneOptions, Scheduler } from './scheduler';
-import type { TaskMap } from './tasks';
-import { type Percentiles, SampleWindow } from './timing';
+import { checkInteger, checkOptionsObject } from './checks.js';
+import { PoolClosedError, UnknownTaskError } from './errors.js';
+import type { Executor } from './executor.js';
+import { type Deliver, type Lane, type LaneOptions, Scheduler } from './scheduler.js';
+import type { TaskMap } from './tasks.js';
+import { type Percentiles, SampleWindow } from './timing.js';
 
 const noSamples = new SampleWindow();
 

@@ -5,15 +5,15 @@
  *
  * @module
  */
-import { checkInteger, checkOptionsObject } from './checks';
-import { createPool } from './createPool';
-import { InvalidOptionError, NoResultsPending, NoWorkersAvailable, PoolClosedError, QueueFullError } from './errors';
-import type { Outcome } from './outcomes';
-import { Pool } from './Pool';
-import { isWorkRequest, printError, type WorkRequest } from './requests';
-import type { Lane } from './scheduler';
-import type { TaskMap } from './tasks';
-import type { WorkerSource } from './threads/workerSource';
+import { checkInteger, checkOptionsObject } from './checks.js';
+import { createPool } from './createPool.js';
+import { InvalidOptionError, NoResultsPending, NoWorkersAvailable, PoolClosedError, QueueFullError } from './errors.js';
+import type { Outcome } from './outcomes.js';
+import { Pool } from './Pool.js';
+import { isWorkRequest, printError, type WorkRequest } from './requests.js';
+import type { Lane } from './scheduler.js';
+import type { TaskMap } from './tasks.js';
+import type { WorkerSource } from './threads/workerSource.js';
 
 /** Options of {@link ThreadPool}. */
 export interface ThreadPoolOptions {

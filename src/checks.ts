@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { InvalidOptionError } from './errors';
-import type { TaskMap } from './tasks';
+import { InvalidOptionError } from './errors.js';
+import type { TaskMap } from './tasks.js';
 
 /** Throws unless `value` is an integer ≥ `min`. */
 export function checkInteger(option: string, value: unknown, min: number): number {

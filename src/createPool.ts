@@ -5,12 +5,12 @@
  */
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
-import { checkInteger, checkOptionsObject } from './checks';
-import { InvalidOptionError } from './errors';
-import { Pool } from './Pool';
-import type { TaskMap } from './tasks';
-import { ThreadsExecutor } from './threads/ThreadsExecutor';
-import { resolveSource, type WorkerSource } from './threads/workerSource';
+import { checkInteger, checkOptionsObject } from './checks.js';
+import { InvalidOptionError } from './errors.js';
+import { Pool } from './Pool.js';
+import type { TaskMap } from './tasks.js';
+import { ThreadsExecutor } from './threads/ThreadsExecutor.js';
+import { resolveSource, type WorkerSource } from './threads/workerSource.js';
 
 /** Options of {@link createPool}. */
 export interface PoolOptions {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { isErrorLike, type SerializedError } from './protocol';
+import { isErrorLike, type SerializedError } from './protocol.js';
 
 /** The stable codes of {@link PoolError} subclasses. */
 export type PoolErrorCode =

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { Transferable } from './transfer.js';
 
 /** One request as an executor sees it. */
 export interface Job {

@@ -3,14 +3,14 @@
  *
  * @packageDocumentation
  */
-export { createPool, type PoolOptions } from './createPool';
-export { type DismissOptions, type PipelineStats, Pool, type PoolStats } from './Pool';
-export type { Percentiles } from './timing';
-export { type PollOptions, type PutOptions, ThreadPool, type ThreadPoolDismissOptions, type ThreadPoolOptions } from './ThreadPool';
-export { type ArgsOf, isWorkRequest, makeRequests, printError, type WorkRequest, workRequest } from './requests';
-export { type Failure, isFailure, isProgress, isResult, type Outcome, type Progress, type Result } from './outcomes';
-export type { Task, TaskArgs, TaskInput, TaskMap, TaskName, TaskProgress, TaskResult } from './tasks';
-export type { WorkerFactory, WorkerLike, WorkerSource } from './threads/workerSource';
+export { createPool, type PoolOptions } from './createPool.js';
+export { type DismissOptions, type PipelineStats, Pool, type PoolStats } from './Pool.js';
+export type { Percentiles } from './timing.js';
+export { type PollOptions, type PutOptions, ThreadPool, type ThreadPoolDismissOptions, type ThreadPoolOptions } from './ThreadPool.js';
+export { type ArgsOf, isWorkRequest, makeRequests, printError, type WorkRequest, workRequest } from './requests.js';
+export { type Failure, isFailure, isProgress, isResult, type Outcome, type Progress, type Result } from './outcomes.js';
+export type { Task, TaskArgs, TaskInput, TaskMap, TaskName, TaskProgress, TaskResult } from './tasks.js';
+export type { WorkerFactory, WorkerLike, WorkerSource } from './threads/workerSource.js';
 export {
   DataCloneError,
   InvalidOptionError,
@@ -26,4 +26,4 @@ export {
   UnknownTaskError,
   WorkerCrashedError,
   WorkerStartError,
-} from './errors';
+} from './errors.js';

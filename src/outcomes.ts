@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { WorkRequest } from './requests';
+import type { WorkRequest } from './requests.js';
 
 /** A request that succeeded: the seed's `callback(request, result)`. */
 export interface Result<A extends readonly unknown[] = unknown[], R = unknown> {

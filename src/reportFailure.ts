@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Failure } from './outcomes';
+import type { Failure } from './outcomes.js';
 
 /** Prints a failure that no error stream or callback handles. */
 export function reportFailure(failure: Failure<readonly unknown[]>): void {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { reportFailure } from './reportFailure';
+import { reportFailure } from './reportFailure.js';
 
 const brand: unique symbol = Symbol.for('rxjs-threadpool.WorkRequest') as never;
 let lastId = 0;

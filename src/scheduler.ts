@@ -12,10 +12,11 @@
  *
  * @module
  */
-import type { BatchOutcomes, Executor, Job, RunLimits, Slot } from './executor';
-import type { Outcome } from './outcomes';
-import type { WorkRequest } from './requests';
-import { BusyTime, Timings } from './timing';
+import type { BatchOutcomes, Executor, Job, RunLimits, Slot } from './executor.js';
+import type { Outcome } from './outcomes.js';
+import type { WorkRequest } from './requests.js';
+import { BusyTime, Timings } from './timing.js';
+import type { Transferable } from './transfer.js';
 
 /** Counters the scheduler keeps. */
 export interface SchedulerCounts {

@@ -3,6 +3,16 @@
  *
  * @module
  */
+import type { TransferListItem } from 'node:worker_threads';
+
+/**
+ * A value that moves to the other thread instead of being copied: an
+ * `ArrayBuffer`, a `MessagePort`, a stream... (Node's `TransferListItem`).
+ * Named here so the library's types never rely on the DOM library's global
+ * `Transferable`, which a Node project does not have. `ArrayBufferLike` is
+ * accepted as the DOM type accepted it, so `typedArray.buffer` type-checks.
+ */
+export type Transferable = TransferListItem | ArrayBufferLike;
 
 const brand: unique symbol = Symbol.for('rxjs-threadpool.Transfer') as never;
 

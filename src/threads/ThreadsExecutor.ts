@@ -10,11 +10,12 @@
  *
  * @module
  */
-import { DataCloneError, PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError, WorkerCrashedError, WorkerStartError } from '../errors';
-import { type BatchOutcomes, type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type Slot } from '../executor';
-import { DONE, type DoneMessage, encodeRun, isCloneable, isErrorLike, PROGRESS, type ProgressMessage, type SerializedError } from '../protocol';
-import { type SpawnedThread, threadsMaster } from './threadsMaster';
-import type { ResolvedSource, WorkerPort } from './workerSource';
+import { DataCloneError, PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError, WorkerCrashedError, WorkerStartError } from '../errors.js';
+import { type BatchOutcomes, type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type Slot } from '../executor.js';
+import { DONE, type DoneMessage, encodeRun, isCloneable, isErrorLike, PROGRESS, type ProgressMessage, type SerializedError } from '../protocol.js';
+import { type SpawnedThread, threadsMaster } from './threadsMaster.js';
+import type { ResolvedSource, WorkerPort } from './workerSource.js';
+import type { Transferable } from '../transfer.js';
 
 /** What a Node worker (threads.js's or ours) adds to {@link WorkerPort}. */
 interface NodeEvents {

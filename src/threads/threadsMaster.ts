@@ -10,7 +10,9 @@
  *
  * @module
  */
-import type { WorkerApi } from '../protocol';
+import { nodeRequire } from '../nodeRequire.js';
+import type { WorkerApi } from '../protocol.js';
+import type { Transferable } from '../transfer.js';
 
 /** The part of a spawned threads.js thread we use. */
 export type SpawnedThread = { [K in keyof WorkerApi]: (...args: Parameters<NonNullable<WorkerApi[K]>>) => PromiseLike<Awaited<ReturnType<NonNullable<WorkerApi[K]>>>> };
@@ -29,8 +31,7 @@ export function threadsMaster(): ThreadsMaster {
   if (!master) {
     const signals = ['SIGINT', 'SIGTERM'] as const;
     const before = signals.map((signal) => new Set(process.listeners(signal)));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    master = require('threads') as ThreadsMaster;
+    master = nodeRequire('threads') as ThreadsMaster;
     signals.forEach((signal, i) => {
       for (const listener of process.listeners(signal)) {
         if (!before[i].has(listener)) process.off(signal, listener);

@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InvalidOptionError } from '../errors';
+import { InvalidOptionError } from '../errors.js';
 import type { ResourceLimits } from 'node:worker_threads';
-import { isTypeScriptFile, NodeWorker } from './NodeWorker';
+import { isTypeScriptFile, NodeWorker } from './NodeWorker.js';
 
 /**
  * The structural face of a threads.js `Worker` (or any Web/Node worker that

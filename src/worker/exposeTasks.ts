@@ -3,13 +3,25 @@
  *
  * @module
  */
-import { expose, isWorkerRuntime } from 'threads/worker';
-import { checkTasks } from '../checks';
-import { InvalidOptionError } from '../errors';
-import { DONE, type DoneMessage, isCloneable, PROGRESS, type ProgressMessage, RUN, type RunMessage, serializeError, type WireFailure, type WorkerApi } from '../protocol';
-import type { TaskMap } from '../tasks';
-import { unwrapTransfer } from '../transfer';
-import { type MasterPort, masterPort } from './port';
+import { checkTasks } from '../checks.js';
+import { InvalidOptionError } from '../errors.js';
+import { nodeRequire } from '../nodeRequire.js';
+import { DONE, type DoneMessage, isCloneable, PROGRESS, type ProgressMessage, RUN, type RunMessage, serializeError, type WireFailure, type WorkerApi } from '../protocol.js';
+import type { TaskMap } from '../tasks.js';
+import { type Transferable, unwrapTransfer } from '../transfer.js';
+import { type MasterPort, masterPort } from './port.js';
+
+/**
+ * The parts of `threads/worker` we use, typed here: its own types are not
+ * found under every module resolution, and its ESM face (`worker.mjs`) lacks
+ * `isWorkerRuntime`, so both builds load its CommonJS module.
+ */
+interface ThreadsWorker {
+  expose(exposed: object): void;
+  isWorkerRuntime(): boolean;
+}
+
+const { expose, isWorkerRuntime } = nodeRequire('threads/worker') as ThreadsWorker;
 
 /**
  * Declares a worker module's tasks. Call it once, at the top level of the
@@ -55,7 +67,7 @@ export function exposeTasks<T extends TaskMap>(tasks: T, options?: WorkerOptions
       tasks: () => (ready ? ready.then(() => Object.keys(tasks)) : Object.keys(tasks)),
       ...(teardown ? { teardown: async () => void (await teardown()) } : {}),
     };
-    expose(api as unknown as Parameters<typeof expose>[0]);
+    expose(api);
   }
   return tasks;
 }

@@ -3,6 +3,6 @@
  *
  * @packageDocumentation
  */
-export { exposeTasks, type WorkerOptions } from './exposeTasks';
-export { transfer } from '../transfer';
-export type { Task, TaskMap } from '../tasks';
+export { exposeTasks, type WorkerOptions } from './exposeTasks.js';
+export { transfer } from '../transfer.js';
+export type { Task, TaskMap } from '../tasks.js';

@@ -5,6 +5,9 @@
  * @module
  */
 
+import { nodeRequire } from '../nodeRequire.js';
+import type { Transferable } from '../transfer.js';
+
 /** What a worker needs of its channel to the master. */
 export interface MasterPort {
   post(message: unknown, transfer?: readonly Transferable[]): void;
@@ -19,8 +22,7 @@ interface WebWorkerScope {
 /** The channel to the master, or `undefined` on the main thread. */
 export function masterPort(): MasterPort | undefined {
   if (typeof process !== 'undefined' && typeof process.versions?.node === 'string') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { parentPort } = require('node:worker_threads') as typeof import('node:worker_threads');
+    const { parentPort } = nodeRequire('node:worker_threads') as typeof import('node:worker_threads');
     if (!parentPort) return undefined;
     return {
       post: (message, transfer) => parentPort.postMessage(message, transfer as never),
