@@ -3,17 +3,17 @@
  *
  * @module
  */
-import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import { checkInteger, checkOptionsObject } from './checks';
 import { Pool } from './Pool';
+import { onNode } from './runtime';
 import type { TaskMap } from './tasks';
 import { ThreadsExecutor } from './threads/ThreadsExecutor';
 import { resolveSource, type WorkerSource } from './threads/workerSource';
 
 /** Options of {@link createPool}. */
 export interface PoolOptions {
-  /** Worker threads to start. Default: the number of CPUs. */
+  /** Worker threads to start. Default: the number of CPUs (Node's `availableParallelism()`; in a browser, `navigator.hardwareConcurrency`). */
   readonly size?: number;
   /** How long a worker may take to load and call `exposeTasks()`, in ms. Default 10000. */
   readonly startTimeout?: number;
@@ -71,7 +71,7 @@ export interface PoolOptions {
  * @throws InvalidOptionError for a bad `worker` or option, synchronously.
  */
 export function createPool<T extends TaskMap>(worker: WorkerSource, options?: PoolOptions): Pool<T> {
-  const { size = availableParallelism(), startTimeout = 10_000, idleTimeout, taskTimeout, resourceLimits, terminateTimeout = 5000 } = checkOptionsObject('options', options);
+  const { size = defaultSize(), startTimeout = 10_000, idleTimeout, taskTimeout, resourceLimits, terminateTimeout = 5000 } = checkOptionsObject('options', options);
   checkInteger('terminateTimeout', terminateTimeout, 1);
   checkInteger('size', size, 1);
   checkInteger('startTimeout', startTimeout, 1);
@@ -80,4 +80,15 @@ export function createPool<T extends TaskMap>(worker: WorkerSource, options?: Po
   if (resourceLimits !== undefined) checkOptionsObject('resourceLimits', resourceLimits);
   const executor = new ThreadsExecutor(resolveSource(worker, resourceLimits), { size, startTimeout, terminateTimeout, ...(idleTimeout === undefined ? {} : { idleTimeout }) });
   return new Pool<T>(executor, taskTimeout === undefined ? {} : { timeout: taskTimeout });
+}
+
+/** The number of CPUs: Node's `availableParallelism()`, or in a browser `navigator.hardwareConcurrency` (4 when unknown). */
+function defaultSize(): number {
+  if (onNode()) {
+    // Loaded lazily, so a browser bundle never runs it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('node:os') as typeof import('node:os')).availableParallelism();
+  }
+  const cpus = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return typeof cpus === 'number' && Number.isInteger(cpus) && cpus > 0 ? cpus : 4;
 }

@@ -11,6 +11,7 @@
  * @module
  */
 import type { WorkerApi } from '../protocol';
+import { onNode } from '../runtime';
 
 /** The part of a spawned threads.js thread we use. */
 export type SpawnedThread = { [K in keyof WorkerApi]: (...args: Parameters<WorkerApi[K]>) => PromiseLike<Awaited<ReturnType<WorkerApi[K]>>> };
@@ -27,7 +28,8 @@ let master: ThreadsMaster | undefined;
 /** threads.js's master side. */
 export function threadsMaster(): ThreadsMaster {
   if (!master) {
-    const signals = ['SIGINT', 'SIGTERM'] as const;
+    // In a browser there is no `process` and threads.js installs no handlers.
+    const signals = onNode() ? (['SIGINT', 'SIGTERM'] as const) : [];
     const before = signals.map((signal) => new Set(process.listeners(signal)));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     master = require('threads') as ThreadsMaster;

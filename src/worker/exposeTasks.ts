@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { expose, isWorkerRuntime } from 'threads/worker';
+import { expose } from 'threads/worker';
 import { checkTasks } from '../checks';
 import { DONE, type DoneMessage, isCloneable, RUN, type RunMessage, serializeError, type WireFailure, type WorkerApi } from '../protocol';
 import type { TaskMap } from '../tasks';
@@ -40,7 +40,9 @@ import { type MasterPort, masterPort } from './port';
  */
 export function exposeTasks<T extends TaskMap>(tasks: T): T {
   checkTasks(tasks);
-  const port = isWorkerRuntime() ? masterPort() : undefined;
+  // A port exists only in a worker (a Node worker thread or a Web Worker), as threads.js's `isWorkerRuntime()`
+  // says; threads.js's ES module entry (what browser bundlers load) does not export that function.
+  const port = masterPort();
   if (port) {
     // Listen before `expose` tells the master we are ready.
     port.listen((data) => {
