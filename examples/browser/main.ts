@@ -12,25 +12,8 @@ import { from } from 'rxjs';
 import { Worker } from 'threads';
 import { poolMap, splitOutcomes } from '../../operators';
 import { createPool, TaskError } from '../../src';
+import type { RunSummary } from './summary';
 import type { Tasks } from './tasks.worker';
-
-/** What a run leaves in `window.runSummary`. */
-export interface RunSummary {
-  done: boolean;
-  total: number;
-  /** The pool's size. */
-  workers: number;
-  /** The page's own global scope class (`Window`), to compare with the workers'. */
-  mainScope: string;
-  results: { id: number; limit: number; count: number; scope: string; inWorker: boolean; worker: string }[];
-  errors: { id: number; limit: number; name: string; code: string | undefined; message: string; causeName: string | undefined; causeCode: string | undefined; causeMessage: string | undefined }[];
-  elapsedMs: number;
-  /** Main-thread timer ticks while the run went on, and the longest pause between two of them. */
-  ticksDuringRun: number;
-  maxGapMs: number;
-  /** Any failure of the run itself (not of a request). */
-  failure?: string;
-}
 
 const page = globalThis as unknown as { runSummary?: RunSummary };
 const params = new URLSearchParams(location.search);
@@ -81,6 +64,7 @@ async function run(): Promise<void> {
     elapsedMs: 0,
     ticksDuringRun: 0,
     maxGapMs: 0,
+    poolClosed: false,
   };
   page.runSummary = summary;
   element('status').textContent = `running ${total} requests on ${pool.size} Web Workers…`;
@@ -124,6 +108,7 @@ async function run(): Promise<void> {
     summary.ticksDuringRun = ticks - ticksBefore;
     summary.maxGapMs = maxGap;
     await pool.close();
+    summary.poolClosed = true;
   }
   const usedWorkers = new Set(summary.results.map((result) => result.worker)).size;
   element('status').textContent = summary.failure
