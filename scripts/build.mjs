@@ -38,8 +38,11 @@ for (const format of ['cjs', 'esm']) {
   if (run.status !== 0) fail(`tsc -p tsconfig.build.${format}.json failed`);
 }
 
-writeFileSync(join(root, 'dist/cjs/package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
-writeFileSync(join(root, 'dist/esm/package.json'), `${JSON.stringify({ type: 'module' })}\n`);
+// Bundlers read the `browser` field of the nearest package.json: each tree swaps its Node platform module
+// (Node's fs, os, worker_threads; threads.js loaded lazily) for the browser one.
+const browser = { './src/threads/platform.js': './src/threads/platform.browser.js' };
+writeFileSync(join(root, 'dist/cjs/package.json'), `${JSON.stringify({ type: 'commonjs', browser })}\n`);
+writeFileSync(join(root, 'dist/esm/package.json'), `${JSON.stringify({ type: 'module', browser })}\n`);
 
 const nodeRequire = join(root, 'dist/esm/src/nodeRequire.js');
 const cjsLine = 'export const nodeRequire = require;';

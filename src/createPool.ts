@@ -3,18 +3,18 @@
  *
  * @module
  */
-import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import { checkInteger, checkOptionsObject } from './checks.js';
 import { InvalidOptionError } from './errors.js';
 import { Pool } from './Pool.js';
 import type { TaskMap } from './tasks.js';
 import { ThreadsExecutor } from './threads/ThreadsExecutor.js';
+import { defaultPoolSize } from './threads/platform.js';
 import { resolveSource, type WorkerSource } from './threads/workerSource.js';
 
 /** Options of {@link createPool}. */
 export interface PoolOptions {
-  /** Worker threads to start. Default: the number of CPUs. */
+  /** Worker threads to start. Default: the number of CPUs (Node's `availableParallelism()`; in a browser, `navigator.hardwareConcurrency`). */
   readonly size?: number;
   /** How long a worker may take to load and call `exposeTasks()`, in ms. Default 10000. */
   readonly startTimeout?: number;
@@ -93,7 +93,7 @@ export interface PoolOptions {
  */
 export function createPool<T extends TaskMap>(worker: WorkerSource, options?: PoolOptions): Pool<T> {
   const {
-    size = availableParallelism(),
+    size = defaultPoolSize(),
     startTimeout = 10_000,
     idleTimeout,
     taskTimeout,

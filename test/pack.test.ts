@@ -246,6 +246,22 @@ describe('the packed package in a consumer project', () => {
     else await rm(scratch, { recursive: true, force: true });
   });
 
+  test('a browser bundle of the installed package holds no Node module (the browser field swaps the platform module)', async () => {
+    const consumer = join(scratch, 'consumer');
+    await writeFile(
+      join(consumer, 'page.mjs'),
+      "import { createPool } from 'rxjs-threadpool';\nimport { poolMap } from 'rxjs-threadpool/operators';\nimport { exposeTasks } from 'rxjs-threadpool/worker';\nglobalThis.api = { createPool, poolMap, exposeTasks };\n",
+    );
+    // esbuild from this repository; it resolves the package from the consumer's node_modules.
+    const { build } = (await import('esbuild')) as typeof import('esbuild');
+    const result = await build({ entryPoints: [join(consumer, 'page.mjs')], absWorkingDir: consumer, bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent' });
+    const inputs = Object.keys(result.metafile.inputs).filter((input) => input.includes('rxjs-threadpool'));
+    expect(inputs).toContain('node_modules/rxjs-threadpool/dist/esm/src/threads/platform.browser.js');
+    expect(inputs).not.toContain('node_modules/rxjs-threadpool/dist/esm/src/threads/platform.js');
+    expect(inputs.filter((input) => /NodeWorker|nodeRequire/.test(input))).toEqual([]);
+    expect(result.outputFiles[0].text).not.toMatch(/from ["']node:|require\(["']node:/);
+  });
+
   test.each(combos.map((combo) => [combo.name, combo] as const))('%s: type-checks, compiles and runs', (name, { format }) => {
     const failure = failures.get(name);
     if (failure) throw failure;

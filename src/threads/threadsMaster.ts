@@ -1,18 +1,12 @@
 /**
- * threads.js's master side (`spawn`, `Transfer`), loaded without its
- * process-wide side effects.
- *
- * Loading `threads` installs SIGINT and SIGTERM handlers that call
- * `process.exit` (threads.js 1.7, `master/implementation.node`): they would
- * take graceful shutdown away from every application that imports this
- * library. We load it lazily and remove the handlers that loading added. A
- * user who imports `threads` themselves keeps threads.js's behaviour.
+ * threads.js's master side (`spawn`, `Transfer`), loaded once, on first use,
+ * by the runtime's `platform` module.
  *
  * @module
  */
-import { nodeRequire } from '../nodeRequire.js';
 import type { WorkerApi } from '../protocol.js';
 import type { Transferable } from '../transfer.js';
+import { loadThreads } from './platform.js';
 
 /** The part of a spawned threads.js thread we use. */
 export type SpawnedThread = { [K in keyof WorkerApi]: (...args: Parameters<NonNullable<WorkerApi[K]>>) => PromiseLike<Awaited<ReturnType<NonNullable<WorkerApi[K]>>>> };
@@ -28,15 +22,6 @@ let master: ThreadsMaster | undefined;
 
 /** threads.js's master side. */
 export function threadsMaster(): ThreadsMaster {
-  if (!master) {
-    const signals = ['SIGINT', 'SIGTERM'] as const;
-    const before = signals.map((signal) => new Set(process.listeners(signal)));
-    master = nodeRequire('threads') as ThreadsMaster;
-    signals.forEach((signal, i) => {
-      for (const listener of process.listeners(signal)) {
-        if (!before[i].has(listener)) process.off(signal, listener);
-      }
-    });
-  }
+  master ??= loadThreads();
   return master;
 }

@@ -3,25 +3,17 @@
  *
  * @module
  */
+// @ts-ignore -- the `threads` package's exports map has no `types` condition, so some module resolutions find no types; typed below.
+import * as threadsWorker from 'threads/worker';
 import { checkTasks } from '../checks.js';
 import { InvalidOptionError } from '../errors.js';
-import { nodeRequire } from '../nodeRequire.js';
 import { DONE, type DoneMessage, isCloneable, PROGRESS, type ProgressMessage, RUN, type RunMessage, serializeError, type WireFailure, type WorkerApi } from '../protocol.js';
 import type { TaskMap } from '../tasks.js';
 import { type Transferable, unwrapTransfer } from '../transfer.js';
 import { type MasterPort, masterPort } from './port.js';
 
-/**
- * The parts of `threads/worker` we use, typed here: its own types are not
- * found under every module resolution, and its ESM face (`worker.mjs`) lacks
- * `isWorkerRuntime`, so both builds load its CommonJS module.
- */
-interface ThreadsWorker {
-  expose(exposed: object): void;
-  isWorkerRuntime(): boolean;
-}
-
-const { expose, isWorkerRuntime } = nodeRequire('threads/worker') as ThreadsWorker;
+/** The part of `threads/worker` we use, typed here (its own types are not found under every module resolution). */
+const { expose } = threadsWorker as unknown as { expose(exposed: object): void };
 
 /**
  * Declares a worker module's tasks. Call it once, at the top level of the
@@ -54,7 +46,8 @@ const { expose, isWorkerRuntime } = nodeRequire('threads/worker') as ThreadsWork
 export function exposeTasks<T extends TaskMap>(tasks: T, options?: WorkerOptions): T {
   checkTasks(tasks);
   const { setup, teardown } = checkWorkerOptions(options);
-  const port = isWorkerRuntime() ? masterPort() : undefined;
+  // A port exists only inside a worker (a Node worker thread or a Web Worker).
+  const port = masterPort();
   if (port) {
     const ready = setup ? Promise.resolve().then(setup) : undefined;
     ready?.catch(() => undefined);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { nodeRequire } from '../nodeRequire.js';
+import { nodeParentPort } from '../threads/platform.js';
 import type { Transferable } from '../transfer.js';
 
 /** What a worker needs of its channel to the master. */
@@ -21,8 +21,8 @@ interface WebWorkerScope {
 
 /** The channel to the master, or `undefined` on the main thread. */
 export function masterPort(): MasterPort | undefined {
-  if (typeof process !== 'undefined' && typeof process.versions?.node === 'string') {
-    const { parentPort } = nodeRequire('node:worker_threads') as typeof import('node:worker_threads');
+  const parentPort = nodeParentPort();
+  if (parentPort !== undefined) {
     if (!parentPort) return undefined;
     return {
       post: (message, transfer) => parentPort.postMessage(message, transfer as never),

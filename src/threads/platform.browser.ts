@@ -1,0 +1,33 @@
+/**
+ * What the pool takes from its runtime, in a browser: the package's
+ * `browser` field puts this module in place of `platform` (Node's), so a
+ * bundle holds no Node module. Same names as `platform`.
+ *
+ * @module
+ */
+// @ts-ignore -- the `threads` package's exports map has no `types` condition, so some module resolutions find no types; typed below.
+import * as threads from 'threads';
+import { InvalidOptionError } from '../errors.js';
+import type { ThreadsMaster } from './threadsMaster.js';
+import type { ResolvedSource } from './workerSource.js';
+
+/** No Node `parentPort` here: a worker talks to the page through its global scope. */
+export function nodeParentPort(): undefined {
+  return undefined;
+}
+
+/** Workers a pool starts when its `size` is not given: `navigator.hardwareConcurrency` (4 when unknown). */
+export function defaultPoolSize(): number {
+  const cpus = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return typeof cpus === 'number' && Number.isInteger(cpus) && cpus > 0 ? cpus : 4;
+}
+
+/** threads.js's master side (in a browser it installs no process handlers). */
+export function loadThreads(): ThreadsMaster {
+  return threads as unknown as ThreadsMaster;
+}
+
+/** Paths and file URLs need Node's file system and worker threads: in a browser, a worker is a factory. */
+export function resolvePathSource(worker: unknown): ResolvedSource {
+  throw new InvalidOptionError('worker', worker, 'a function returning a threads.js Worker (in a browser: () => new Worker(new URL("./tasks.worker.js", import.meta.url)))');
+}

@@ -1,0 +1,95 @@
+/**
+ * What the pool takes from its runtime, in Node: the default pool size,
+ * threads.js's master side, and workers from paths and `file:` URLs.
+ *
+ * The package's `browser` field swaps this module for `platform.browser`,
+ * so a browser bundle never loads Node's modules; the two export the same
+ * names.
+ *
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parentPort, type ResourceLimits } from 'node:worker_threads';
+import { InvalidOptionError } from '../errors.js';
+import { nodeRequire } from '../nodeRequire.js';
+import { isTypeScriptFile, NodeWorker } from './NodeWorker.js';
+import type { ThreadsMaster } from './threadsMaster.js';
+import type { ResolvedSource } from './workerSource.js';
+
+/** Node's `parentPort`: `null` on the main thread (in a browser, `undefined`). */
+export function nodeParentPort(): typeof parentPort | undefined {
+  return parentPort;
+}
+
+/** Workers a pool starts when its `size` is not given: Node's `availableParallelism()`. */
+export function defaultPoolSize(): number {
+  return availableParallelism();
+}
+
+/**
+ * Loads threads.js's master side without its process-wide side effects.
+ *
+ * Loading `threads` installs SIGINT and SIGTERM handlers that call
+ * `process.exit` (threads.js 1.7, `master/implementation.node`): they would
+ * take graceful shutdown away from every application that imports this
+ * library. It is loaded lazily, and the handlers that loading added are
+ * removed. A user who imports `threads` themselves keeps threads.js's
+ * behaviour.
+ */
+export function loadThreads(): ThreadsMaster {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = signals.map((signal) => new Set(process.listeners(signal)));
+  const master = nodeRequire('threads') as ThreadsMaster;
+  signals.forEach((signal, i) => {
+    for (const listener of process.listeners(signal)) {
+      if (!before[i].has(listener)) process.off(signal, listener);
+    }
+  });
+  return master;
+}
+
+const extensions = ['', '.js', '.cjs', '.mjs', '.ts', '.cts', '.mts'];
+
+/** `resolveSource` for a worker given as an absolute path or a `file:` URL. */
+export function resolvePathSource(worker: unknown, resourceLimits?: ResourceLimits): ResolvedSource {
+  const expected = 'a function returning a threads.js Worker, an absolute path, or a file: URL';
+  let path: string;
+  if (worker instanceof URL || (typeof worker === 'string' && worker.startsWith('file:'))) {
+    if (new URL(worker).protocol !== 'file:') throw new InvalidOptionError('worker', String(worker), expected);
+    path = fileURLToPath(worker);
+  } else if (typeof worker === 'string' && isAbsolute(worker)) {
+    path = worker;
+  } else {
+    throw new InvalidOptionError(
+      'worker',
+      worker,
+      typeof worker === 'string' ? `${expected} (to resolve a relative path from your file, pass () => new Worker("${worker}"))` : expected,
+    );
+  }
+  const file = path;
+  return {
+    file,
+    create() {
+      const found = extensions.map((extension) => file + extension).find((candidate) => existsSync(candidate));
+      if (!found) throw new Error(`no such file: ${file}`);
+      if (isTypeScriptFile(found) && !canResolve('ts-node/register/transpile-only')) {
+        throw new Error(`${found} is TypeScript and ts-node is not installed: install ts-node, or point the pool at the compiled .js file`);
+      }
+      return new NodeWorker(found, resourceLimits);
+    },
+  };
+}
+
+/** Whether the worker's `require`, which resolves from the working directory, finds `id`. */
+function canResolve(id: string): boolean {
+  try {
+    createRequire(join(process.cwd(), 'worker.js')).resolve(id);
+    return true;
+  } catch {
+    return false;
+  }
+}
