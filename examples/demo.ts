@@ -48,6 +48,7 @@ function endLine(): void {
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const rate = (count: number, ms: number): string => `${Math.round(count / (ms / 1000))} req/s`;
+const ms = (value: number): string => (value < 10 ? `${value.toFixed(1)} ms` : `${Math.round(value)} ms`);
 
 // ---------------------------------------------------------------------------
 
@@ -146,10 +147,12 @@ function runOnPool(pool: Pool<Tasks>, requests: readonly WorkRequest<[limit: num
   const progress = (): void => {
     const elapsed = performance.now() - started;
     const done = results.size + errorIds.size;
-    const { busy, workers, queued } = pool.stats;
+    // wait, run and utilization are recorded because stats$ has a subscriber (above).
+    const { busy, workers, queued, wait, run, utilization } = pool.stats;
     show(
       `pool  ${String(done).padStart(String(TOTAL).length)}/${TOTAL} done | ${results.size} results | ${errorIds.size} errors | ` +
-        `${rate(done, elapsed)} | busy ${busy}/${workers} | queued ${queued} | ${seconds(elapsed)}`,
+        `${rate(done, elapsed)} | busy ${busy}/${workers} | queued ${queued} | ` +
+        `wait p50 ${ms(wait.p50)} p99 ${ms(wait.p99)} | run p50 ${ms(run.p50)} p99 ${ms(run.p99)} | util ${Math.round(utilization * 100)}% | ${seconds(elapsed)}`,
     );
   };
   const ticker = setInterval(progress, REFRESH_MS);
@@ -160,13 +163,13 @@ function runOnPool(pool: Pool<Tasks>, requests: readonly WorkRequest<[limit: num
     let open = 2;
     const finish = (): void => {
       if (--open > 0) return;
-      const ms = performance.now() - started;
+      const elapsedMs = performance.now() - started;
       clearInterval(ticker);
+      progress(); // while stats$ is still watched, so the line keeps its timing
       statsSubscription.unsubscribe();
       busyMs += lastStats.busy * (performance.now() - lastStats.at);
-      progress();
       endLine();
-      resolve({ ms, workers: pool.size, meanBusy: busyMs / ms, results, outcomesPerId, errorIds, errorKinds, firstErrorMessage });
+      resolve({ ms: elapsedMs, workers: pool.size, meanBusy: busyMs / elapsedMs, results, outcomesPerId, errorIds, errorKinds, firstErrorMessage });
     };
     const fail = (error: unknown): void => {
       clearInterval(ticker);
