@@ -6,6 +6,7 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import { checkInteger, checkOptionsObject } from './checks.js';
 import { InvalidOptionError } from './errors.js';
+import { fromFunctions } from './inlineTasks.js';
 import { Pool } from './Pool.js';
 import type { TaskMap } from './tasks.js';
 import { ThreadsExecutor } from './threads/ThreadsExecutor.js';
@@ -90,6 +91,7 @@ export interface PoolOptions {
  * resolve from your file), an absolute path, or a `file:` URL.
  * @param options - See {@link PoolOptions}.
  * @throws InvalidOptionError for a bad `worker` or option, synchronously.
+ * @see `createPool.fromFunctions(tasks, options)` for a pool from inline functions, without a worker file.
  */
 export function createPool<T extends TaskMap>(worker: WorkerSource, options?: PoolOptions): Pool<T> {
   const {
@@ -125,3 +127,11 @@ export function createPool<T extends TaskMap>(worker: WorkerSource, options?: Po
   });
   return new Pool<T>(executor, taskTimeout === undefined ? {} : { timeout: taskTimeout });
 }
+
+/**
+ * A pool from self-contained functions, without a worker file (Node only):
+ * `createPool.fromFunctions({ fib(n: number) { ... } }, { size: 2 })`.
+ * Each function must use nothing defined outside it; `this` is the object of
+ * the tasks. See {@link fromFunctions}.
+ */
+createPool.fromFunctions = fromFunctions;

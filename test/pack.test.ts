@@ -120,6 +120,11 @@ async function main(): Promise<void> {
   });
   await pool.close();
 
+  // Inline tasks: the generated worker finds the package's own worker side in the installed build.
+  const inline = createPool.fromFunctions({ twice: (n: number): number => n * 2 }, { size: 1 });
+  const twice: number[] = await lastValueFrom(from([1, 2]).pipe(poolMap(inline, 'twice', { ordered: true }), results(), map(({ value }) => value), toArray()));
+  await inline.close();
+
   let frames: string[] = [];
   const scheduler = new TestScheduler((actual: { frame: number; notification: { kind: string; value?: unknown } }[]) => {
     frames = actual.map(({ frame, notification }) => \`\${frame}:\${notification.kind}\${notification.kind === 'N' ? ':' + String(notification.value) : ''}\`);
@@ -135,7 +140,7 @@ async function main(): Promise<void> {
 
   const format = typeof require === 'undefined' ? 'esm' : 'cjs';
   const build = /[\\\\/]dist[\\\\/](esm|cjs)[\\\\/]/.exec(${resolved})?.[1];
-  console.log(JSON.stringify({ format, build, squares, greetings, frames, tasks: Object.keys(taskMap), square: typeof square }));
+  console.log(JSON.stringify({ format, build, squares, greetings, twice, frames, tasks: Object.keys(taskMap), square: typeof square }));
 }
 
 main().catch((error: unknown) => {
@@ -156,6 +161,7 @@ function expected(format: Format): unknown {
       { arg: 4, value: 16 },
     ],
     greetings: ['HELLO A', 'HELLO B'],
+    twice: [2, 4],
     frames: ['2:N:9', '4:N:25', '4:C'],
     tasks: ['square', 'greet'],
     square: 'function',

@@ -62,3 +62,29 @@ withProgress.subscribe((item) => {
   void item.error;
   if (item.ok === false) expectType<Error>(item.error);
 });
+
+// createPool.fromFunctions: typed from the object of functions, as a worker module's `typeof tasks`.
+const inline = createPool.fromFunctions({
+  fib(n: number): number {
+    return n < 2 ? n : this.fib(n - 1) + this.fib(n - 2); // `this` is the tasks object
+  },
+  async hash(text: string): Promise<string> {
+    return text;
+  },
+});
+const fibs = of(30, 31).pipe(poolMap(inline, 'fib'));
+assertEqual<typeof fibs, Observable<Outcome<[n: number], number>>>(true);
+of('a').pipe(poolMap(inline, 'hash'), results()).subscribe(({ value }) => expectType<string>(value));
+
+// @ts-expect-error: fib takes a number
+of('thirty').pipe(poolMap(inline, 'fib'));
+
+// @ts-expect-error: no task of that name among the functions
+of(1).pipe(poolMap(inline, 'fibonacci'));
+
+createPool.fromFunctions({
+  fib(n: number): number {
+    // @ts-expect-error: `this` is the tasks object, whose fib takes a number
+    return this.fib(String(n));
+  },
+});

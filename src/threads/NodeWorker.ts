@@ -22,12 +22,14 @@ export function isTypeScriptFile(file: string): boolean {
 export class NodeWorker extends Worker {
   private readonly mapped = new Map<Listener, (data: unknown) => void>();
 
-  constructor(file: string, resourceLimits?: ResourceLimits) {
+  /** @param file - The worker file, or `{ code }`: a script to evaluate (inline tasks). */
+  constructor(file: string | { readonly code: string }, resourceLimits?: ResourceLimits) {
     super(...NodeWorker.argumentsFor(file, resourceLimits));
   }
 
-  private static argumentsFor(file: string, resourceLimits: ResourceLimits | undefined): [string, { eval: boolean; resourceLimits?: ResourceLimits }] {
+  private static argumentsFor(file: string | { readonly code: string }, resourceLimits: ResourceLimits | undefined): [string, { eval: boolean; resourceLimits?: ResourceLimits }] {
     const limits = resourceLimits === undefined ? {} : { resourceLimits };
+    if (typeof file !== 'string') return [file.code, { eval: true, ...limits }];
     return isTypeScriptFile(file)
       ? [`require("ts-node/register/transpile-only");\nrequire(${JSON.stringify(file)});`, { eval: true, ...limits }]
       : [file, { eval: false, ...limits }];

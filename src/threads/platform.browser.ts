@@ -9,7 +9,16 @@
 import * as threads from 'threads';
 import { InvalidOptionError } from '../errors.js';
 import type { ThreadsMaster } from './threadsMaster.js';
-import type { ResolvedSource } from './workerSource.js';
+import type { ResolvedSource, WorkerPort } from './workerSource.js';
+
+/** Inline tasks run on Node's worker_threads: in a browser, use a worker module. */
+export function inlineWorkerFactory(): () => WorkerPort {
+  throw new InvalidOptionError(
+    'createPool.fromFunctions',
+    'a browser',
+    'Node.js: inline tasks run on worker_threads (in a browser, use a worker module: createPool(() => new Worker(new URL("./tasks.worker.js", import.meta.url))))',
+  );
+}
 
 /** No Node `parentPort` here: a worker talks to the page through its global scope. */
 export function nodeParentPort(): undefined {

@@ -17,6 +17,7 @@ import { parentPort, type ResourceLimits } from 'node:worker_threads';
 import { InvalidOptionError } from '../errors.js';
 import { nodeRequire } from '../nodeRequire.js';
 import { isTypeScriptFile, NodeWorker } from './NodeWorker.js';
+export { inlineWorkerFactory } from './inlineNode.js';
 import type { ThreadsMaster } from './threadsMaster.js';
 import type { ResolvedSource } from './workerSource.js';
 

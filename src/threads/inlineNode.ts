@@ -1,0 +1,66 @@
+/**
+ * The Node side of inline tasks (`createPool.fromFunctions`): the script a
+ * `worker_threads` Worker evaluates, which loads this library's worker side
+ * (`worker/inlineWorker`, by absolute path, next to the `nodeRequire` module
+ * in the sources or either build) and hands it the tasks' sources. Loaded
+ * only through the Node `platform` module.
+ *
+ * @module
+ */
+import type { ResourceLimits } from 'node:worker_threads';
+import type { InlineTaskSpec } from '../inlineSource.js';
+import { nodeRequire } from '../nodeRequire.js';
+import { isTypeScriptFile, NodeWorker } from './NodeWorker.js';
+
+/** Makes the pool's workers for inline tasks. The script is made when the first worker starts: a library that cannot find its own files fails the pool with `WorkerStartError`. */
+export function inlineWorkerFactory(specs: readonly InlineTaskSpec[], resourceLimits?: ResourceLimits): () => NodeWorker {
+  let code: string | undefined;
+  return () => new NodeWorker({ code: (code ??= workerScript(specs)) }, resourceLimits);
+}
+
+/**
+ * The script a worker evaluates: loads the library's worker side by
+ * absolute path (the `.ts` source through ts-node when the library runs
+ * from its sources) and hands it the tasks. Wrapped in a function so the
+ * tasks, evaluated in the global scope, do not see its names.
+ */
+export function workerScript(specs: readonly InlineTaskSpec[]): string {
+  const entry = workerEntry();
+  const lines = ['"use strict";', '(() => {', `  const specs = ${JSON.stringify(specs)};`];
+  if (isTypeScriptFile(entry)) {
+    lines.push(`  require(${JSON.stringify(tsNode(entry))});`, `  require(${JSON.stringify(entry)}).exposeInlineTasks(specs);`);
+  } else {
+    // import() loads either build: the ES module, or the CommonJS one through Node's CommonJS interop.
+    const url = (nodeRequire('node:url') as typeof import('node:url')).pathToFileURL(entry).href;
+    lines.push(`  import(${JSON.stringify(url)}).then((entry) => (entry.exposeInlineTasks ?? entry.default.exposeInlineTasks)(specs));`);
+  }
+  lines.push('})();', '');
+  return lines.join('\n');
+}
+
+/** The absolute path of `worker/inlineWorker`, found from this library's own `require` (in the sources, the build, or either build of the package). */
+function workerEntry(): string {
+  // './worker/inlineWorker.js' in a build; in the sources, ts-node and jest map it to the .ts file, or find it without the extension.
+  for (const id of ['./worker/inlineWorker.js', './worker/inlineWorker']) {
+    try {
+      return nodeRequire.resolve(id);
+    } catch {
+      // try the next
+    }
+  }
+  throw new Error('rxjs-threadpool cannot find its own worker/inlineWorker module (next to its nodeRequire module): is the package complete?');
+}
+
+/** ts-node's register hook, for a worker that loads the library's `.ts` sources. */
+function tsNode(entry: string): string {
+  const id = 'ts-node/register/transpile-only';
+  const { createRequire } = nodeRequire('node:module') as typeof import('node:module');
+  for (const from of [nodeRequire, createRequire(`${process.cwd()}/worker.js`)]) {
+    try {
+      return from.resolve(id);
+    } catch {
+      // try the next
+    }
+  }
+  throw new Error(`${entry} is TypeScript (rxjs-threadpool runs from its sources) and ts-node is not installed: install ts-node, or use the built package`);
+}
