@@ -48,6 +48,8 @@ export interface VirtualPoolOptions {
  * @typeParam T - The task map.
  * @param tasks - The tasks, by name.
  * @param options - See {@link VirtualPoolOptions}.
+ * @returns A {@link Pool}, the same class `createPool` returns: give it to
+ * `poolMap`, read its `stats`, resize or close it.
  * @throws InvalidOptionError for bad tasks or options.
  */
 export function createVirtualPool<T extends TaskMap>(tasks: T, options: VirtualPoolOptions): Pool<T> {

@@ -1,8 +1,9 @@
 /**
  * `rxjs-threadpool/marbles`: a virtual-time pool for marble tests of
- * pipelines that use `poolMap`, without threads.
+ * pipelines that use `poolMap`, without threads. See
+ * {@link createVirtualPool}.
  *
- * @packageDocumentation
+ * @module rxjs-threadpool/marbles
  */
 export { createVirtualPool, type VirtualPoolOptions } from './createVirtualPool.js';
 export type { VirtualDuration } from './VirtualExecutor.js';

@@ -8,9 +8,9 @@ import type { Failure, Outcome, Progress } from '../src/outcomes.js';
  * its `code`).
  *
  * ```text
- * outcomes:  A B C' D |      C' failed
+ * outcomes:  -a-b-c-d-|      a, b, d results; c a failure
  *            errors()
- * output:    ----C'--|
+ * output:    -----c---|
  * ```
  *
  * @example
@@ -18,7 +18,9 @@ import type { Failure, Outcome, Progress } from '../src/outcomes.js';
  * requests$.pipe(poolMap(pool, 'countPrimes'), errors()).subscribe(({ request, error }) => console.error(request.id, error.code));
  * ```
  * @see {@link results}, {@link splitOutcomes}
- * @return An operator from outcomes to failures.
+ * @typeParam A - The task's argument list.
+ * @typeParam R - The task's result.
+ * @return An operator from outcomes to failures (progress items are dropped too).
  */
 export function errors<A extends readonly unknown[], R>(): OperatorFunction<Outcome<A, R> | Progress<A>, Failure<A>> {
   return filter((outcome): outcome is Failure<A> => outcome.ok === false);

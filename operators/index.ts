@@ -1,9 +1,14 @@
 /**
- * `rxjs-threadpool/operators`: the RxJS operators.
+ * `rxjs-threadpool/operators`: the RxJS operators. {@link poolMap} runs
+ * each source value as a request on a pool and emits one outcome per
+ * request; {@link results}, {@link errors}, {@link progress} and
+ * {@link splitOutcomes} take its output apart; {@link pullFrom} makes a
+ * source that `poolMap` pulls from only as fast as it has room.
  *
- * @packageDocumentation
+ * @module rxjs-threadpool/operators
  */
 export { errors } from './errors.js';
+export type { BatchSize } from '../src/scheduler.js';
 export { poolMap, type PoolMapInput, type PoolMapOptions, type PoolMapOutcome, type PoolMapProgress } from './poolMap.js';
 export { progress } from './progress.js';
 export { type PullSource, pullFrom } from './pullFrom.js';

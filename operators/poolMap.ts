@@ -9,7 +9,11 @@ import type { BatchSize, Deliver, LaneOptions } from '../src/scheduler.js';
 import type { TaskArgs, TaskInput, TaskMap, TaskName, TaskProgress, TaskResult } from '../src/tasks.js';
 import type { Transferable } from '../src/transfer.js';
 
-/** Options of {@link poolMap}. */
+/**
+ * Options of {@link poolMap}.
+ *
+ * @typeParam A - The task's argument list (what `transfer` receives).
+ */
 export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {
   /**
    * How many queued requests travel to a worker in one message (each still
@@ -25,7 +29,12 @@ export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {
    * waiting for an earlier one); `{ buffer: n }` sets that bound. While the
    * buffer is full no further request of this pipeline starts. Default `false`.
    */
-  readonly ordered?: boolean | { readonly buffer: number };
+  readonly ordered?:
+    | boolean
+    | {
+        /** The most outcomes held back (running, or finished and waiting for an earlier one); at least 1. */
+        readonly buffer: number;
+      };
   /**
    * The transferables of a request's arguments (ArrayBuffers and the like),
    * moved to the worker instead of copied; the main thread loses access to
@@ -51,7 +60,12 @@ export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {
    * one outcome. A {@link pullFrom} source is never overflowed: it is pulled
    * only while there is room (`size` defaults to 1000 there). Default: unbounded.
    */
-  readonly queue?: { readonly size: number; readonly overflow?: 'error' | 'drop-newest' | 'drop-oldest' };
+  readonly queue?: {
+    /** The most requests of this pipeline waiting for a worker; at least 1. */
+    readonly size: number;
+    /** What happens to a request that arrives when `size` are waiting. Default `'error'`. */
+    readonly overflow?: 'error' | 'drop-newest' | 'drop-oldest';
+  };
   /**
    * The longest a request may run, in ms (frames on a virtual pool), counted
    * from the moment it starts on a worker, not while it waits in the queue.
@@ -102,13 +116,28 @@ const DEFAULT_PULL_QUEUE = 1000;
 const overflows = ['error', 'drop-newest', 'drop-oldest'] as const;
 const cancels = ['abandon', 'terminate'] as const;
 
-/** What `poolMap(pool, task)` accepts: the task's single argument, or a `WorkRequest` of its arguments. */
+/**
+ * What `poolMap(pool, task)` accepts: the task's single argument, or a `WorkRequest` of its arguments.
+ *
+ * @typeParam T - The pool's task map.
+ * @typeParam K - The task's name.
+ */
 export type PoolMapInput<T extends TaskMap, K extends TaskName<T>> = TaskInput<T, K> | WorkRequest<Readonly<TaskArgs<T, K>>>;
 
-/** What `poolMap(pool, task)` emits: one outcome per request. */
+/**
+ * What `poolMap(pool, task)` emits: one outcome per request.
+ *
+ * @typeParam T - The pool's task map.
+ * @typeParam K - The task's name.
+ */
 export type PoolMapOutcome<T extends TaskMap, K extends TaskName<T>> = Outcome<TaskArgs<T, K>, TaskResult<T, K>>;
 
-/** What `poolMap(pool, task, { progress: true })` emits besides outcomes. */
+/**
+ * What `poolMap(pool, task, { progress: true })` emits besides outcomes.
+ *
+ * @typeParam T - The pool's task map.
+ * @typeParam K - The task's name.
+ */
 export type PoolMapProgress<T extends TaskMap, K extends TaskName<T>> = Progress<TaskArgs<T, K>, TaskProgress<T, K>>;
 
 /**
@@ -131,11 +160,15 @@ export type PoolMapProgress<T extends TaskMap, K extends TaskName<T>> = Progress
  * terminates their workers), freeing the pool for other pipelines.
  *
  * ```text
- * pool of 2 workers, each request takes 3 frames; c fails
+ * pool of 2 workers (createVirtualPool), each request takes 3 frames; the task throws for c
  *
- * source:  a b c d e |
+ * source:  abcde|
  *          poolMap(pool, 'task')
- * output:  ---A B C'-D E|       A = { ok: true, request: a, value }, C' = { ok: false, request: c, error }
+ * output:  ---AB-CD-(E|)
+ *
+ * A = { ok: true, request: a, value }, C = { ok: false, request: c, error: TaskError }
+ * c waits in the queue until a's worker is free (frame 3), d until b's (frame 4);
+ * (E|) is E and completion on one frame, as in RxJS marble tests
  * ```
  *
  * @example
@@ -151,10 +184,15 @@ export type PoolMapProgress<T extends TaskMap, K extends TaskName<T>> = Progress
  * results$.subscribe({ next: ({ value }) => console.log(value), complete: () => pool.close() });
  * ```
  * @see {@link splitOutcomes} to get results and errors as two streams.
+ * @typeParam T - The pool's task map.
+ * @typeParam K - The task's name.
  * @param pool - The pool to run on (`createPool`, or `createVirtualPool` in tests).
  * @param task - The name of a task the pool's worker module exposes.
+ * @param options - See {@link PoolMapOptions}. With `progress: true` the
+ * stream also carries {@link PoolMapProgress} items.
  * @return An operator from arguments (or requests) to outcomes.
- * @throws InvalidOptionError for a value that is not a pool, or a task that is not a string.
+ * @throws InvalidOptionError for a value that is not a pool, a task that is
+ * not a string, or a bad option (all synchronously, when `poolMap` is called).
  * @throws UnknownTaskError when the pool already knows its worker module does not expose `task`.
  */
 export function poolMap<T extends TaskMap, K extends TaskName<T>>(

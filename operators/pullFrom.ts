@@ -2,7 +2,13 @@ import { from, Observable } from 'rxjs';
 
 const pullable: unique symbol = Symbol.for('rxjs-threadpool.pullable') as never;
 
-/** A source that `poolMap` pulls from, only as fast as its queue has room. */
+/**
+ * A source that `poolMap` pulls from, only as fast as its queue has room.
+ * Made by {@link pullFrom}; to any other operator it is an ordinary
+ * Observable.
+ *
+ * @typeParam T - The values.
+ */
 export interface PullSource<T> extends Observable<T> {
   /** @internal */
   readonly [pullable]: AsyncIterable<T> | Iterable<T>;
@@ -16,9 +22,14 @@ export interface PullSource<T> extends Observable<T> {
  * `from(iterable)`.
  *
  * ```text
- * iterable:  a b c d e f …          (yields when asked)
- *            pullFrom(iterable).pipe(poolMap(pool, 'task', { queue: { size: 2 } }))
- * output:    --A-B-C-D-E-F …        (at most 2 queued at any time)
+ * pool of 1 worker (createVirtualPool), each request takes 4 frames
+ *
+ * pulled:  (ab)c---d---e---|        when each value is taken from the iterable
+ *          pullFrom(iterable).pipe(poolMap(pool, 'task', { queue: { size: 1 } }))
+ * output:  ----A---B---C---D---(E|)
+ *
+ * a starts at once and b fills the queue (both on frame 0); each later value
+ * is taken only when the one before it leaves the queue for the worker
  * ```
  *
  * @example
@@ -27,6 +38,7 @@ export interface PullSource<T> extends Observable<T> {
  * pullFrom(lines()).pipe(poolMap(pool, 'parse', { queue: { size: 1000 } })).subscribe(...);
  * ```
  * @see {@link poolMap}
+ * @typeParam T - The values.
  * @param iterable - The values, pulled one at a time.
  * @return A source for `poolMap`.
  */

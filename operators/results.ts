@@ -11,9 +11,9 @@ import { reportFailure } from '../src/reportFailure.js';
  * {@link splitOutcomes}, which reports only those that no one observes.
  *
  * ```text
- * outcomes:  A B C' D |      C' failed
+ * outcomes:  -a-b-c-d-|      a, b, d results; c a failure
  *            results()
- * output:    A B    D |      (C' printed to stderr)
+ * output:    -a-b---d-|      (c printed to stderr with its stack)
  * ```
  *
  * @example
@@ -21,7 +21,9 @@ import { reportFailure } from '../src/reportFailure.js';
  * requests$.pipe(poolMap(pool, 'countPrimes'), results()).subscribe(({ request, value }) => console.log(request.id, value));
  * ```
  * @see {@link errors}, {@link splitOutcomes}
- * @return An operator from outcomes to results.
+ * @typeParam A - The task's argument list.
+ * @typeParam R - The task's result.
+ * @return An operator from outcomes to results (progress items are dropped too).
  */
 export function results<A extends readonly unknown[], R>(): OperatorFunction<Outcome<A, R> | Progress<A>, Result<A, R>> {
   return filter((outcome): outcome is Result<A, R> => {

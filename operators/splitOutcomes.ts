@@ -2,7 +2,12 @@ import { filter, Observable, share } from 'rxjs';
 import type { Failure, Outcome, Progress, Result } from '../src/outcomes.js';
 import { reportFailure } from '../src/reportFailure.js';
 
-/** The two streams of {@link splitOutcomes}. */
+/**
+ * The two streams of {@link splitOutcomes}.
+ *
+ * @typeParam A - The task's argument list.
+ * @typeParam R - The task's result.
+ */
 export interface SplitOutcomes<A extends readonly unknown[], R> {
   /** The results: the seed's `callback(request, result)`. */
   readonly results$: Observable<Result<A, R>>;
@@ -21,9 +26,10 @@ export interface SplitOutcomes<A extends readonly unknown[], R> {
  * swallowed.
  *
  * ```text
- * outcomes:  A B C' D |
- * results$:  A B    D |
- * errors$:   ----C'---|
+ * outcomes:  -a-b-c-d-|      a, b, d results; c a failure
+ *            splitOutcomes(outcomes)
+ * results$:  -a-b---d-|
+ * errors$:   -----c---|
  * ```
  *
  * @example
@@ -33,8 +39,10 @@ export interface SplitOutcomes<A extends readonly unknown[], R> {
  * results$.subscribe(({ request, value }) => console.log(request.id, value));
  * ```
  * @see {@link results}, {@link errors}
+ * @typeParam A - The task's argument list.
+ * @typeParam R - The task's result.
  * @param outcome$ - Outcomes, as `poolMap` emits them.
- * @return The two streams.
+ * @return The two streams (progress items go to neither).
  */
 export function splitOutcomes<A extends readonly unknown[], R>(outcome$: Observable<Outcome<A, R> | Progress<A>>): SplitOutcomes<A, R> {
   let errorObservers = 0;

@@ -46,12 +46,19 @@ export interface PoolStats {
 export interface PipelineStats {
   /** Its `name` option, else its task's name. */
   readonly name: string;
+  /** Its `priority` option (default 0). */
   readonly priority: number;
+  /** Its requests waiting for a worker. */
   readonly queued: number;
+  /** Its requests running on a worker. */
   readonly running: number;
+  /** Its requests that ended with a result. */
   readonly completed: number;
+  /** Its requests that ended with an error. */
   readonly failed: number;
+  /** How long its requests waited in the queue, in ms, over its latest 1000 (while `stats$` has a subscriber). */
   readonly wait: Percentiles;
+  /** How long its requests ran, in ms, over its latest 1000 (while `stats$` has a subscriber). */
   readonly run: Percentiles;
 }
 
@@ -68,8 +75,22 @@ declare const taskTypes: unique symbol;
  *
  * `T` is the module's task map (`typeof tasks` from `exposeTasks`), which
  * types `poolMap`'s task names, arguments and results.
+ *
+ * Made by `createPool` (threads.js workers) or `createVirtualPool` (virtual
+ * time, for marble tests); several pipelines may share one pool.
+ *
+ * @example
+ * ```ts
+ * const pool = createPool<Tasks>(new URL('./primes.worker.js', import.meta.url), { size: 4 });
+ * pool.stats$.subscribe(({ busy, queued }) => console.log(`${busy} busy, ${queued} queued`));
+ * await pool.createWorkers(2);        // 6 workers; running pipelines use them at once
+ * // ...
+ * await pool.close();
+ * ```
+ * @typeParam T - The worker module's task map.
  */
 export class Pool<T extends TaskMap = TaskMap> {
+  /** Type-only (never set at run time): carries `T`, so TypeScript tells pools of different task maps apart. */
   declare readonly [taskTypes]?: T;
   private readonly scheduler: Scheduler;
   private readonly subject = new Subject<PoolStats>();
@@ -167,8 +188,12 @@ export class Pool<T extends TaskMap = TaskMap> {
 
   /**
    * Adds `n` workers. Running pipelines use them at once, without
-   * resubscribing. Resolves when they are ready.
+   * resubscribing.
    *
+   * @param n - How many workers to add (0 or more).
+   * @returns A promise that resolves when they are ready; it rejects with
+   * `PoolClosedError` after `close()`, and with `WorkerStartError` when a
+   * worker cannot start.
    * @throws InvalidOptionError unless `n` is a non-negative integer.
    */
   createWorkers(n: number): Promise<void> {
@@ -183,6 +208,8 @@ export class Pool<T extends TaskMap = TaskMap> {
    * Removes up to `n` workers, idle ones first. A busy worker finishes its
    * current request, takes no other, and exits. No request is lost.
    *
+   * @param n - How many workers to remove (0 or more; more than there are removes them all).
+   * @param options - `join`: wait for them to exit.
    * @returns A promise that resolves at once, or with `{ join: true }` when
    * the dismissed workers have exited.
    * @throws InvalidOptionError unless `n` is a non-negative integer.
@@ -204,14 +231,22 @@ export class Pool<T extends TaskMap = TaskMap> {
     return dismissed;
   }
 
-  /** Resolves when every worker dismissed so far has exited. */
+  /**
+   * Waits for every worker dismissed so far to exit.
+   *
+   * @returns A promise that resolves when they have.
+   */
   joinAllDismissedWorkers(): Promise<void> {
     return Promise.all(this.dismissing).then(() => undefined);
   }
 
   /**
    * Terminates every worker. Queued and running requests end with
-   * `PoolClosedError`, and so does every request made later. Idempotent.
+   * `PoolClosedError`, and so does every request made later; `stats$`
+   * completes. Idempotent.
+   *
+   * @returns A promise that resolves when every worker has been terminated
+   * (the same promise on every call).
    */
   close(): Promise<void> {
     if (!this.closing) {

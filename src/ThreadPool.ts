@@ -78,6 +78,7 @@ type AnyRequest = WorkRequest<readonly unknown[], unknown>;
  * await threadPool.wait();
  * await threadPool.close();
  * ```
+ * @typeParam T - The worker module's task map (`typeof tasks`).
  */
 export class ThreadPool<T extends TaskMap = TaskMap> {
   /** The pool underneath (shared with `poolMap` if you like: one scheduler serves both). */
@@ -92,6 +93,9 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
   private closed = false;
 
   /**
+   * Starts a pool (or takes over an existing one) and opens the one
+   * pipeline that `putRequest` feeds.
+   *
    * @param worker - As in `createPool` (a factory, an absolute path or a `file:` URL), or an existing pool.
    * @param options - See {@link ThreadPoolOptions}.
    * @throws InvalidOptionError for a bad option, synchronously.
@@ -133,7 +137,12 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
    * `block: false` rejects with `QueueFullError` at once. A rejected request
    * is not queued; a request is never queued twice.
    *
-   * @throws (rejects) PoolClosedError after `close()`; InvalidOptionError for a request without a task.
+   * @param request - A request from `makeRequests(task, …)`: it names its
+   * task and carries the callbacks `poll()` calls.
+   * @param options - `block` and `timeout`, for a full queue.
+   * @returns A promise that resolves once the request is queued.
+   * @throws (rejects) PoolClosedError after `close()`; InvalidOptionError for a request without a task;
+   * QueueFullError when the queue is full and `block` is false or `timeout` passes.
    */
   putRequest(request: WorkRequest<readonly unknown[], never>, options?: PutOptions): Promise<void> {
     const { block = true, timeout } = checkOptionsObject('putRequest options', options);
@@ -163,6 +172,8 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
    * Hands every outcome that is ready to its request's callback (results) or
    * `excCallback` (errors). With `block: true` it first waits for at least one.
    *
+   * @param options - `block`: wait for an outcome when none is ready.
+   * @returns A promise that resolves when the ready outcomes have been handed over.
    * @throws (rejects) NoResultsPending when no request is queued, running or
    * waiting to be polled; NoWorkersAvailable when requests wait but the pool
    * has no workers; whatever a callback throws (the outcomes after it stay
@@ -180,7 +191,13 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
     this.handOver();
   }
 
-  /** Polls until every request put so far has been handed to a callback. */
+  /**
+   * Polls until every request put so far has been handed to a callback.
+   *
+   * @returns A promise that resolves when no request is pending.
+   * @throws (rejects) NoWorkersAvailable when requests wait but the pool has
+   * no workers; whatever a callback throws.
+   */
   async wait(): Promise<void> {
     for (;;) {
       try {
@@ -192,7 +209,13 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
     }
   }
 
-  /** Adds `n` workers; resolves when they are ready. */
+  /**
+   * Adds `n` workers (see `Pool.createWorkers`).
+   *
+   * @param n - How many workers to add (0 or more).
+   * @returns A promise that resolves when they are ready.
+   * @throws InvalidOptionError unless `n` is a non-negative integer.
+   */
   createWorkers(n: number): Promise<void> {
     return this.pool.createWorkers(n);
   }
@@ -201,6 +224,11 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
    * Dismisses up to `n` workers, idle ones first; a busy one finishes its
    * request first. With `doJoin` it resolves when they have exited; otherwise
    * at once, and they count in `dismissedWorkers` until `joinAllDismissedWorkers()`.
+   *
+   * @param n - How many workers to dismiss (0 or more).
+   * @param options - `doJoin`: wait for them to exit.
+   * @returns A promise that resolves at once, or with `doJoin` when they have exited.
+   * @throws InvalidOptionError unless `n` is a non-negative integer.
    */
   dismissWorkers(n: number, options?: ThreadPoolDismissOptions): Promise<void> {
     const { doJoin = false } = checkOptionsObject('dismissWorkers options', options);
@@ -210,7 +238,12 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
     return Promise.resolve();
   }
 
-  /** Waits for every worker dismissed without `doJoin` to exit. */
+  /**
+   * Waits for every worker dismissed without `doJoin` to exit.
+   *
+   * @returns A promise that resolves when they have; `dismissedWorkers` is then 0
+   * (but for workers dismissed meanwhile).
+   */
   async joinAllDismissedWorkers(): Promise<void> {
     const waiting = [...this.dismissed];
     await Promise.all(waiting.map(({ gone }) => gone));
@@ -221,6 +254,8 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
    * Closes the pool (a pool passed in too) and terminates every worker.
    * Queued and running requests end with `PoolClosedError`, handed to their
    * `excCallback` by the next `poll()`; `putRequest` rejects from now on.
+   *
+   * @returns A promise that resolves when the workers are terminated.
    */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -132,6 +132,6 @@ export function createPool<T extends TaskMap>(worker: WorkerSource, options?: Po
  * A pool from self-contained functions, without a worker file (Node only):
  * `createPool.fromFunctions({ fib(n: number) { ... } }, { size: 2 })`.
  * Each function must use nothing defined outside it; `this` is the object of
- * the tasks. See {@link fromFunctions}.
+ * the tasks; its signature below gives the details.
  */
 createPool.fromFunctions = fromFunctions;

@@ -23,11 +23,28 @@ export type PoolErrorCode =
   | 'ERR_NO_RESULTS_PENDING'
   | 'ERR_NO_WORKERS_AVAILABLE';
 
-/** Base class of every error this library creates. */
+/**
+ * Base class of every error this library creates. Its `name` is the
+ * subclass's name (`'TaskError'`, …).
+ *
+ * @example
+ * ```ts
+ * errors$.subscribe(({ request, error }) => {
+ *   if (error instanceof PoolError && error.code === 'ERR_TASK_TIMEOUT') retryLater(request);
+ *   else console.error(error);
+ * });
+ * ```
+ */
 export abstract class PoolError extends Error {
   /** A stable code naming the kind of failure. */
   abstract readonly code: PoolErrorCode;
 
+  /**
+   * Called by the subclasses; sets `name` to the subclass's name.
+   *
+   * @param message - What happened, to which request, and what to do.
+   * @param options - `cause`: the underlying error, as for `Error`.
+   */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -46,8 +63,16 @@ export function describeValue(value: unknown): string {
 
 /** An option was missing, of the wrong type or out of range. Thrown synchronously. */
 export class InvalidOptionError extends PoolError {
+  /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_INVALID_OPTION' as const;
 
+  /**
+   * Describes the bad option in the message: its name, what was expected, and what was given.
+   *
+   * @param option - The option's name.
+   * @param value - The value that was given.
+   * @param expected - What was expected instead, in words.
+   */
   constructor(
     /** The option's name, as the user wrote it (`size`, `createWorkers(n)`). */
     readonly option: string,
@@ -82,11 +107,27 @@ export function errorFromRemote(remote: SerializedError): Error {
  * `message`, `stack` and `code`; `stack` is the worker's stack too.
  */
 export class TaskError extends PoolError {
+  /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_TASK_FAILED' as const;
-  declare readonly cause: Error & { code?: string | number };
+  /** The worker's error, rebuilt on this side: its `name`, `message`, `stack`, `code` and other cloneable fields. */
+  declare readonly cause: Error & {
+    /** The worker error's `code` (`'ENOENT'`, your own codes), when it had one. */
+    code?: string | number;
+  };
   /** When the task threw something that is not an Error (a string, `undefined`, an object): that value. */
-  readonly thrown?: { readonly value: unknown };
+  readonly thrown?: {
+    /** The thrown value itself when it could be cloned, else its text. */
+    readonly value: unknown;
+  };
 
+  /**
+   * The pool builds these from what the worker sends; build one yourself only
+   * to fake a failure in a test.
+   *
+   * @param task - The task's name.
+   * @param requestId - The failed request's id.
+   * @param remote - The error as the worker sent it.
+   */
   constructor(
     /** The task's name. */
     readonly task: string,
@@ -109,9 +150,17 @@ function stackFrames(stack: string): string {
 
 /** The task name is not one the worker module exposes. */
 export class UnknownTaskError extends PoolError {
+  /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_UNKNOWN_TASK' as const;
 
+  /**
+   * Lists the known task names in the message.
+   *
+   * @param task - The task name that was asked for.
+   * @param known - The names the worker module exposes.
+   */
   constructor(
+    /** The task name that was asked for. */
     readonly task: string,
     /** The names the worker module exposes. */
     readonly known: readonly string[],
@@ -126,8 +175,15 @@ export class UnknownTaskError extends PoolError {
  * and every request it holds ends with this error.
  */
 export class WorkerStartError extends PoolError {
+  /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_WORKER_START' as const;
 
+  /**
+   * Names the file and the cause in the message.
+   *
+   * @param file - The worker file, when known.
+   * @param cause - Why it could not start (becomes `cause`).
+   */
   constructor(
     /** The worker file, when known. */
     readonly file: string,
@@ -139,8 +195,17 @@ export class WorkerStartError extends PoolError {
 
 /** The worker running the request died (it exited, crashed, or threw outside any task). */
 export class WorkerCrashedError extends PoolError {
+  /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_WORKER_CRASHED' as const;
 
+  /**
+   * Names the worker, the request and what happened in the message, with what to look for.
+   *
+   * @param requestId - The request that was running on the worker.
+   * @param reason - What happened to the worker, in words (`'exited with code 1'`).
+   * @param cause - The worker's error, when there was one (becomes `cause`).
+   * @param worker - The pool's number for the worker, when known.
+   */
   constructor(
     /** The request that was running on the worker. */
     readonly requestId: number,
@@ -161,18 +226,38 @@ export class WorkerCrashedError extends PoolError {
 
 /** The pool was closed before the request could finish. */
 export class PoolClosedError extends PoolError {
+  /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_POOL_CLOSED' as const;
 
-  constructor(readonly requestId?: number) {
+  /**
+   * Names the request, when there is one, in the message.
+   *
+   * @param requestId - The request that could not finish; none when the
+   * error is about the pool itself (`createWorkers` after `close()`).
+   */
+  constructor(
+    /** The request that could not finish, when there was one. */
+    readonly requestId?: number,
+  ) {
     super(requestId === undefined ? 'The pool is closed.' : `The pool was closed before request ${requestId} finished.`);
   }
 }
 
 /** The request's arguments, or the task's result, cannot cross the thread boundary (structured clone). */
 export class DataCloneError extends PoolError {
+  /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_DATA_CLONE' as const;
 
+  /**
+   * Names the request and what could not be cloned in the message.
+   *
+   * @param requestId - The request whose data could not be cloned.
+   * @param what - `'arguments'` or `'result'`.
+   * @param cause - The structured-clone error (becomes `cause`).
+   * @param position - The position of the first argument that cannot be cloned, when known.
+   */
   constructor(
+    /** The request whose data could not be cloned. */
     readonly requestId: number,
     /** `'arguments'` or `'result'`. */
     readonly what: 'arguments' | 'result',
@@ -190,10 +275,21 @@ export class DataCloneError extends PoolError {
  * terminated and replaced, so an endless loop cannot keep a worker for ever.
  */
 export class TaskTimeoutError extends PoolError {
+  /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_TASK_TIMEOUT' as const;
 
+  /**
+   * Names the task, the request and the limit in the message.
+   *
+   * @param task - The task's name.
+   * @param requestId - The request that timed out.
+   * @param timeout - The limit, in ms (frames in virtual time).
+   * @param worker - The pool's number for the worker, when known.
+   */
   constructor(
+    /** The task's name. */
     readonly task: string,
+    /** The request that timed out. */
     readonly requestId: number,
     /** The limit, in ms (frames in virtual time). */
     readonly timeout: number,
@@ -209,9 +305,17 @@ export class TaskTimeoutError extends PoolError {
 
 /** The request was cancelled while it ran (`cancel: 'terminate'`); no one receives this outcome. */
 export class TaskCancelledError extends PoolError {
+  /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_TASK_CANCELLED' as const;
 
+  /**
+   * Names the request and the worker in the message.
+   *
+   * @param requestId - The request that was cancelled.
+   * @param worker - The pool's number for the worker, when known.
+   */
   constructor(
+    /** The request that was cancelled. */
     readonly requestId: number,
     /** The pool's number for the worker, when known. */
     readonly worker?: number,
@@ -222,8 +326,16 @@ export class TaskCancelledError extends PoolError {
 
 /** A bounded request queue is full (the seed's `Queue.Full`). */
 export class QueueFullError extends PoolError {
+  /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_QUEUE_FULL' as const;
 
+  /**
+   * Names the request, the bound and the reason in the message, with what to do.
+   *
+   * @param size - The queue's bound.
+   * @param requestId - The request that did not fit, when there was one.
+   * @param reason - `'full'` (the default), `'timeout'` or `'dropped'`.
+   */
   constructor(
     /** The queue's bound. */
     readonly size: number,
@@ -245,8 +357,10 @@ export class QueueFullError extends PoolError {
 
 /** `poll()` found nothing to hand over: no request is queued, running or waiting to be polled. */
 export class NoResultsPending extends PoolError {
+  /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_NO_RESULTS_PENDING' as const;
 
+  /** Takes no arguments: the message says what to do. */
   constructor() {
     super('No results pending: every request put so far has been handed to its callback.');
   }
@@ -254,9 +368,18 @@ export class NoResultsPending extends PoolError {
 
 /** `poll()` found requests pending but no worker to run them. */
 export class NoWorkersAvailable extends PoolError {
+  /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_NO_WORKERS_AVAILABLE' as const;
 
-  constructor(readonly pending: number) {
+  /**
+   * Says how many requests wait, and to call `createWorkers(n)`.
+   *
+   * @param pending - How many requests are waiting.
+   */
+  constructor(
+    /** How many requests are waiting. */
+    readonly pending: number,
+  ) {
     super(`No workers available to run the ${pending} pending request(s): call createWorkers(n).`);
   }
 }

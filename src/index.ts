@@ -1,7 +1,12 @@
 /**
- * `rxjs-threadpool`: worker pools for RxJS pipelines.
+ * `rxjs-threadpool`: worker pools for RxJS pipelines. The pool
+ * ({@link createPool}), requests and outcomes, the seed's imperative
+ * {@link ThreadPool}, the task-map types, and the errors. The operators are
+ * in `rxjs-threadpool/operators`, the worker side in
+ * `rxjs-threadpool/worker`, the virtual pool for marble tests in
+ * `rxjs-threadpool/marbles`.
  *
- * @packageDocumentation
+ * @module rxjs-threadpool
  */
 export { createPool, type PoolOptions } from './createPool.js';
 export { type DismissOptions, type PipelineStats, Pool, type PoolStats } from './Pool.js';
@@ -11,6 +16,8 @@ export { type ArgsOf, isWorkRequest, makeRequests, printError, type WorkRequest,
 export { type Failure, isFailure, isProgress, isResult, type Outcome, type Progress, type Result } from './outcomes.js';
 export type { Task, TaskArgs, TaskInput, TaskMap, TaskName, TaskProgress, TaskResult } from './tasks.js';
 export type { WorkerFactory, WorkerLike, WorkerSource } from './threads/workerSource.js';
+export type { Transferable } from './transfer.js';
+export type { SerializedError } from './protocol.js';
 export {
   DataCloneError,
   InvalidOptionError,

@@ -18,16 +18,27 @@ export const RUN = 'rxjs-threadpool:run';
 export const DONE = 'rxjs-threadpool:done';
 export const PROGRESS = 'rxjs-threadpool:progress';
 
-/** An error as it crosses the thread boundary. */
+/**
+ * An error as it crosses the thread boundary: what a worker sends when a
+ * task throws, and what {@link TaskError}'s constructor rebuilds its `cause`
+ * from (build one to make a `TaskError` in your own tests).
+ */
 export interface SerializedError {
+  /** The error's `name` (`'TypeError'`, …); `'NonErrorThrown'` when what was thrown was not an Error. */
   readonly name: string;
+  /** The error's `message` (for a non-Error, one that quotes the thrown value as text). */
   readonly message: string;
+  /** The error's `stack`, as the worker printed it. */
   readonly stack?: string;
+  /** The error's `code` (Node's `'ENOENT'`, your own codes), when it had one. */
   readonly code?: string | number;
   /** The error's other own fields that could be cloned. */
   readonly props?: Readonly<Record<string, unknown>>;
-  /** Set when what was thrown was not an Error: the thrown value itself, when it could be cloned. */
-  readonly nonError?: { readonly value: unknown };
+  /** Set when what was thrown was not an Error. */
+  readonly nonError?: {
+    /** The thrown value itself when it could be cloned, else its text. */
+    readonly value: unknown;
+  };
 }
 
 /**

@@ -13,7 +13,15 @@ export function nextRequestId(): number {
   return ++lastId;
 }
 
-/** One request: the arguments of one task call, under an id that stays the same from source to outcome. */
+/**
+ * One request: the arguments of one task call, under an id that stays the
+ * same from source to outcome. Made by {@link workRequest} or
+ * {@link makeRequests} (not by an object literal: see the brand below);
+ * `poolMap` makes one for each plain source value.
+ *
+ * @typeParam A - The task's argument list.
+ * @typeParam R - The task's result (what `callback` gets).
+ */
 export interface WorkRequest<A extends readonly unknown[] = unknown[], R = unknown> {
   /** Unique within the process (the seed's `requestID`). */
   readonly id: number;
@@ -21,27 +29,69 @@ export interface WorkRequest<A extends readonly unknown[] = unknown[], R = unkno
   readonly args: A;
   /** The task to run, for `ThreadPool.putRequest` (`poolMap` names its task itself and ignores this). */
   readonly task?: string;
-  /** `ThreadPool`: called by `poll()` with the request's result (the seed's `callback`). */
+  /**
+   * `ThreadPool`: called by `poll()` with the request's result (the seed's `callback`).
+   *
+   * @param request - This request.
+   * @param value - The task's result.
+   */
   callback?(request: WorkRequest<A, R>, value: R): void;
-  /** `ThreadPool`: called by `poll()` with the request's error (the seed's `exc_callback`). */
+  /**
+   * `ThreadPool`: called by `poll()` with the request's error (the seed's `exc_callback`).
+   *
+   * @param request - This request.
+   * @param error - Why it failed: a `PoolError` subclass.
+   */
   excCallback?(request: WorkRequest<A, R>, error: Error): void;
+  /**
+   * Marks a real request, made by {@link workRequest} or {@link makeRequests}:
+   * `poolMap` tells a request from a plain value (an argument) by it.
+   */
   readonly [brand]: true;
 }
 
-/** Makes one request from an argument list. */
+/**
+ * Makes one request from an argument list, with a new id. `poolMap` spreads
+ * its arguments into the task, so this is how a source feeds a task of
+ * several arguments.
+ *
+ * @example
+ * ```ts
+ * of(workRequest([2, 10]), workRequest([3, 4])).pipe(poolMap(pool, 'pow'));   // pow(2, 10), pow(3, 4)
+ * ```
+ * @typeParam A - The argument list's type, inferred as a tuple.
+ * @param args - The arguments the task is called with.
+ * @returns The request.
+ */
 export function workRequest<const A extends readonly unknown[]>(args: A): WorkRequest<A> {
   return { id: nextRequestId(), args, [brand]: true };
 }
 
-/** Whether a value is a {@link WorkRequest} (from `makeRequests` or `workRequest`). */
+/**
+ * Whether a value is a {@link WorkRequest} (from `makeRequests` or `workRequest`).
+ *
+ * @param value - Anything.
+ * @returns `true` for a request; narrows the type.
+ */
 export function isWorkRequest(value: unknown): value is WorkRequest<unknown[]> {
   return typeof value === 'object' && value !== null && (value as { [brand]?: unknown })[brand] === true;
 }
 
-/** The argument list for an item of `makeRequests`: an array is the list, anything else the single argument. */
+/**
+ * The argument list for an item of `makeRequests`: an array is the list, anything else the single argument.
+ *
+ * @typeParam I - The item's type.
+ */
 export type ArgsOf<I> = I extends readonly unknown[] ? I : [I];
 
-/** The seed's default `exc_callback`: prints the error with its stack. */
+/**
+ * The seed's default `exc_callback`: prints the error with its stack (with
+ * `console.error`), naming the request. `makeRequests(task, …)` uses it when
+ * given no `excCallback`.
+ *
+ * @param request - The request that failed.
+ * @param error - Why it failed.
+ */
 export function printError(request: WorkRequest<readonly unknown[], unknown>, error: Error): void {
   reportFailure({ ok: false, request, error });
 }
@@ -56,8 +106,10 @@ export function printError(request: WorkRequest<readonly unknown[], unknown>, er
  * makeRequests([1, 2, 3]);          // for poolMap(pool, 'fib'): fib(1), fib(2), fib(3)
  * makeRequests([[2, 10], [3, 4]]);  // for poolMap(pool, 'pow'): pow(2, 10), pow(3, 4)
  * ```
+ * @typeParam I - An item's type; `const`, so array literals are inferred as tuples.
  * @param argsList - One item per request.
  * @returns The requests, in order, each with a new unique id.
+ * @throws TypeError when `argsList` is not iterable.
  */
 export function makeRequests<const I>(argsList: Iterable<I>): WorkRequest<ArgsOf<I>>[];
 /**
@@ -73,10 +125,14 @@ export function makeRequests<const I>(argsList: Iterable<I>): WorkRequest<ArgsOf
  * }
  * await threadPool.wait();
  * ```
+ * @typeParam I - An item's type; `const`, so array literals are inferred as tuples.
+ * @typeParam R - The task's result, as `callback` receives it.
  * @param task - The task's name.
  * @param argsList - One item per request (the tuple rule as above).
  * @param callback - Gets `(request, value)` for each result.
- * @param excCallback - Gets `(request, error)` for each error.
+ * @param excCallback - Gets `(request, error)` for each error. Default: {@link printError}.
+ * @returns The requests, in order, each with a new unique id.
+ * @throws TypeError when `argsList` is not iterable, or a callback is not a function.
  */
 export function makeRequests<const I, R = unknown>(
   task: string,

@@ -27,12 +27,13 @@ export interface SchedulerCounts {
 }
 
 /**
- * How many queued requests travel to a worker together: a fixed number, or
- * `'auto'`, which sends one at a time until it has measured the task, then
- * batches only tasks that take under {@link AUTO_BATCH_MAX_JOB_MS} each,
- * sized to about {@link AUTO_BATCH_TARGET_MS} of work and to a fair share
- * of the queue per worker, so batching never idles a worker or delays a
- * slow task's outcome.
+ * How many queued requests travel to a worker together (`poolMap`'s `batch`
+ * option): a fixed number, or `'auto'`, which sends one at a time until it
+ * has measured the task, then batches only tasks that take under 1 ms each
+ * (`AUTO_BATCH_MAX_JOB_MS`), sized to about 4 ms of work
+ * (`AUTO_BATCH_TARGET_MS`), at most 2048 requests, and to a fair share of
+ * the queue per worker, so batching never idles a worker or delays a slow
+ * task's outcome.
  */
 export type BatchSize = number | 'auto';
 

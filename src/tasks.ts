@@ -4,29 +4,53 @@
  * @module
  */
 
-/** A task: any function of structured-cloneable arguments. */
+/**
+ * A task: any function of structured-cloneable arguments, sync or async, or
+ * a generator function (what it yields is progress, what it returns the
+ * result). Its result must be structured-cloneable too.
+ */
 // `any[]` is needed for the parameter position to accept every function type.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Task = (...args: any[]) => unknown;
 
-/** The tasks a worker module exposes, by name. */
+/**
+ * The tasks a worker module exposes, by name: what `exposeTasks` takes and
+ * returns. A pool is typed by it (`createPool<typeof tasks>(…)`).
+ */
 export type TaskMap = { readonly [name: string]: Task };
 
-/** The task names of a task map. */
+/**
+ * The task names of a task map.
+ *
+ * @typeParam T - The task map.
+ */
 export type TaskName<T extends TaskMap> = Extract<keyof T, string>;
 
-/** A task's argument list. */
+/**
+ * A task's argument list.
+ *
+ * @typeParam T - The task map.
+ * @typeParam K - The task's name.
+ */
 export type TaskArgs<T extends TaskMap, K extends TaskName<T>> = Parameters<T[K]>;
 
 /**
  * What a task's request resolves to: a promise's value for an async task,
  * the returned value for a generator task.
+ *
+ * @typeParam T - The task map.
+ * @typeParam K - The task's name.
  */
 export type TaskResult<T extends TaskMap, K extends TaskName<T>> =
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   ReturnType<T[K]> extends Generator<unknown, infer R, any> | AsyncGenerator<unknown, infer R, any> ? Awaited<R> : Awaited<ReturnType<T[K]>>;
 
-/** What a generator task yields as progress (`never` for other tasks). */
+/**
+ * What a generator task yields as progress (`never` for other tasks).
+ *
+ * @typeParam T - The task map.
+ * @typeParam K - The task's name.
+ */
 export type TaskProgress<T extends TaskMap, K extends TaskName<T>> =
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   ReturnType<T[K]> extends Generator<infer P, unknown, any> | AsyncGenerator<infer P, unknown, any> ? P : never;
@@ -34,6 +58,9 @@ export type TaskProgress<T extends TaskMap, K extends TaskName<T>> =
 /**
  * The plain value a source may emit for a task: its single argument.
  * Tasks that take several required arguments need `WorkRequest`s.
+ *
+ * @typeParam T - The task map.
+ * @typeParam K - The task's name.
  */
 export type TaskInput<T extends TaskMap, K extends TaskName<T>> =
   Parameters<T[K]> extends [infer A, ...infer Rest] ? ([] extends Rest ? A : never) : never;

@@ -9,9 +9,13 @@
 
 /** A distribution over the window: `count` samples (0 when none yet), in ms. */
 export interface Percentiles {
+  /** How many samples the window holds (at most 1000; 0 before any, and then every field is 0). */
   readonly count: number;
+  /** The median, in ms. */
   readonly p50: number;
+  /** The 99th percentile, in ms. */
   readonly p99: number;
+  /** The largest sample, in ms. */
   readonly max: number;
 }
 

@@ -37,6 +37,7 @@ interface TransferMarker {
  *   },
  * });
  * ```
+ * @typeParam T - The result's type.
  * @param value - The result.
  * @param transferables - What to move: buffers inside `value`.
  * @returns `value`, marked.

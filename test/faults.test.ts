@@ -306,7 +306,8 @@ describe('7. cancellation', () => {
     const timed = await collect(range(0, 2000).pipe(poolMap(pool, 'echo', { signal, timeout: 5000 }), results()));
     expect(timed).toHaveLength(2000);
     expect(getEventListeners(signal, 'abort')).toHaveLength(0);
-    expect(activeTimers()).toBe(timersBefore);
+    // No timer left behind (one that existed before, e.g. a start timer, may have ended meanwhile).
+    expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
   });
 
   test('takeUntil stops queued requests from starting and leaves the pool serving the next pipeline at once', async () => {

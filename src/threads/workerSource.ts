@@ -14,9 +14,13 @@ import { resolvePathSource } from './platform.js';
  */
 export interface WorkerLike {
   // Parameters are `never` so that any worker class's own signatures (DOM or Node) fit.
+  /** Sends `message` to the worker, moving the `transfer` list's items. */
   postMessage(message: never, transfer?: never): void;
+  /** Stops the worker (it may return a promise of when it has stopped). */
   terminate(): unknown;
+  /** Starts calling `listener` for the worker's events of `type` (`'message'`, `'error'`, …). */
   addEventListener(type: string, listener: never): void;
+  /** Stops calling `listener` for events of `type`. */
   removeEventListener(type: string, listener: never): void;
 }
 

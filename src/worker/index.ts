@@ -1,8 +1,11 @@
 /**
  * `rxjs-threadpool/worker`: what a worker module imports.
+ * {@link exposeTasks} declares the module's tasks; {@link transfer} moves a
+ * result's buffers to the main thread instead of copying them.
  *
- * @packageDocumentation
+ * @module rxjs-threadpool/worker
  */
 export { exposeTasks, type WorkerOptions } from './exposeTasks.js';
 export { transfer } from '../transfer.js';
 export type { Task, TaskMap } from '../tasks.js';
+export type { Transferable } from '../transfer.js';
