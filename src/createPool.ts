@@ -90,6 +90,7 @@ export interface PoolOptions {
  * @param worker - A function returning a threads.js `Worker` (relative paths
  * resolve from your file), an absolute path, or a `file:` URL.
  * @param options - See {@link PoolOptions}.
+ * @returns The pool, starting its workers at once (`pool.ready` resolves when they are up). Close it with `close()`.
  * @throws InvalidOptionError for a bad `worker` or option, synchronously.
  * @see `createPool.fromFunctions(tasks, options)` for a pool from inline functions, without a worker file.
  */

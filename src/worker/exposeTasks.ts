@@ -39,7 +39,9 @@ const { expose } = threadsWorker as unknown as { expose(exposed: object): void }
  * Outside a worker thread (imported by the main thread, say for a virtual
  * pool in tests) it only checks and returns the tasks.
  *
+ * @typeParam T - The tasks' type; export `typeof tasks` for `createPool<Tasks>`.
  * @param tasks - The tasks, by name. Each must be a function.
+ * @param options - `setup` and `teardown` for each worker: see {@link WorkerOptions}.
  * @returns `tasks`, unchanged.
  * @throws InvalidOptionError when `tasks` is not an object of functions.
  */
