@@ -16,6 +16,7 @@ export {
   InvalidOptionError,
   NoResultsPending,
   NoWorkersAvailable,
+  QueueConnectionError,
   QueueFullError,
   PoolClosedError,
   PoolError,
