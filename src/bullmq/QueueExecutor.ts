@@ -236,20 +236,19 @@ export class QueueExecutor implements Executor {
     if (flights.length === 0 || !queue || this.stopped) return;
     for (const flight of flights) flight.state = 'adding';
     const { attempts, backoff } = this.options;
-    queue
-      .addBulk(
-        flights.map((flight) => ({
-          name: typeof flight.data.tasks === 'string' ? flight.data.tasks : 'batch',
-          data: flight.data,
-          opts: {
-            jobId: flight.jobId,
-            attempts,
-            ...(backoff === undefined ? {} : { backoff }),
-            removeOnComplete: true,
-            removeOnFail: { age: 3600 },
-          },
-        })),
-      )
+    const jobs = flights.map((flight) => ({
+      name: typeof flight.data.tasks === 'string' ? flight.data.tasks : 'batch',
+      data: flight.data,
+      opts: {
+        jobId: flight.jobId,
+        attempts,
+        ...(backoff === undefined ? {} : { backoff }),
+        removeOnComplete: true,
+        removeOnFail: { age: 3600 },
+      },
+    }));
+    // One job: a plain add (addBulk wraps its jobs in MULTI/EXEC, two more commands).
+    (jobs.length === 1 ? queue.add(jobs[0].name, jobs[0].data, jobs[0].opts) : queue.addBulk(jobs))
       .then(
         () => {
           for (const flight of flights) {

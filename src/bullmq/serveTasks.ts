@@ -10,9 +10,11 @@ import { type ConnectionOptions, type Job as BullJob, Worker } from 'bullmq';
 import { checkInteger, checkOptionsObject } from '../checks.js';
 import { createPool } from '../createPool.js';
 import { InvalidOptionError, TaskError, TaskTimeoutError, UnknownTaskError, WorkerCrashedError } from '../errors.js';
+import type { Outcome } from '../outcomes.js';
 import type { Pool } from '../Pool.js';
 import { serializeError } from '../protocol.js';
 import { workRequest } from '../requests.js';
+import type { Lane } from '../scheduler.js';
 import type { TaskMap } from '../tasks.js';
 import { checkConnection, liveOptions, type QueueConnection, resolveConnection } from './connection.js';
 import type { QueueFailure, QueueJobData, QueueJobResult } from './wire.js';
@@ -27,7 +29,7 @@ export interface ServeOptions {
   readonly prefix?: string;
   /** Worker threads of the local pool. Default: the number of CPUs. */
   readonly threads?: number;
-  /** Jobs this host runs at once (their requests share the threads). Default `threads × 2`, so a thread never waits on Redis. */
+  /** Jobs this host runs at once (their requests share the threads). Default `threads × 8`, so a thread never waits on Redis round trips. */
   readonly concurrency?: number;
   /**
    * BullMQ's `lockDuration` (ms): a host that dies mid-job has its job
@@ -70,7 +72,7 @@ export async function serveTasks(workerModule: string | URL, options: ServeOptio
     queue,
     prefix = 'bull',
     threads = availableParallelism(),
-    concurrency = threads * 2,
+    concurrency = threads * 8,
     lockDuration,
     stalledInterval,
     maxStalledCount,
@@ -93,7 +95,8 @@ export async function serveTasks(workerModule: string | URL, options: ServeOptio
     throw error;
   }
   let lost = false;
-  const worker = new Worker<QueueJobData, QueueJobResult>(queue, (job) => runJob(pool, job), {
+  const runner = new JobRunner(pool);
+  const worker = new Worker<QueueJobData, QueueJobResult>(queue, (job) => runner.run(job), {
     connection: liveOptions(resolved) as ConnectionOptions,
     prefix,
     concurrency,
@@ -117,45 +120,92 @@ export async function serveTasks(workerModule: string | URL, options: ServeOptio
     close: () =>
       (closing ??= (async () => {
         await worker.close();
+        runner.close();
         await pool.close();
       })()),
   };
 }
 
-/** Runs one job's requests on the local pool (batched again across its threads); resolves with one outcome per request. */
-function runJob(pool: Pool<TaskMap>, job: BullJob<QueueJobData, QueueJobResult>): Promise<QueueJobResult> {
-  const { tasks, args, spread, timeout } = job.data;
-  const started = performance.now();
-  const count = args.length;
-  const values = new Array<unknown>(count).fill(null);
-  const failures: QueueFailure[] = [];
-  return new Promise<QueueJobResult>((resolve, reject) => {
-    if (count === 0) {
-      resolve({ values, ms: 0 });
-      return;
+/** A job's requests being run: its outcomes so far. */
+interface Collector {
+  readonly values: unknown[];
+  readonly failures: QueueFailure[];
+  left: number;
+  readonly finish: () => void;
+}
+
+/**
+ * Runs jobs' requests on the local pool. One lane per task (and timeout),
+ * shared by every job the host runs at once, so requests of concurrent jobs
+ * travel to a thread together (the pool's own `'auto'` batching) rather
+ * than a message per job.
+ */
+class JobRunner {
+  private readonly lanes = new Map<string, Lane>();
+  /** What each request in the lanes belongs to: its job's collector and its position there. */
+  private readonly owners = new Map<number, { readonly collector: Collector; readonly at: number }>();
+  private nextTag = 0;
+
+  constructor(private readonly pool: Pool<TaskMap>) {}
+
+  run(job: BullJob<QueueJobData, QueueJobResult>): Promise<QueueJobResult> {
+    const { tasks, args, spread, timeout } = job.data;
+    const started = performance.now();
+    const count = args.length;
+    return new Promise<QueueJobResult>((resolve, reject) => {
+      const collector: Collector = {
+        values: new Array<unknown>(count).fill(null),
+        failures: [],
+        left: count,
+        finish: () => {
+          const { values, failures } = collector;
+          const attempts = job.opts.attempts ?? 1;
+          if (failures.length > 0 && job.attemptsMade + 1 < attempts) {
+            // The user asked for retries: BullMQ runs the job again (after its backoff); only the last run's outcomes count.
+            reject(new Error(`${failures.length} of ${count} requests failed (attempt ${job.attemptsMade + 1} of ${attempts})`));
+            return;
+          }
+          failures.sort((a, b) => a.at - b.at);
+          resolve(failures.length > 0 ? { values, failures, ms: performance.now() - started } : { values, ms: performance.now() - started });
+        },
+      };
+      if (count === 0) {
+        collector.finish();
+        return;
+      }
+      for (let i = 0; i < count; i++) {
+        const task = typeof tasks === 'string' ? tasks : tasks[i];
+        const tag = ++this.nextTag;
+        this.owners.set(tag, { collector, at: i });
+        this.laneFor(task, timeout).submit(workRequest(spread ? (args[i] as unknown[]) : [args[i]]), tag, task);
+      }
+    });
+  }
+
+  private laneFor(task: string, timeout: number | undefined): Lane {
+    const key = `${timeout ?? ''}:${task}`;
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = this.pool.openLane(task, (outcome, tag) => this.deliver(outcome, tag), timeout === undefined ? {} : { timeout });
+      this.lanes.set(key, lane);
     }
-    let left = count;
-    const lane = pool.openLane(
-      typeof tasks === 'string' ? tasks : tasks[0],
-      (outcome, at) => {
-        if (outcome.ok) values[at] = outcome.value === undefined ? null : outcome.value;
-        else failures.push(failureOf(at, outcome.error));
-        if (--left > 0) return;
-        lane.close();
-        const attempts = job.opts.attempts ?? 1;
-        if (failures.length > 0 && job.attemptsMade + 1 < attempts) {
-          // The user asked for retries: BullMQ runs the job again (after its backoff); only the last run's outcomes count.
-          reject(new Error(`${failures.length} of ${count} requests failed (attempt ${job.attemptsMade + 1} of ${attempts})`));
-          return;
-        }
-        resolve(failures.length > 0 ? { values, failures, ms: performance.now() - started } : { values, ms: performance.now() - started });
-      },
-      timeout === undefined ? {} : { timeout },
-    );
-    for (let i = 0; i < count; i++) {
-      lane.submit(workRequest(spread ? (args[i] as unknown[]) : [args[i]]), i, typeof tasks === 'string' ? tasks : tasks[i]);
-    }
-  });
+    return lane;
+  }
+
+  private deliver(outcome: Outcome<readonly unknown[]>, tag: number): void {
+    const owner = this.owners.get(tag);
+    if (!owner) return;
+    this.owners.delete(tag);
+    const { collector, at } = owner;
+    if (outcome.ok) collector.values[at] = outcome.value === undefined ? null : outcome.value;
+    else collector.failures.push(failureOf(at, outcome.error));
+    if (--collector.left === 0) collector.finish();
+  }
+
+  close(): void {
+    for (const lane of this.lanes.values()) lane.close();
+    this.lanes.clear();
+  }
 }
 
 function failureOf(at: number, error: Error): QueueFailure {
