@@ -29,7 +29,12 @@ export interface ServeOptions {
   readonly prefix?: string;
   /** Worker threads of the local pool. Default: the number of CPUs. */
   readonly threads?: number;
-  /** Jobs this host runs at once (their requests share the threads). Default `threads × 8`, so a thread never waits on Redis round trips. */
+  /**
+   * Jobs this host runs at once (their requests share the threads). Default
+   * `threads × 8`, so a thread never waits on Redis round trips; while jobs
+   * take over 10 ms each, `threads + 1`, so a host does not hoard long jobs
+   * another host could run.
+   */
   readonly concurrency?: number;
   /**
    * BullMQ's `lockDuration` (ms): a host that dies mid-job has its job
@@ -96,14 +101,30 @@ export async function serveTasks(workerModule: string | URL, options: ServeOptio
   }
   let lost = false;
   const runner = new JobRunner(pool);
-  const worker = new Worker<QueueJobData, QueueJobResult>(queue, (job) => runner.run(job), {
+  // Jobs of long tasks are not hoarded: while jobs take over 10 ms of thread time each, the host takes
+  // only one more job than it has threads, so an idle host elsewhere gets the rest (unless `concurrency` was set).
+  const fitted = options.concurrency === undefined;
+  let jobMs: number | undefined;
+  const worker: Worker<QueueJobData, QueueJobResult> = new Worker<QueueJobData, QueueJobResult>(
+    queue,
+    async (job) => {
+      const result = await runner.run(job);
+      if (fitted) {
+        jobMs = jobMs === undefined ? result.ms : 0.7 * jobMs + 0.3 * result.ms;
+        const wanted = jobMs > 10 ? threads + 1 : concurrency;
+        if (worker.concurrency !== wanted) worker.concurrency = wanted;
+      }
+      return result;
+    },
+    {
     connection: liveOptions(resolved) as ConnectionOptions,
     prefix,
     concurrency,
     ...(lockDuration === undefined ? {} : { lockDuration }),
     ...(stalledInterval === undefined ? {} : { stalledInterval }),
     ...(maxStalledCount === undefined ? {} : { maxStalledCount }),
-  });
+    },
+  );
   worker.on('error', (error) => {
     if (lost) return;
     lost = true;
