@@ -71,7 +71,8 @@ export async function checkConnection({ options, address }: ResolvedConnection, 
   const client = new Redis({
     ...options,
     lazyConnect: true,
-    connectTimeout: timeoutMs,
+    // Our own timer below bounds the check: ioredis's connect timer would outlive a refused connection by its length.
+    connectTimeout: 0,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     retryStrategy: () => null,
