@@ -3,6 +3,7 @@
  * SIGKILL mid-run: 10,000 requests, 5% failing, every request id exactly
  * once across the results and errors streams.
  */
+import { Redis } from 'ioredis';
 import { from, lastValueFrom, map, merge, share, tap, toArray } from 'rxjs';
 import { makeRequests, type Pool, TaskError } from '../src';
 import { createQueuePool } from '../src/bullmq';
@@ -67,5 +68,13 @@ describe('poolMap over BullMQ, two hosts', () => {
       }
     }
     expect(queuePool.stats).toMatchObject({ completed: count - count / 20, failed: count / 20, queued: 0, busy: 0 });
+    // The killed host had jobs running: BullMQ found them stalled and another host ran them again.
+    const redis = new Redis(url);
+    try {
+      const events = await redis.xrange(`bull:${queue}:events`, '-', '+');
+      expect(events.filter(([, fields]) => fields[0] === 'event' && fields[1] === 'stalled').length).toBeGreaterThan(0);
+    } finally {
+      redis.disconnect();
+    }
   }, 120_000);
 });
