@@ -92,7 +92,9 @@ export async function serveTasks(workerModule: string | URL, options: ServeOptio
   if (maxStalledCount !== undefined) checkInteger('maxStalledCount', maxStalledCount, 0);
   const resolved = resolveConnection(connection);
   await checkConnection(resolved, connectTimeout);
-  const pool = createPool<TaskMap>(workerModule, { size: threads });
+  // Two batches per thread: a thread has its next batch before it finishes the current one, so it never
+  // waits for this (busy) main thread between jobs.
+  const pool = createPool<TaskMap>(workerModule, { size: threads, tasksPerWorker: 2 });
   try {
     await pool.ready;
   } catch (error) {
