@@ -7,4 +7,7 @@ module.exports = {
   roots: ['<rootDir>/test', '<rootDir>/marbles'],
   testMatch: ['**/*.spec.ts', '**/*.test.ts'],
   testTimeout: 30000,
+  // The queue tests (test/bullmq.*.test.ts) run on a real redis-server: started once here, on a random loopback port.
+  globalSetup: '<rootDir>/test/redis/globalSetup.ts',
+  globalTeardown: '<rootDir>/test/redis/globalTeardown.ts',
 };

@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --json] [-- --rounds N] [-- --only workload,...]`:
+ * `npm run bench [-- --json] [-- --rounds N] [-- --only workload,...]` (workloads: tiny, cpu,
+ * payload copy, payload transfer, startup, stream, distributed):
  * every system on every workload, each measurement in a fresh process, systems
  * alternating within each round; prints each system's median, min–max and its
  * ratio to rxjs-threadpool.
@@ -147,4 +148,23 @@ function format(value: number): string {
   return value.toFixed(2);
 }
 
-main();
+/**
+ * The distributed section (poolMap over BullMQ against plain BullMQ, on a
+ * redis-server it starts): in its own process, after the thread tables.
+ * Skipped, with a note, when Debian's redis-server is not installed.
+ */
+function distributed(): void {
+  const only = argument('only')?.split(',');
+  if (only && !only.includes('distributed')) return;
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+  } catch {
+    console.error('\n## distributed: skipped (no redis-server; apt-get install -y redis-server)');
+    return;
+  }
+  const args = [join(__dirname, 'distributed.js'), '--rounds', argument('rounds') ?? '3', ...(process.argv.includes('--json') ? ['--json'] : [])];
+  execFileSync(process.execPath, args, { stdio: 'inherit', timeout: 1_800_000 });
+}
+
+if (argument('only') !== 'distributed') main();
+distributed();

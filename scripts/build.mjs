@@ -70,7 +70,7 @@ for (const format of ['cjs', 'esm']) {
     if (/^\/\/\/\s*<reference\s+(lib=|types=["']threads)/m.test(readFileSync(file, 'utf8'))) fail(`${relative(root, file)} references a lib or the threads types`);
   }
 }
-for (const entry of ['src/index', 'operators/index', 'src/worker/index', 'marbles/index']) {
+for (const entry of ['src/index', 'operators/index', 'src/worker/index', 'marbles/index', 'src/bullmq/index', 'src/bullmq/cli']) {
   for (const format of ['cjs', 'esm']) {
     for (const extension of ['.js', '.d.ts']) {
       if (!existsSync(join(root, 'dist', format, entry + extension))) fail(`missing dist/${format}/${entry}${extension}`);

@@ -21,7 +21,8 @@ export type PoolErrorCode =
   | 'ERR_TASK_CANCELLED'
   | 'ERR_QUEUE_FULL'
   | 'ERR_NO_RESULTS_PENDING'
-  | 'ERR_NO_WORKERS_AVAILABLE';
+  | 'ERR_NO_WORKERS_AVAILABLE'
+  | 'ERR_QUEUE_CONNECTION';
 
 /**
  * Base class of every error this library creates. Its `name` is the
@@ -381,6 +382,24 @@ export class NoWorkersAvailable extends PoolError {
     readonly pending: number,
   ) {
     super(`No workers available to run the ${pending} pending request(s): call createWorkers(n).`);
+  }
+}
+
+/**
+ * A queue pool (`rxjs-threadpool/bullmq`) or a worker host could not reach
+ * its Redis server at start (refused, unreachable, or no answer within the
+ * connect timeout). Every request of the pool ends with this error.
+ * (A connection lost later is not an error: it reconnects and loses nothing.)
+ */
+export class QueueConnectionError extends PoolError {
+  readonly code = 'ERR_QUEUE_CONNECTION' as const;
+
+  constructor(
+    /** The server's address, `host:port`. */
+    readonly address: string,
+    cause: unknown,
+  ) {
+    super(`Cannot connect to Redis at ${address} (${causeText(cause)}): is redis-server running and reachable there?`, { cause });
   }
 }
 

@@ -50,6 +50,13 @@ export interface Slot {
    * `done` as usual): for a thread, terminates and replaces it.
    */
   cancel(): void;
+  /**
+   * Optional: the lane whose batch this is was closed with `cancel:
+   * 'abandon'` (its outcomes will be dropped). An executor whose batches can
+   * still be withdrawn before they start (a queue's waiting jobs) withdraws
+   * it here; either way `done` is still called once.
+   */
+  abandon?(): void;
 }
 
 /** Limits and listeners of one run. */
@@ -68,8 +75,22 @@ export interface ExecutorHost {
   fail(error: Error): void;
 }
 
+/** How `batch: 'auto'` sizes batches on an executor (see `AUTO_BATCH_*` in the scheduler). */
+export interface AutoBatchTuning {
+  /** Only tasks faster than this (ms per request) are batched. */
+  readonly maxJobMs: number;
+  /** Batches aim at about this much work (ms). */
+  readonly targetMs: number;
+}
+
 /** Something that runs batches of jobs in slots. */
 export interface Executor {
+  /**
+   * Optional: how `'auto'` batching should size batches here, when a batch
+   * costs more than a thread's message (a queue's round trips). Default:
+   * the scheduler's thread-tuned constants.
+   */
+  readonly autoBatch?: AutoBatchTuning;
   /** Called once by the scheduler before anything else. */
   attach(host: ExecutorHost): void;
   /** An idle slot, now marked busy, or `undefined` when all are busy. */

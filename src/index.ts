@@ -23,6 +23,7 @@ export {
   InvalidOptionError,
   NoResultsPending,
   NoWorkersAvailable,
+  QueueConnectionError,
   QueueFullError,
   PoolClosedError,
   PoolError,

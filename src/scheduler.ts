@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { BatchOutcomes, Executor, Job, RunLimits, Slot } from './executor.js';
+import type { AutoBatchTuning, BatchOutcomes, Executor, Job, RunLimits, Slot } from './executor.js';
 import type { Outcome } from './outcomes.js';
 import type { WorkRequest } from './requests.js';
 import { BusyTime, Timings } from './timing.js';
@@ -117,8 +117,8 @@ export class Lane {
   failed = 0;
   /** @internal Its wait and run times, once recorded. */
   timings: Timings | undefined;
-  /** @internal With `cancel: 'terminate'`: the slots running this lane's batches. */
-  readonly slots: Set<Slot> | undefined;
+  /** @internal The slots running this lane's batches (told when the lane closes: cancel or abandon). */
+  readonly slots = new Set<Slot>();
 
   /** @internal */
   constructor(
@@ -127,7 +127,6 @@ export class Lane {
     /** @internal */ readonly deliver: Deliver,
     /** @internal */ readonly options: LaneOptions,
   ) {
-    this.slots = options.cancel === 'terminate' ? new Set() : undefined;
     this.priority = options.priority ?? 0;
     this.limits = options.timeout === undefined && !options.progress ? undefined : { timeout: options.timeout, progress: !!options.progress };
   }
@@ -213,16 +212,16 @@ export class Lane {
   }
 
   /** @internal How many queued requests to send in the next batch. */
-  batchSize(capacity: number): number {
+  batchSize(capacity: number, tuning?: AutoBatchTuning): number {
     const { batch = 'auto', timeout } = this.options;
     const queued = this.queued;
     // A timeout is per request: a batch would make one slow request time out its batch-mates.
     if (timeout !== undefined) return 1;
     if (batch !== 'auto') return Math.min(batch, queued);
     const ms = this.msPerJob;
-    if (ms === undefined || ms >= AUTO_BATCH_MAX_JOB_MS || queued <= 1) return 1;
+    if (ms === undefined || ms >= (tuning?.maxJobMs ?? AUTO_BATCH_MAX_JOB_MS) || queued <= 1) return 1;
     const fair = Math.ceil(queued / Math.max(1, capacity));
-    const byTime = ms <= 0 ? AUTO_BATCH_MAX : Math.floor(AUTO_BATCH_TARGET_MS / ms);
+    const byTime = ms <= 0 ? AUTO_BATCH_MAX : Math.floor((tuning?.targetMs ?? AUTO_BATCH_TARGET_MS) / ms);
     return Math.max(1, Math.min(fair, byTime, AUTO_BATCH_MAX));
   }
 }
@@ -312,7 +311,8 @@ export class Scheduler {
     this.counts.queued -= dropped;
     this.unring(lane);
     if (dropped > 0) this.changed();
-    if (lane.slots) for (const slot of [...lane.slots]) slot.cancel();
+    if (lane.options.cancel === 'terminate') for (const slot of [...lane.slots]) slot.cancel();
+    else for (const slot of [...lane.slots]) slot.abandon?.();
   }
 
   /** @internal */
@@ -409,7 +409,7 @@ export class Scheduler {
           if (!lane) break;
           const slot = this.executor.acquire();
           if (!slot) break;
-          const entries = lane.take(lane.batchSize(this.executor.capacity));
+          const entries = lane.take(lane.batchSize(this.executor.capacity, this.executor.autoBatch));
           const size = entries.length;
           if (lane.head === lane.queue.length) {
             lane.queue.length = 0;
@@ -427,12 +427,12 @@ export class Scheduler {
           this.counts.running += size;
           lane.running += size;
           this.changed();
-          lane.slots?.add(slot);
+          lane.slots.add(slot);
           if (this.timing) this.recordStart(lane, entries);
           slot.run(
             entries,
             (outcomes, elapsedMs) => {
-              lane.slots?.delete(slot);
+              lane.slots.delete(slot);
               this.settle(lane, entries, outcomes, elapsedMs);
             },
             lane.limits === undefined ? undefined : lane.runOptions(entries),

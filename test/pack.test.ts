@@ -268,6 +268,15 @@ describe('the packed package in a consumer project', () => {
     expect(result.outputFiles[0].text).not.toMatch(/from ["']node:|require\(["']node:/);
   });
 
+  test('the rxjs-threadpool-serve bin and the rxjs-threadpool/bullmq entry are installed, and bullmq (an optional peer) is not', async () => {
+    const consumer = join(scratch, 'consumer');
+    expect(existsSync(join(consumer, 'node_modules', '.bin', 'rxjs-threadpool-serve'))).toBe(true);
+    const { stdout } = await run(process.execPath, ['-e', "console.log(require.resolve('rxjs-threadpool/bullmq'))"], { cwd: consumer });
+    expect(stdout.trim()).toMatch(/dist[\\/]cjs[\\/]src[\\/]bullmq[\\/]index\.js$/);
+    expect(existsSync(join(consumer, 'node_modules', 'bullmq'))).toBe(false);
+    expect(existsSync(join(consumer, 'node_modules', 'ioredis'))).toBe(false);
+  });
+
   test.each(combos.map((combo) => [combo.name, combo] as const))('%s: type-checks, compiles and runs', (name, { format }) => {
     const failure = failures.get(name);
     if (failure) throw failure;

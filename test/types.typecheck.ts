@@ -5,7 +5,9 @@
 import { of, type Observable } from 'rxjs';
 import { createPool, makeRequests, type Outcome, type Progress, type TaskError, workRequest } from '../src';
 import { errors, poolMap, progress, results, splitOutcomes } from '../operators';
+import { createQueuePool } from '../src/bullmq';
 import type { FeatureTasks } from './fixtures/features.worker';
+import type { QueueTasks } from './fixtures/queue.worker';
 import type { Tasks } from './fixtures/tasks.worker';
 
 declare function expectType<T>(value: T): void;
@@ -88,3 +90,15 @@ createPool.fromFunctions({
     return this.fib(String(n));
   },
 });
+
+// A queue pool (rxjs-threadpool/bullmq) is typed from the worker module the hosts serve, as a thread pool is.
+const queuePool = createQueuePool<QueueTasks>({ connection: 'redis://127.0.0.1:6379', queue: 'q' });
+const incremented = of(1, 2).pipe(poolMap(queuePool, 'inc'));
+assertEqual<typeof incremented, Observable<Outcome<[x: number], number>>>(true);
+of(...makeRequests([[1, 0.5] as [number, number]])).pipe(poolMap(queuePool, 'work'));
+// @ts-expect-error: the worker module has no task of that name
+of(1).pipe(poolMap(queuePool, 'nope'));
+// @ts-expect-error: inc takes a number
+of('x').pipe(poolMap(queuePool, 'inc'));
+// @ts-expect-error: queue is required
+createQueuePool<QueueTasks>({ connection: 'redis://127.0.0.1:6379' });

@@ -1,0 +1,17 @@
+/**
+ * `rxjs-threadpool/bullmq`: pools that run across machines on a BullMQ
+ * queue (Redis). Needs the optional peer dependencies `bullmq` and
+ * `ioredis`; nothing else in the package imports them.
+ *
+ * - Producer: `createQueuePool<Tasks>({ connection, queue })`, used by
+ *   `poolMap` and `ThreadPool` like any pool.
+ * - Hosts: `serveTasks(workerModule, { connection, queue, threads })`, or
+ *   the `rxjs-threadpool-serve` bin.
+ *
+ * @module rxjs-threadpool/bullmq
+ */
+export { createQueuePool, type QueuePoolOptions } from './createQueuePool.js';
+export { serveTasks, type ServeOptions, type TaskServer } from './serveTasks.js';
+export type { QueueConnection, QueueConnectionOptions } from './connection.js';
+export type { QueueBackoff } from './QueueExecutor.js';
+export { QueueConnectionError } from '../errors.js';

@@ -1,0 +1,73 @@
+/**
+ * Worker hosts for the queue tests: `rxjs-threadpool-serve` (src/bullmq/cli.ts,
+ * through ts-node) serving test/fixtures/queue.worker.ts, each a separate
+ * `node` process.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const repo = join(__dirname, '..', '..');
+const cli = join(repo, 'src', 'bullmq', 'cli.ts');
+export const queueWorker = join(repo, 'test', 'fixtures', 'queue.worker.ts');
+
+/** A running host process. */
+export interface Host {
+  readonly child: ChildProcess;
+  /** Its stderr so far. */
+  readonly log: () => string;
+  /** Resolves with its exit code (or signal) when it has exited. */
+  readonly exited: Promise<number | string | null>;
+}
+
+/** The Redis URL globalSetup started. */
+export function testRedisUrl(): string {
+  const url = process.env.RXJS_THREADPOOL_TEST_REDIS;
+  if (!url) throw new Error('no test Redis: run the queue tests through jest (globalSetup starts redis-server)');
+  return url;
+}
+
+/** A queue name no other test uses. */
+export function uniqueQueue(name: string): string {
+  return `${name}-${process.pid}-${Date.now()}`;
+}
+
+/**
+ * Spawns a host and resolves once it serves (it logs "serving"); rejects
+ * with its log when it exits first or does not serve within 30 s.
+ */
+export function startHost(redisUrl: string, queue: string, args: readonly string[] = [], module = queueWorker): Promise<Host> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', cli, module, '--redis', redisUrl, '--queue', queue, ...args], {
+    cwd: repo,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let text = '';
+  const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  const host: Host = { child, log: () => text, exited };
+  return new Promise<Host>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`host did not start within 30 s:\n${text}`)), 30_000);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('serving')) {
+        clearTimeout(timer);
+        resolve(host);
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`host exited (${String(code)}) before serving:\n${text}`));
+    });
+  });
+}
+
+/** Stops hosts: SIGTERM (they finish their jobs), then SIGKILL after 5 s. */
+export async function stopHosts(hosts: readonly Host[]): Promise<void> {
+  await Promise.all(
+    hosts.map(async (host) => {
+      if (host.child.exitCode !== null || host.child.signalCode !== null) return;
+      host.child.kill('SIGTERM');
+      const timer = setTimeout(() => host.child.kill('SIGKILL'), 5000);
+      await host.exited;
+      clearTimeout(timer);
+    }),
+  );
+}
