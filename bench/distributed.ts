@@ -21,6 +21,7 @@ import { lastValueFrom, from, toArray } from 'rxjs';
 import { poolMap } from '../operators';
 import { createQueuePool } from '../src/bullmq';
 import { startRedis } from '../test/redis/server';
+import { argument, calibrate, median } from './measure';
 import { burn } from './tasks';
 import type { Tasks } from './workers/ours.worker';
 
@@ -31,22 +32,7 @@ type Workload = 'tiny' | 'cpu';
 /** The compiled tree (dist/), where this file runs from. */
 const root = join(__dirname, '..');
 
-function argument(name: string): string | undefined {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? undefined : process.argv[at + 1];
-}
 
-/** burn() iterations that take about `ms` here. */
-function calibrate(ms: number): number {
-  const probe = 2_000_000;
-  burn(probe);
-  const times = Array.from({ length: 5 }, () => {
-    const start = performance.now();
-    burn(probe);
-    return performance.now() - start;
-  }).sort((a, b) => a - b);
-  return Math.round((probe * ms) / times[2]);
-}
 
 /** Starts a host process and resolves once it serves. */
 function startHost(args: readonly string[]): Promise<ChildProcess> {
@@ -74,6 +60,19 @@ async function stopHosts(hosts: readonly ChildProcess[]): Promise<void> {
   );
 }
 
+/** Runs `workload` through `runAll` after a warm-up; resolves with the measured run's wall time in ms. */
+async function timeWorkload(runAll: (op: 'inc' | 'burn', inputs: number[]) => Promise<void>, workload: Workload, count: number, iterations: number): Promise<number> {
+  const [op, warmUp, measured] =
+    workload === 'tiny'
+      ? (['inc', Array.from({ length: 1000 }, (_, i) => i), Array.from({ length: count }, (_, i) => i)] as const)
+      : // Warm-up: every host's thread (or process) runs the task a few times at full size, so the JIT has optimized it.
+        (['burn', Array.from({ length: 8 }, () => iterations), Array.from({ length: 64 }, () => iterations)] as const);
+  await runAll(op, warmUp);
+  const start = performance.now();
+  await runAll(op, measured);
+  return performance.now() - start;
+}
+
 async function runOurs(url: string, queue: string, batch: 'auto' | 1, workload: Workload, count: number, iterations: number): Promise<number> {
   const pool = createQueuePool<Tasks>({ connection: url, queue });
   try {
@@ -83,17 +82,7 @@ async function runOurs(url: string, queue: string, batch: 'auto' | 1, workload: 
       const failed = outcomes.find((outcome) => !outcome.ok);
       if (failed && !failed.ok) throw failed.error;
     };
-    if (workload === 'tiny') {
-      await runAll('inc', Array.from({ length: 1000 }, (_, i) => i));
-      const start = performance.now();
-      await runAll('inc', Array.from({ length: count }, (_, i) => i));
-      return performance.now() - start;
-    }
-    // Warm-up: every host's thread (or process) runs the task a few times at full size, so the JIT has optimized it.
-    await runAll('burn', Array.from({ length: 8 }, () => iterations));
-    const start = performance.now();
-    await runAll('burn', Array.from({ length: 64 }, () => iterations));
-    return performance.now() - start;
+    return await timeWorkload(runAll, workload, count, iterations);
   } finally {
     await pool.close();
   }
@@ -122,28 +111,13 @@ async function runPlain(url: string, queue: string, workload: Workload, count: n
     await done;
   };
   try {
-    if (workload === 'tiny') {
-      await runAll('inc', Array.from({ length: 1000 }, (_, i) => i));
-      const start = performance.now();
-      await runAll('inc', Array.from({ length: count }, (_, i) => i));
-      return performance.now() - start;
-    }
-    // Warm-up: every host's thread (or process) runs the task a few times at full size, so the JIT has optimized it.
-    await runAll('burn', Array.from({ length: 8 }, () => iterations));
-    const start = performance.now();
-    await runAll('burn', Array.from({ length: 64 }, () => iterations));
-    return performance.now() - start;
+    return await timeWorkload(runAll, workload, count, iterations);
   } finally {
     await events.close();
     await q.close();
   }
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 async function main(): Promise<void> {
   const rounds = Number(argument('rounds') ?? 3);

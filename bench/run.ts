@@ -8,10 +8,9 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import type { CaseInput, CaseOutput, Workload } from './case';
 import { type SystemName, systemNames } from './systems';
-import { burn } from './tasks';
+import { argument, calibrate, median } from './measure';
 
 interface Plan {
   readonly workload: Workload;
@@ -31,33 +30,13 @@ const plans: readonly Plan[] = [
   { workload: 'stream', systems: ['rxjs-threadpool', 'rxjs-threadpool batch:1', 'piscina', 'piscina best'], metric: 'latencyP99Ms', higherIsBetter: false },
 ];
 
-function argument(name: string): string | undefined {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? undefined : process.argv[at + 1];
-}
 
-/** burn() iterations that take about 20 ms here (median of a few tries). */
-function calibrate(): number {
-  const probe = 2_000_000;
-  burn(probe);
-  const times = Array.from({ length: 5 }, () => {
-    const start = performance.now();
-    burn(probe);
-    return performance.now() - start;
-  }).sort((a, b) => a - b);
-  return Math.round((probe * 20) / times[2]);
-}
 
 function runCase(input: CaseInput): CaseOutput {
   const stdout = execFileSync(process.execPath, [join(__dirname, 'case.js'), JSON.stringify(input)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 180_000 });
   return JSON.parse(stdout.trim().split('\n').pop() as string) as CaseOutput;
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 interface Row {
   workload: Workload;
@@ -72,7 +51,7 @@ function main(): void {
   const rounds = Number(argument('rounds') ?? 3);
   const only = argument('only')?.split(',');
   const json = process.argv.includes('--json');
-  const burnIterations = calibrate();
+  const burnIterations = calibrate(20);
   const base = { burnIterations, tinyCount: 100_000, streamRate: 20_000, streamSeconds: 5 };
   const selected = plans.filter((plan) => !only || only.includes(plan.workload));
   const samples = new Map<string, CaseOutput[]>();

@@ -73,6 +73,7 @@ export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {
    * was stuck in is terminated and replaced, so an endless loop cannot keep a
    * worker for ever; a result arriving later is dropped. Requests with a
    * timeout are not batched. Default: the pool's `taskTimeout`, else none.
+   * On a queue pool it counts from the moment the job is queued.
    */
   readonly timeout?: number;
   /**
@@ -80,7 +81,8 @@ export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {
    * requests. Queued ones never start either way. `'abandon'` (the default)
    * lets them finish and drops their outcomes; `'terminate'` terminates the
    * workers running them and starts fresh ones, for tasks too long to wait
-   * for. Other pipelines' requests are never touched.
+   * for. Other pipelines' requests are never touched. On a queue pool
+   * (`rxjs-threadpool/bullmq`) `'terminate'` acts as `'abandon'`.
    */
   readonly cancel?: 'abandon' | 'terminate';
   /**
@@ -94,7 +96,8 @@ export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {
    * before its request's one outcome (with batching, still while the batch
    * runs). `results()` and `errors()` skip them; `progress()` selects them.
    * Progress is not held back by `ordered`. Default `false`: yields are
-   * not even sent from the worker.
+   * not even sent from the worker. A queue pool (`rxjs-threadpool/bullmq`)
+   * emits no progress, only the outcomes.
    */
   readonly progress?: boolean;
   /**

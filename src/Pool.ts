@@ -96,8 +96,12 @@ export class Pool<T extends TaskMap = TaskMap> {
   private readonly subject = new Subject<PoolStats>();
   private readonly dismissing = new Set<Promise<void>>();
   private watchers = 0;
-  /** The timing part of the last snapshot, and when it was computed (it costs a sort: at most every 100 ms for `stats$`). */
-  private timingCache: { at: number; part: Pick<PoolStats, 'wait' | 'run' | 'utilization' | 'pipelines'> } | undefined;
+  /**
+   * The percentiles and utilization of the last snapshot, and when they were
+   * computed (they cost a sort: at most every 100 ms for `stats$`). Counters
+   * are always read live.
+   */
+  private timingCache: { at: number; part: Pick<PoolStats, 'wait' | 'run' | 'utilization'>; lanes: Map<Lane, Pick<PipelineStats, 'wait' | 'run'>> } | undefined;
   private closing: Promise<void> | undefined;
 
   /**
@@ -145,35 +149,33 @@ export class Pool<T extends TaskMap = TaskMap> {
     return this.snapshot(0);
   }
 
-  /** A snapshot whose timing part may be up to `maxAge` ms old. */
+  /** A snapshot whose percentiles and utilization may be up to `maxAge` ms old; its counters are live. */
   private snapshot(maxAge: number): PoolStats {
-    const { queued, completed, failed } = this.scheduler.counts;
-    const now = performance.now();
-    if (!this.timingCache || now - this.timingCache.at > maxAge) this.timingCache = { at: now, part: this.timingPart(now) };
-    return { workers: this.executor.capacity, busy: this.executor.busy, queued, completed, failed, ...this.timingCache.part };
-  }
-
-  private timingPart(now: number): Pick<PoolStats, 'wait' | 'run' | 'utilization' | 'pipelines'> {
     const { scheduler } = this;
+    const { queued, completed, failed } = scheduler.counts;
+    const now = performance.now();
+    if (!this.timingCache || now - this.timingCache.at > maxAge) {
+      this.timingCache = {
+        at: now,
+        part: {
+          wait: scheduler.timings.wait.summary(),
+          run: scheduler.timings.run.summary(),
+          utilization: scheduler.timing ? scheduler.busyTime.utilization(now, this.executor.capacity, scheduler.timingSince) : 0,
+        },
+        lanes: new Map(),
+      };
+    }
+    const cache = this.timingCache;
     const pipelines: PipelineStats[] = [];
     for (const lane of scheduler.lanes) {
-      pipelines.push({
-        name: lane.options.name ?? lane.task,
-        priority: lane.priority,
-        queued: lane.queued,
-        running: lane.running,
-        completed: lane.completed,
-        failed: lane.failed,
-        wait: (lane.timings?.wait ?? noSamples).summary(),
-        run: (lane.timings?.run ?? noSamples).summary(),
-      });
+      let timing = cache.lanes.get(lane);
+      if (!timing) {
+        timing = { wait: (lane.timings?.wait ?? noSamples).summary(), run: (lane.timings?.run ?? noSamples).summary() };
+        cache.lanes.set(lane, timing);
+      }
+      pipelines.push({ name: lane.options.name ?? lane.task, priority: lane.priority, queued: lane.queued, running: lane.running, completed: lane.completed, failed: lane.failed, ...timing });
     }
-    return {
-      wait: scheduler.timings.wait.summary(),
-      run: scheduler.timings.run.summary(),
-      utilization: scheduler.timing ? scheduler.busyTime.utilization(now, this.executor.capacity, scheduler.timingSince) : 0,
-      pipelines,
-    };
+    return { workers: this.executor.capacity, busy: this.executor.busy, queued, completed, failed, ...cache.part, pipelines };
   }
 
   /** Live workers: the most requests that run at once. */

@@ -8,7 +8,8 @@
  * buffer, `ThreadPool`'s result queue). Several queued requests of a lane
  * can travel to a slot as one batch (see {@link BatchSize}). Closing a lane
  * drops its queued requests (they never start) and discards the outcomes of
- * its running ones.
+ * its running ones; with `cancel: 'terminate'` it also stops the slots
+ * running them, and an executor may withdraw batches that have not started.
  *
  * @module
  */
@@ -128,21 +129,20 @@ export class Lane {
     /** @internal */ readonly options: LaneOptions,
   ) {
     this.priority = options.priority ?? 0;
-    this.limits = options.timeout === undefined && !options.progress ? undefined : { timeout: options.timeout, progress: !!options.progress };
+    this.timeoutOnly = options.timeout === undefined ? undefined : { timeout: options.timeout };
   }
 
   /** @internal See {@link LaneOptions.priority}. */
   readonly priority: number;
-  /** @internal The per-run options, when the lane has any (timeout, progress). */
-  readonly limits: { readonly timeout?: number; readonly progress: boolean } | undefined;
+  /** The limits of every run when the lane has no progress listener (shared by its batches; none without a timeout). */
+  private readonly timeoutOnly: RunLimits | undefined;
 
-  /** @internal What a run of `entries` is given. */
-  runOptions(entries: readonly Entry[]): RunLimits {
-    const timeout = this.options.timeout;
+  /** @internal What a run of `entries` is given, if anything. */
+  runOptions(entries: readonly Entry[]): RunLimits | undefined {
     const progress = this.options.progress;
-    if (!progress) return { timeout };
+    if (!progress) return this.timeoutOnly;
     return {
-      timeout,
+      timeout: this.options.timeout,
       progress: (at, value) => {
         const entry = entries[at];
         if (!this.closed && entry) progress(entry.request, value, entry.tag);
@@ -183,7 +183,7 @@ export class Lane {
     this.scheduler.pump();
   }
 
-  /** Drops the queued requests (they never start) and ignores running ones' outcomes. */
+  /** Drops the queued requests (they never start) and ignores running ones' outcomes (stopping their slots with `cancel: 'terminate'`). */
   close(): void {
     this.scheduler.closeLane(this);
   }
@@ -435,7 +435,7 @@ export class Scheduler {
               lane.slots.delete(slot);
               this.settle(lane, entries, outcomes, elapsedMs);
             },
-            lane.limits === undefined ? undefined : lane.runOptions(entries),
+            lane.runOptions(entries),
           );
           lane.options.dequeued?.();
         }
@@ -479,9 +479,10 @@ export class Scheduler {
       }
     }
     this.counts.failed += failed;
-    this.counts.completed += entries.length - failed - (rerun?.length ?? 0);
+    const completed = entries.length - failed - (rerun?.length ?? 0);
+    this.counts.completed += completed;
     lane.failed += failed;
-    lane.completed += entries.length - failed - (rerun?.length ?? 0);
+    lane.completed += completed;
     if (rerun) {
       for (const entry of rerun) entry.suspect = true;
       lane.running -= rerun.length;

@@ -5,16 +5,9 @@
  * `self.addEventListener('message')`).
  */
 import { exposeTasks } from '../../src/worker';
+import { countPrimes } from '../primes';
 
-/** Thrown for a limit that is not a non-negative integer; arrives as the `cause` of a `TaskError`. */
-export class InvalidLimitError extends RangeError {
-  readonly code = 'ERR_INVALID_LIMIT';
-
-  constructor(readonly limit: number) {
-    super(`countPrimes needs a non-negative integer limit, got ${limit}`);
-    this.name = 'InvalidLimitError';
-  }
-}
+export { InvalidLimitError } from '../primes';
 
 /** Names this worker in results, so the page can count the workers that did the work. */
 const workerId = Math.random().toString(36).slice(2, 10);
@@ -28,18 +21,7 @@ export const tasks = exposeTasks({
    * @throws InvalidLimitError unless `limit` is a non-negative integer.
    */
   countPrimes(limit: number): { count: number; scope: string; inWorker: boolean; worker: string } {
-    if (!Number.isInteger(limit) || limit < 0) throw new InvalidLimitError(limit);
-    let count = 0;
-    for (let n = 2; n <= limit; n++) {
-      let prime = true;
-      for (let d = 2; d * d <= n; d++) {
-        if (n % d === 0) {
-          prime = false;
-          break;
-        }
-      }
-      if (prime) count++;
-    }
+    const count = countPrimes(limit);
     const scope = globalThis as { constructor: { name: string }; WorkerGlobalScope?: unknown };
     return { count, scope: scope.constructor.name, inWorker: typeof scope.WorkerGlobalScope !== 'undefined', worker: workerId };
   },

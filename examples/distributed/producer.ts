@@ -9,7 +9,7 @@
 import { range, map, lastValueFrom, merge, toArray } from 'rxjs';
 import { createQueuePool } from '../../src/bullmq';
 import { poolMap, splitOutcomes } from '../../operators';
-import type { Tasks } from './primes.worker';
+import type { Tasks } from '../primes.worker';
 
 async function main(): Promise<void> {
   const [url = 'redis://127.0.0.1:6379', queue = 'primes', countText = '2000'] = process.argv.slice(2);

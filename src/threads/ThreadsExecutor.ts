@@ -1,6 +1,8 @@
 /**
- * The threads.js executor: a slot is one worker thread, spawned with
- * threads.js `spawn`, running one batch at a time.
+ * The threads.js executor: a slot is one batch's place in a worker thread
+ * (spawned with threads.js `spawn`); a worker runs up to `tasksPerWorker`
+ * batches at once (default 1), and each batch goes to the least-loaded
+ * worker.
  *
  * It watches each worker's native `error` and `exit` events and threads.js's
  * raw `uncaughtError` message, so a request never waits on a dead worker: a
@@ -10,7 +12,7 @@
  *
  * @module
  */
-import { DataCloneError, PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError, WorkerCrashedError, WorkerStartError } from '../errors.js';
+import { DataCloneError, errorFromRemote, PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError, WorkerCrashedError, WorkerStartError } from '../errors.js';
 import { type BatchOutcomes, type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type Slot } from '../executor.js';
 import { DONE, type DoneMessage, encodeRun, isCloneable, isErrorLike, PROGRESS, type ProgressMessage, type SerializedError } from '../protocol.js';
 import { type SpawnedThread, threadsMaster } from './threadsMaster.js';
@@ -69,6 +71,8 @@ class WorkerHandle {
   releaseSpawn: () => void = () => undefined;
   /** The batches running in it (at most `tasksPerWorker`). */
   batches: Batch[] = [];
+  /** When its start began (`performance.now()`): its setup gets what is left of `startTimeout`. */
+  spawnedAt = 0;
   /** Requests this worker has run (for `maxTasksPerWorker`). */
   ran = 0;
   /** Past `maxTasksPerWorker` or `maxHeapPerWorker`: replaced after its batch. */
@@ -78,7 +82,7 @@ class WorkerHandle {
   readonly started: Promise<void>;
   settleStart!: (error?: Error) => void;
 
-  constructor(private readonly executor: ThreadsExecutor) {
+  constructor() {
     this.exited = new Promise<void>((resolve) => (this.markExited = resolve));
     this.started = new Promise<void>((resolve, reject) => {
       this.settleStart = (error) => (error ? reject(error) : resolve());
@@ -330,7 +334,7 @@ export class ThreadsExecutor implements Executor {
   }
 
   private spawn(): WorkerHandle {
-    const handle = new WorkerHandle(this);
+    const handle = new WorkerHandle();
     this.handles.add(handle);
     this.live++;
     let worker: WorkerPort;
@@ -351,6 +355,7 @@ export class ThreadsExecutor implements Executor {
       worker.addEventListener('message', (event) => this.onMessage(handle, event.data));
     }
     handle.spawnPending = true;
+    handle.spawnedAt = performance.now();
     threadsMaster().spawn(this.facadeFor(handle, worker), { timeout: this.options.startTimeout }).then(
       (thread) => {
         handle.spawnPending = false;
@@ -399,7 +404,8 @@ export class ThreadsExecutor implements Executor {
     const ready = thread as SpawnedThread;
     // tasks() answers once the module's setup has finished: it gets what is left of the start timeout.
     const { startTimeout } = this.options;
-    const timer = setTimeout(() => this.startFailed(handle, new Error(`its setup did not finish within startTimeout (${startTimeout} ms)`)), startTimeout);
+    const left = Math.max(0, startTimeout - (performance.now() - handle.spawnedAt));
+    const timer = setTimeout(() => this.startFailed(handle, new Error(`its setup did not finish within startTimeout (${startTimeout} ms)`)), left);
     ready.tasks().then(
       (names) => {
         clearTimeout(timer);
@@ -432,12 +438,12 @@ export class ThreadsExecutor implements Executor {
     if (message?.type === PROGRESS) {
       const batch = handle.batches.find(({ id }) => id === message.batch);
       const { at, value } = message as unknown as ProgressMessage;
-      if (batch?.progress && message.batch === batch.id) batch.progress(batch.unsent ? sentIndex(batch.unsent, at) : at, value);
+      if (batch?.progress) batch.progress(batch.unsent ? sentIndex(batch.unsent, at) : at, value);
       return;
     }
     if (message?.type !== 'uncaughtError') return;
     // threads.js keeps a worker alive after an uncaught exception or rejection and reports it here.
-    const error = remoteError(message.error);
+    const error = errorFromRemote(message.error ?? unknownError);
     if (handle.state === 'starting') {
       this.startFailed(handle, error);
       return;
@@ -455,7 +461,8 @@ export class ThreadsExecutor implements Executor {
     if (handle.retiring) return;
     handle.retiring = true;
     this.live--;
-    if (handle.state === 'idle') this.stop(handle);
+    // Neither starting, gone nor busy: idle.
+    this.stop(handle);
     if (!this.stopped) this.spawn();
     this.host.wake();
   }
@@ -479,7 +486,7 @@ export class ThreadsExecutor implements Executor {
       errors[i] = failure.unknownTask
         ? new UnknownTaskError(job.task, failure.unknownTask)
         : failure.uncloneable
-          ? new DataCloneError(job.id, 'result', remoteError(failure.error))
+          ? new DataCloneError(job.id, 'result', errorFromRemote(failure.error))
           : new TaskError(job.task, job.id, failure.error);
     }
     this.finishBatch(handle, batch, { values: allValues, errors });
@@ -643,12 +650,8 @@ function sentIndex(unsent: readonly (Error | undefined)[], at: number): number {
   return -1;
 }
 
-function remoteError(serialized: SerializedError | undefined): Error {
-  const error = new Error(serialized?.message ?? 'unknown error');
-  error.name = serialized?.name ?? 'Error';
-  if (serialized?.stack) error.stack = serialized.stack;
-  return error;
-}
+/** What a worker sent without an error. */
+const unknownError: SerializedError = { name: 'Error', message: 'unknown error' };
 
 /** The first file named in an error's stack or message (for a factory-made worker, whose file we are not told). */
 function fileFromStack(cause: unknown): string | undefined {
