@@ -34,8 +34,13 @@ export function failAll(jobs: readonly Job[], errorFor: (job: Job) => Error): Ba
   return { values: [], errors: jobs.map(errorFor) };
 }
 
-/** How a slot answers a batch. */
-export type Done = (outcomes: BatchOutcomes, elapsedMs: number) => void;
+/**
+ * How a slot answers a batch: its outcomes, the time it took as the
+ * scheduler saw it (ms, or frames in virtual time), and, when the slot knows
+ * it, how long the batch itself ran where it ran (a thread's own measure,
+ * without the trips to and from it).
+ */
+export type Done = (outcomes: BatchOutcomes, elapsedMs: number, workMs?: number) => void;
 
 /** A slot that can run one batch at a time. */
 export interface Slot {
@@ -81,6 +86,15 @@ export interface AutoBatchTuning {
   readonly maxJobMs: number;
   /** Batches aim at about this much work (ms). */
   readonly targetMs: number;
+  /**
+   * An `'auto'` lane whose requests batch (tasks faster than `maxJobMs`, or
+   * not measured yet) runs at most this many batches at once and shares its
+   * queue among that many. Default: the executor's capacity. An executor
+   * with many cheap slots (a deep window of queue jobs) sets it lower, so a
+   * burst travels in a few large batches while unbatched requests still use
+   * every slot.
+   */
+  readonly spread?: number;
 }
 
 /** Something that runs batches of jobs in slots. */

@@ -86,6 +86,8 @@ export interface DoneMessage {
   readonly failures?: readonly WireFailure[];
   /** The worker's V8 heap in use after the batch, in bytes, when the run message asked for it. */
   readonly heapUsed?: number;
+  /** How long the batch ran in the worker, in ms (not counting the trip to and from it). */
+  readonly ms?: number;
 }
 
 /** Encodes a batch of `{ task, args }` as a {@link RunMessage}. */

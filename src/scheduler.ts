@@ -112,6 +112,11 @@ export class Lane {
   /** @internal */ closed = false;
   /** @internal Measured ms per request, for `'auto'` batches. */
   msPerJob: number | undefined;
+  /**
+   * @internal Ms per request as the slots measured the running itself,
+   * without the trips to and from them (a worker's own clock), when they do.
+   */
+  workMsPerJob: number | undefined;
   /** @internal Requests of this lane that ended with a result. */
   completed = 0;
   /** @internal Requests of this lane that ended with an error. */
@@ -211,6 +216,18 @@ export class Lane {
     }
   }
 
+  /**
+   * @internal Whether the lane may start a batch now: its gate is open, and
+   * an `'auto'` lane of fast (or not yet measured) tasks runs fewer batches
+   * than the executor's `spread`.
+   */
+  mayStart(tuning: AutoBatchTuning | undefined): boolean {
+    const { gate, batch = 'auto', timeout } = this.options;
+    if (gate && !gate()) return false;
+    if (tuning?.spread === undefined || this.slots.size < tuning.spread || batch !== 'auto' || timeout !== undefined) return true;
+    return this.msPerJob !== undefined && this.msPerJob >= tuning.maxJobMs;
+  }
+
   /** @internal How many queued requests to send in the next batch. */
   batchSize(capacity: number, tuning?: AutoBatchTuning): number {
     const { batch = 'auto', timeout } = this.options;
@@ -220,7 +237,7 @@ export class Lane {
     if (batch !== 'auto') return Math.min(batch, queued);
     const ms = this.msPerJob;
     if (ms === undefined || ms >= (tuning?.maxJobMs ?? AUTO_BATCH_MAX_JOB_MS) || queued <= 1) return 1;
-    const fair = Math.ceil(queued / Math.max(1, capacity));
+    const fair = Math.ceil(queued / Math.max(1, Math.min(capacity, tuning?.spread ?? capacity)));
     const byTime = ms <= 0 ? AUTO_BATCH_MAX : Math.floor((tuning?.targetMs ?? AUTO_BATCH_TARGET_MS) / ms);
     return Math.max(1, Math.min(fair, byTime, AUTO_BATCH_MAX));
   }
@@ -372,19 +389,20 @@ export class Scheduler {
   }
 
   /**
-   * The next lane whose gate lets it dispatch, `undefined` when none does:
+   * The next lane that may start a batch (see `Lane.mayStart`), `undefined` when none may:
    * round-robin among the lanes of the highest priority that has work.
    */
   private nextLane(): Lane | undefined {
     const count = this.ring.length;
+    const tuning = this.executor.autoBatch;
     let best: Lane | undefined;
     let bestAt = 0;
     for (let i = 0; i < count; i++) {
       if (this.next >= count) this.next = 0;
       const lane = this.ring[this.next];
       if (this.prioritized === 0) {
-        if (!lane.options.gate || lane.options.gate()) return lane;
-      } else if ((!best || lane.priority > best.priority) && (!lane.options.gate || lane.options.gate())) {
+        if (lane.mayStart(tuning)) return lane;
+      } else if ((!best || lane.priority > best.priority) && lane.mayStart(tuning)) {
         best = lane;
         bestAt = this.next;
       }
@@ -431,9 +449,9 @@ export class Scheduler {
           if (this.timing) this.recordStart(lane, entries);
           slot.run(
             entries,
-            (outcomes, elapsedMs) => {
+            (outcomes, elapsedMs, workMs) => {
               lane.slots.delete(slot);
-              this.settle(lane, entries, outcomes, elapsedMs);
+              this.settle(lane, entries, outcomes, elapsedMs, workMs);
             },
             lane.runOptions(entries),
           );
@@ -463,10 +481,14 @@ export class Scheduler {
     this.busyTime.ended(entries, performance.now());
   }
 
-  private settle(lane: Lane, entries: readonly Entry[], { values, errors }: BatchOutcomes, elapsedMs: number): void {
+  private settle(lane: Lane, entries: readonly Entry[], { values, errors }: BatchOutcomes, elapsedMs: number, workMs?: number): void {
     const perJob = elapsedMs / entries.length;
     if (this.timing) this.recordEnd(lane, entries, perJob);
     lane.msPerJob = lane.msPerJob === undefined ? perJob : 0.7 * lane.msPerJob + 0.3 * perJob;
+    if (workMs !== undefined) {
+      const perRun = workMs / entries.length;
+      lane.workMsPerJob = lane.workMsPerJob === undefined ? perRun : 0.7 * lane.workMsPerJob + 0.3 * perRun;
+    }
     this.counts.running -= entries.length;
     let rerun: Entry[] | undefined;
     let failed = 0;

@@ -467,12 +467,12 @@ export class ThreadsExecutor implements Executor {
     this.host.wake();
   }
 
-  private onReply(handle: WorkerHandle, batch: Batch, { values, failures, heapUsed }: DoneMessage): void {
+  private onReply(handle: WorkerHandle, batch: Batch, { values, failures, heapUsed, ms }: DoneMessage): void {
     const { jobs, unsent } = batch;
     const { maxHeapPerWorker } = this.options;
     if (maxHeapPerWorker !== undefined && heapUsed !== undefined && heapUsed > maxHeapPerWorker) handle.recycle = true;
     if (!failures && !unsent) {
-      this.finishBatch(handle, batch, { values });
+      this.finishBatch(handle, batch, { values }, ms);
       return;
     }
     // Map the worker's positions (of the jobs that were sent) back to the batch's.
@@ -489,10 +489,10 @@ export class ThreadsExecutor implements Executor {
           ? new DataCloneError(job.id, 'result', errorFromRemote(failure.error))
           : new TaskError(job.task, job.id, failure.error);
     }
-    this.finishBatch(handle, batch, { values: allValues, errors });
+    this.finishBatch(handle, batch, { values: allValues, errors }, ms);
   }
 
-  private finishBatch(handle: WorkerHandle, batch: Batch, outcomes: BatchOutcomes): void {
+  private finishBatch(handle: WorkerHandle, batch: Batch, outcomes: BatchOutcomes, workMs?: number): void {
     clearTimeout(batch.timer);
     handle.batches.splice(handle.batches.indexOf(batch), 1);
     handle.ran += batch.jobs.length;
@@ -502,7 +502,7 @@ export class ThreadsExecutor implements Executor {
       // Others still run in it: it has room again, unless it is to go once they are done.
       if (!handle.retiring && !handle.recycle && !this.stopped) this.makeIdle(handle);
       else this.dropIdle(handle);
-      batch.done(outcomes, performance.now() - batch.started);
+      batch.done(outcomes, performance.now() - batch.started, workMs);
       return;
     }
     handle.state = 'idle';
@@ -518,7 +518,7 @@ export class ThreadsExecutor implements Executor {
     } else {
       this.makeIdle(handle);
     }
-    batch.done(outcomes, performance.now() - batch.started);
+    batch.done(outcomes, performance.now() - batch.started, workMs);
   }
 
   /** The worker died on its own (exit, error event, uncaught error). */

@@ -96,18 +96,19 @@ function checkWorkerOptions(options: WorkerOptions | undefined): WorkerOptions {
 }
 
 function runBatch(tasks: TaskMap, port: MasterPort, message: RunMessage): void {
+  const started = performance.now();
   const run = new BatchRun(tasks, message, message.progress ? port : undefined);
   const settled = run.next(0);
-  if (settled === true) reply(port, run);
-  else void settled.then(() => reply(port, run));
+  if (settled === true) reply(port, run, performance.now() - started);
+  else void settled.then(() => reply(port, run, performance.now() - started));
 }
 
 /** Posts a batch's outcomes; a result that cannot be cloned becomes that request's error alone. */
-function reply(port: MasterPort, run: BatchRun): void {
+function reply(port: MasterPort, run: BatchRun, ms: number): void {
   const { batch } = run.message;
   try {
     const heap = run.message.memory ? { heapUsed: heapUsed() } : undefined;
-    port.post({ type: DONE, batch, values: run.values, failures: run.failures, ...heap } satisfies DoneMessage, run.transferables);
+    port.post({ type: DONE, batch, values: run.values, failures: run.failures, ms, ...heap } satisfies DoneMessage, run.transferables);
     return;
   } catch (failure) {
     for (let at = 0; at < run.values.length; at++) {
@@ -119,10 +120,10 @@ function reply(port: MasterPort, run: BatchRun): void {
       }
     }
     try {
-      port.post({ type: DONE, batch, values: run.values, failures: run.failures } satisfies DoneMessage, run.transferables.filter((item) => isCloneable(item)));
+      port.post({ type: DONE, batch, values: run.values, failures: run.failures, ms } satisfies DoneMessage, run.transferables.filter((item) => isCloneable(item)));
     } catch {
       const failures = run.values.map((_, at): WireFailure => ({ at, error: serializeError(failure), uncloneable: true }));
-      port.post({ type: DONE, batch, values: [], failures } satisfies DoneMessage);
+      port.post({ type: DONE, batch, values: [], failures, ms } satisfies DoneMessage);
     }
   }
 }
