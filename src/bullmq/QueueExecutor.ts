@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type ConnectionOptions, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
@@ -109,8 +109,8 @@ function bounded(work: Promise<unknown>, ms: number): Promise<void> {
 
 /** Runs batches as BullMQ jobs on worker hosts. */
 export class QueueExecutor implements Executor {
-  /** This pool's id: the prefix of its job ids, so pools sharing a queue never collide. */
-  readonly poolId = randomUUID();
+  /** This pool's id (64 random bits, short: a job's id is in most of the commands and events Redis handles for it): the prefix of its job ids, so pools sharing a queue never collide. */
+  readonly poolId = randomBytes(8).toString('hex');
   readonly tasks = undefined;
   readonly autoBatch: AutoBatchTuning;
   ready!: Promise<void>;
@@ -199,12 +199,12 @@ export class QueueExecutor implements Executor {
     this.host.wake();
   }
 
-  /** A job id for a batch: the pool's id and the first and last request ids (and a rerun's count). BullMQ refuses ':' in ids. */
+  /** A job id for a batch: the pool's id and the first and last request ids (one for a single request; and a rerun's count). BullMQ refuses ':' in ids. */
   private jobIdFor(jobs: readonly Job[]): string {
     const first = jobs[0].id;
     const last = jobs[jobs.length - 1].id;
     const rerun = this.reruns.get(first);
-    return `${this.poolId}_${first}-${last}${rerun === undefined ? '' : `_${rerun}`}`;
+    return `${this.poolId}_${first}${last === first ? '' : `-${last}`}${rerun === undefined ? '' : `_${rerun}`}`;
   }
 
   /** @internal Starts a batch as a job. */
@@ -248,7 +248,8 @@ export class QueueExecutor implements Executor {
       data: flight.data,
       opts: {
         jobId: flight.jobId,
-        attempts,
+        // BullMQ's default is one attempt; the option is stored with every job, so it is left out then.
+        ...(attempts === 1 ? {} : { attempts }),
         ...(backoff === undefined ? {} : { backoff }),
         removeOnComplete: true,
         removeOnFail: { age: 3600 },
@@ -298,7 +299,8 @@ export class QueueExecutor implements Executor {
       return;
     }
     if (!result || !Array.isArray(result.values)) return;
-    this.settle(flight, decodeResult(flight.jobs, result), result.ms > 0 ? result.ms : undefined);
+    // The host's thread time (0 for tasks too quick for its clock); the round trip only when a host sent none.
+    this.settle(flight, decodeResult(flight.jobs, result), typeof result.ms === 'number' && result.ms >= 0 ? result.ms : undefined);
   }
 
   private async onFailed(jobId: string, failedReason: string): Promise<void> {
@@ -403,7 +405,8 @@ export class QueueExecutor implements Executor {
     await bounded(Promise.all(withdrawn), 2000);
     const { queue, events, reader } = this;
     await bounded(Promise.all([queue?.close(), events?.close(), reader?.quit()]), 3000);
-    reader?.disconnect();
+    // Only if quit() did not end it: ioredis's disconnect() waits (a ref'd 2 s timer) for a 'close' that already happened.
+    if (reader && reader.status !== 'end') reader.disconnect();
     // If Redis was away, close() gave up waiting: drop the connections now.
     await bounded(Promise.all([queue?.disconnect(), events?.disconnect()]), 1000);
   }

@@ -23,7 +23,11 @@ export interface QueuePoolOptions {
    * Backpressure: the most jobs (batches) this pool keeps in Redis at once;
    * further requests wait in the pool, in this process, until a job
    * completes. At most `maxInFlight` × the batch size requests are in Redis.
-   * It is the pool's `size` (what `stats.workers` reports). Default 64.
+   * It is the pool's `size` (what `stats.workers` reports). Default 512: a
+   * window deep enough that, with requests sent one per job (long tasks, or
+   * `batch: 1`), hosts always find jobs waiting and BullMQ's per-job round
+   * trips overlap. Batched requests (`'auto'`, tasks under 5 ms) use at most
+   * 64 jobs at once, so a burst still travels in large batches.
    */
   readonly maxInFlight?: number;
   /** How long the start check may take to reach Redis, in ms; past it the pool fails with `QueueConnectionError`. Default 1500. */
@@ -85,7 +89,7 @@ export function createQueuePool<T extends TaskMap>(options: QueuePoolOptions): P
     connection,
     queue,
     prefix = 'bull',
-    maxInFlight = 64,
+    maxInFlight = 512,
     connectTimeout = 1500,
     attempts = 1,
     backoff,
@@ -114,8 +118,9 @@ export function createQueuePool<T extends TaskMap>(options: QueuePoolOptions): P
     ...(backoff === undefined ? {} : { backoff }),
     reconcileInterval,
     eventsMaxLen,
-    // A job costs a few Redis round trips (about a millisecond): batch tasks up to 5 ms, about 50 ms of work a job.
-    autoBatch: { maxJobMs: 5, targetMs: 50 },
+    // A job costs a few Redis round trips (about a millisecond): batch tasks up to 5 ms, about 50 ms of work a job,
+    // over at most 64 jobs at once (the window is for unbatched requests).
+    autoBatch: { maxJobMs: 5, targetMs: 50, spread: 64 },
   });
   return new Pool<T>(executor, taskTimeout === undefined ? {} : { timeout: taskTimeout });
 }

@@ -34,10 +34,14 @@ export interface QueueFailure {
   readonly known?: readonly string[];
 }
 
-/** The return value of a job: results by position (failed positions are `null`), the failures, and the host's time. */
+/** The return value of a job: results by position (failed positions are `null`), the failures, and the thread time. */
 export interface QueueJobResult {
   readonly values: readonly unknown[];
   readonly failures?: readonly QueueFailure[];
-  /** How long the host took to run the batch, in ms (what `'auto'` batching sizes batches by). */
+  /**
+   * About how long the batch's requests took in the host's threads, in ms
+   * (its task lanes' measure; what `'auto'` batching sizes batches by). Not
+   * the job's wall time on the host, which grows with the host's load.
+   */
   readonly ms: number;
 }
