@@ -30,10 +30,15 @@ export interface ServeOptions {
   /** Worker threads of the local pool. Default: the number of CPUs. */
   readonly threads?: number;
   /**
-   * Jobs this host runs at once (their requests share the threads). Default
-   * `threads × 8`, so a thread never waits on Redis round trips; while jobs
-   * take over 10 ms each, `threads + 1`, so a host does not hoard long jobs
-   * another host could run.
+   * Jobs this host runs at once (their requests share the threads). Default:
+   * fitted to the jobs, from the thread time each one takes: `threads × 64`
+   * once hundreds of jobs in a row were single requests under a millisecond
+   * (BullMQ's own cost per job is then what limits, and it shrinks as more
+   * jobs run at once);
+   * `threads + 1` while jobs take over 10 ms, so a host does not hoard long
+   * jobs another host could run; `threads × 8` otherwise (batches of
+   * requests: enough that a thread never waits on Redis round trips, few
+   * enough that the queue's jobs spread over the hosts).
    */
   readonly concurrency?: number;
   /**
@@ -103,17 +108,20 @@ export async function serveTasks(workerModule: string | URL, options: ServeOptio
   }
   let lost = false;
   const runner = new JobRunner(pool);
-  // Jobs of long tasks are not hoarded: while jobs take over 10 ms of thread time each, the host takes
-  // only one more job than it has threads, so an idle host elsewhere gets the rest (unless `concurrency` was set).
+  // Fitted to the jobs (unless `concurrency` was set): see ServeOptions.concurrency.
   const fitted = options.concurrency === undefined;
   let jobMs: number | undefined;
+  /** Single-request jobs in a row. */
+  let singles = 0;
   const worker: Worker<QueueJobData, QueueJobResult> = new Worker<QueueJobData, QueueJobResult>(
     queue,
     async (job) => {
       const result = await runner.run(job);
       if (fitted) {
-        jobMs = jobMs === undefined ? result.ms : 0.7 * jobMs + 0.3 * result.ms;
-        const wanted = jobMs > 10 ? threads + 1 : concurrency;
+        const ms = runner.threadMs(job);
+        jobMs = jobMs === undefined ? ms : 0.7 * jobMs + 0.3 * ms;
+        singles = result.values.length === 1 ? singles + 1 : 0;
+        const wanted = jobMs > 10 ? threads + 1 : singles >= 256 && jobMs < 1 ? threads * 64 : concurrency;
         if (worker.concurrency !== wanted) worker.concurrency = wanted;
       }
       return result;
@@ -173,7 +181,6 @@ class JobRunner {
 
   run(job: BullJob<QueueJobData, QueueJobResult>): Promise<QueueJobResult> {
     const { tasks, args, spread, timeout } = job.data;
-    const started = performance.now();
     const count = args.length;
     return new Promise<QueueJobResult>((resolve, reject) => {
       const collector: Collector = {
@@ -189,7 +196,10 @@ class JobRunner {
             return;
           }
           failures.sort((a, b) => a.at - b.at);
-          resolve(failures.length > 0 ? { values, failures, ms: performance.now() - started } : { values, ms: performance.now() - started });
+          // Thread time, not this job's wall time: on a busy host a job also waits for the main thread and for
+          // other jobs' requests, and a producer that sized batches by that would stop batching fast tasks.
+          const ms = this.threadMs(job);
+          resolve(failures.length > 0 ? { values, failures, ms } : { values, ms });
         },
       };
       if (count === 0) {
@@ -205,8 +215,22 @@ class JobRunner {
     });
   }
 
+  /** About how much thread time (ms) the job's requests take, from what their lanes measured so far (the threads' own clocks). */
+  threadMs(job: BullJob<QueueJobData, QueueJobResult>): number {
+    const { tasks, args, timeout } = job.data;
+    if (typeof tasks === 'string') return this.requestMs(laneKey(tasks, timeout)) * args.length;
+    let ms = 0;
+    for (const task of tasks) ms += this.requestMs(laneKey(task, timeout));
+    return ms;
+  }
+
+  private requestMs(key: string): number {
+    const lane = this.lanes.get(key);
+    return lane?.workMsPerJob ?? lane?.msPerJob ?? 0;
+  }
+
   private laneFor(task: string, timeout: number | undefined): Lane {
-    const key = `${timeout ?? ''}:${task}`;
+    const key = laneKey(task, timeout);
     let lane = this.lanes.get(key);
     if (!lane) {
       lane = this.pool.openLane(task, (outcome, tag) => this.deliver(outcome, tag), timeout === undefined ? {} : { timeout });
@@ -229,6 +253,10 @@ class JobRunner {
     for (const lane of this.lanes.values()) lane.close();
     this.lanes.clear();
   }
+}
+
+function laneKey(task: string, timeout: number | undefined): string {
+  return `${timeout ?? ''}:${task}`;
 }
 
 function failureOf(at: number, error: Error): QueueFailure {
