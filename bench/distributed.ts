@@ -12,15 +12,17 @@
  *   speedup over running them one after another in this process. Each host
  *   runs one thread (two hosts: two cores).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
 import { lastValueFrom, from, toArray } from 'rxjs';
 import { poolMap } from '../operators';
 import { createQueuePool } from '../src/bullmq';
 import { startRedis } from '../test/redis/server';
+import { hostArguments, startHost, stopHosts } from './hosts';
 import { argument, calibrate, median } from './measure';
 import { burn } from './tasks';
 import type { Tasks } from './workers/ours.worker';
@@ -29,51 +31,26 @@ type SystemName = 'poolMap over BullMQ' | 'poolMap over BullMQ batch:1' | 'plain
 const systems: readonly SystemName[] = ['poolMap over BullMQ', 'poolMap over BullMQ batch:1', 'plain BullMQ c8', 'plain BullMQ c64'];
 type Workload = 'tiny' | 'cpu';
 
-/** The compiled tree (dist/), where this file runs from. */
-const root = join(__dirname, '..');
-
-
-
-/** Starts a host process and resolves once it serves. */
-function startHost(args: readonly string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-  let text = '';
-  return new Promise((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      if (text.includes('serving')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`host exited (${code}) before serving:\n${text}`)));
-  });
-}
-
-async function stopHosts(hosts: readonly ChildProcess[]): Promise<void> {
-  await Promise.all(
-    hosts.map(
-      (host) =>
-        new Promise<void>((resolve) => {
-          if (host.exitCode !== null) return resolve();
-          host.once('exit', () => resolve());
-          host.kill('SIGKILL');
-        }),
-    ),
-  );
-}
+/** Called just before and just after the measured run (the `--cost` probe). */
+type Around = () => Promise<() => Promise<void>>;
 
 /** Runs `workload` through `runAll` after a warm-up; resolves with the measured run's wall time in ms. */
-async function timeWorkload(runAll: (op: 'inc' | 'burn', inputs: number[]) => Promise<void>, workload: Workload, count: number, iterations: number): Promise<number> {
+async function timeWorkload(runAll: (op: 'inc' | 'burn', inputs: number[]) => Promise<void>, workload: Workload, count: number, iterations: number, around?: Around): Promise<number> {
   const [op, warmUp, measured] =
     workload === 'tiny'
       ? (['inc', Array.from({ length: 1000 }, (_, i) => i), Array.from({ length: count }, (_, i) => i)] as const)
       : // Warm-up: every host's thread (or process) runs the task a few times at full size, so the JIT has optimized it.
         (['burn', Array.from({ length: 8 }, () => iterations), Array.from({ length: 64 }, () => iterations)] as const);
   await runAll(op, warmUp);
+  const after = await around?.();
   const start = performance.now();
   await runAll(op, measured);
-  return performance.now() - start;
+  const ms = performance.now() - start;
+  await after?.();
+  return ms;
 }
 
-async function runOurs(url: string, queue: string, batch: 'auto' | 1, workload: Workload, count: number, iterations: number): Promise<number> {
+async function runOurs(url: string, queue: string, batch: 'auto' | 1, workload: Workload, count: number, iterations: number, around?: Around): Promise<number> {
   const pool = createQueuePool<Tasks>({ connection: url, queue });
   try {
     await pool.ready;
@@ -82,16 +59,18 @@ async function runOurs(url: string, queue: string, batch: 'auto' | 1, workload: 
       const failed = outcomes.find((outcome) => !outcome.ok);
       if (failed && !failed.ok) throw failed.error;
     };
-    return await timeWorkload(runAll, workload, count, iterations);
+    return await timeWorkload(runAll, workload, count, iterations, around);
   } finally {
     await pool.close();
   }
 }
 
-async function runPlain(url: string, queue: string, workload: Workload, count: number, iterations: number): Promise<number> {
+async function runPlain(url: string, queue: string, workload: Workload, count: number, iterations: number, around?: Around): Promise<number> {
   const { hostname, port } = new URL(url);
   const connection = { host: hostname, port: Number(port), maxRetriesPerRequest: null };
-  const q = new Queue(queue, { connection });
+  // Every job is added at once, and writes 4 events: with BullMQ's default stream length (10,000) a lagging
+  // reader misses completions and the run never ends (the same terrain createQueuePool reconciles).
+  const q = new Queue(queue, { connection, streams: { events: { maxLen: 8 * Math.max(count, 1000) } } });
   const events = new QueueEvents(queue, { connection });
   await Promise.all([q.waitUntilReady(), events.waitUntilReady()]);
   let completed = 0;
@@ -111,7 +90,7 @@ async function runPlain(url: string, queue: string, workload: Workload, count: n
     await done;
   };
   try {
-    return await timeWorkload(runAll, workload, count, iterations);
+    return await timeWorkload(runAll, workload, count, iterations, around);
   } finally {
     await events.close();
     await q.close();
@@ -119,10 +98,65 @@ async function runPlain(url: string, queue: string, workload: Workload, count: n
 }
 
 
+/** CPU time (ms) a process has used so far, from /proc (Linux). */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** Redis's CPU time (ms) and commands run so far (all of them, and XADD: BullMQ writes 4 events a job). */
+async function redisCounters(redis: Redis): Promise<{ cpuMs: number; commands: number; xadd: number; calls: Map<string, number> }> {
+  const [cpu, stats] = await Promise.all([redis.info('cpu'), redis.info('commandstats')]);
+  const number = (text: string, name: string): number => Number(new RegExp(`${name}:([0-9.]+)`).exec(text)?.[1] ?? 0);
+  let commands = 0;
+  const calls = new Map<string, number>();
+  for (const match of stats.matchAll(/cmdstat_([^:]+):calls=(\d+),usec=(\d+)/g)) {
+    commands += Number(match[2]);
+    calls.set(match[1], Number(match[2]));
+  }
+  return { calls, cpuMs: (number(cpu, 'used_cpu_sys') + number(cpu, 'used_cpu_user')) * 1000, commands, xadd: Number(/cmdstat_xadd:calls=(\d+)/.exec(stats)?.[1] ?? 0) };
+}
+
+/**
+ * `--cost`: where the CPU goes during the measured tiny run, per request and
+ * per job (jobs counted as Redis XADDs / 4): this process, the two hosts
+ * and Redis.
+ */
+function costProbe(url: string, hosts: readonly ChildProcess[], requests: number, label: string): Around {
+  return async () => {
+    const redis = new Redis(url);
+    const hostsBefore = hosts.map((host) => processCpuMs(host.pid ?? 0));
+    const redisBefore = await redisCounters(redis);
+    const producerBefore = process.cpuUsage();
+    return async () => {
+      const producer = process.cpuUsage(producerBefore);
+      const hostMs = hosts.reduce((total, host, i) => total + processCpuMs(host.pid ?? 0) - hostsBefore[i], 0);
+      const redisAfter = await redisCounters(redis);
+      await redis.quit();
+      const jobs = (redisAfter.xadd - redisBefore.xadd) / 4;
+      const producerMs = (producer.user + producer.system) / 1000;
+      const redisMs = redisAfter.cpuMs - redisBefore.cpuMs;
+      if (process.argv.includes('--commands')) {
+        const lines = [...redisAfter.calls].map(([name, n]) => [name, (n - (redisBefore.calls.get(name) ?? 0)) / jobs] as const).filter(([, n]) => n > 0.01);
+        console.log(`    ${lines.sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${n.toFixed(2)}`).join(', ')}`);
+      }
+      const us = (ms: number, per: number): string => `${((ms * 1000) / per).toFixed(1)}`.padStart(6);
+      console.log(
+        `  ${label.padEnd(28)} ${Math.round(jobs)} jobs; µs per job: producer ${us(producerMs, jobs)} hosts ${us(hostMs, jobs)} redis ${us(redisMs, jobs)} total ${us(producerMs + hostMs + redisMs, jobs)}; ` +
+          `redis commands per job ${((redisAfter.commands - redisBefore.commands) / jobs).toFixed(1)}; µs per request ${us(producerMs + hostMs + redisMs, requests)}`,
+      );
+    };
+  };
+}
+
 async function main(): Promise<void> {
   const rounds = Number(argument('rounds') ?? 3);
   const count = Number(argument("tiny-count") ?? 100_000);
   const json = process.argv.includes('--json');
+  const cost = process.argv.includes('--cost');
+  const only = argument('systems')?.split(',');
+  const workloads = argument('workloads')?.split(',');
   const iterations = calibrate(22);
   const serialStart = performance.now();
   for (let i = 0; i < 64; i++) burn(iterations);
@@ -137,17 +171,18 @@ async function main(): Promise<void> {
       for (const workload of ['tiny', 'cpu'] as const) {
         const order = systems.map((_, i) => systems[(i + round) % systems.length]);
         for (const system of order) {
+          if (only && !only.some((name) => system.endsWith(name))) continue;
+          if ((cost && workload === 'cpu') || (workloads && !workloads.includes(workload))) continue;
           log(`\rdistributed · round ${round + 1}/${rounds} · ${workload} · ${system}`.padEnd(80));
           const queue = `bench-${round}-${workload}-${system.replace(/[^a-z0-9]+/gi, '_')}`;
           const ours = system.startsWith('poolMap');
-          const hostArgs = ours
-            ? [join(root, 'src/bullmq/cli.js'), join(root, 'bench/workers/ours.worker.js'), '--redis', redis.url, '--queue', queue, '--threads', '1']
-            : [join(root, 'bench/bullmqHost.js'), redis.url, queue, system.endsWith('c8') ? '8' : '64'];
+          const hostArgs = hostArguments(ours ? 'ours' : 'plain', redis.url, queue, system.endsWith('c8') ? 8 : 64);
           const hosts = await Promise.all([startHost(hostArgs), startHost(hostArgs)]);
           try {
+            const around = cost ? costProbe(redis.url, hosts, count, system) : undefined;
             const ms = ours
-              ? await runOurs(redis.url, queue, system.endsWith('batch:1') ? 1 : 'auto', workload, count, iterations)
-              : await runPlain(redis.url, queue, workload, count, iterations);
+              ? await runOurs(redis.url, queue, system.endsWith('batch:1') ? 1 : 'auto', workload, count, iterations, around)
+              : await runPlain(redis.url, queue, workload, count, iterations, around);
             const key = `${workload}|${system}`;
             samples.set(key, [...(samples.get(key) ?? []), ms]);
           } finally {
@@ -160,6 +195,7 @@ async function main(): Promise<void> {
     log('\r'.padEnd(80) + '\r');
     await redis.stop();
   }
+  if (cost) return;
   const tiny = (system: SystemName): number => count / (median(samples.get(`tiny|${system}`) ?? []) / 1000);
   const cpu = (system: SystemName): number => median(samples.get(`cpu|${system}`) ?? []);
   const plainBest = Math.max(tiny('plain BullMQ c8'), tiny('plain BullMQ c64'));
