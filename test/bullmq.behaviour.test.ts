@@ -3,7 +3,7 @@
  * request, unknown tasks, a host that cannot load its module, close.
  */
 import { Redis } from 'ioredis';
-import { from, lastValueFrom, Subject, toArray } from 'rxjs';
+import { from, lastValueFrom, range, Subject, toArray } from 'rxjs';
 import { makeRequests, type Pool, PoolClosedError, TaskError, TaskTimeoutError, UnknownTaskError, WorkerStartError } from '../src';
 import { createQueuePool, serveTasks } from '../src/bullmq';
 import { poolMap } from '../operators';
@@ -56,6 +56,35 @@ describe('a queue pool behaves as a thread pool', () => {
     expect(await waiting(queue)).toBe(0);
     expect(pool.stats).toMatchObject({ busy: 0, queued: 0 });
   });
+
+  test('backpressure: at most maxInFlight jobs are in Redis and the rest wait in the pool; a burst of fast requests travels in at most 64 jobs at once', async () => {
+    const settle = (): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, 400));
+    // One request a job: the window fills, no further.
+    const windowQueue = uniqueQueue('window');
+    const pool = open(windowQueue, { maxInFlight: 100 });
+    await pool.ready;
+    const unbatched = range(0, 300).pipe(poolMap(pool, 'inc', { batch: 1 })).subscribe();
+    await settle();
+    expect(await waiting(windowQueue)).toBe(100);
+    expect(pool.stats).toMatchObject({ busy: 100, queued: 200 });
+    unbatched.unsubscribe();
+
+    // 'auto' (the default): 64 jobs until the task is measured, then batches; the default window (512) is not used up.
+    const burstQueue = uniqueQueue('burst');
+    const burstPool = open(burstQueue);
+    await burstPool.ready;
+    const outcomes = lastValueFrom(range(0, 5000).pipe(poolMap(burstPool, 'inc'), toArray()));
+    await settle();
+    expect(await waiting(burstQueue)).toBe(64);
+    expect(burstPool.stats.queued).toBe(5000 - 64);
+    hosts.push(await startHost(testRedisUrl(), burstQueue, ['--threads', '1']));
+    const values = (await outcomes).map((outcome) => outcome.ok && outcome.value).sort((a, b) => Number(a) - Number(b));
+    expect(values).toEqual(Array.from({ length: 5000 }, (_, i) => i + 1));
+    const events = await redis.xrange(`bull:${burstQueue}:events`, '-', '+');
+    const added = events.filter(([, fields]) => fields[0] === 'event' && fields[1] === 'added').length;
+    expect(added).toBeGreaterThanOrEqual(65);
+    expect(added).toBeLessThan(500);
+  }, 60_000);
 
   test('close ends the requests in flight with PoolClosedError', async () => {
     const pool = open(uniqueQueue('close'));

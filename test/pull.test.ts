@@ -64,7 +64,10 @@ describe('pulling from a lazy source', () => {
     const firstTen = await collect(pullFrom(endless()).pipe(poolMap(pool, 'double', { queue: { size: 5 } }), take(10)));
     expect(firstTen).toHaveLength(10);
     expect(closed).toBe(true);
-    expect(produced).toBeLessThanOrEqual(10 + 5 + 2);
+    // Pulled, beyond the ten taken: the rest of the batch that held the tenth (one worker runs one batch of at
+    // most the queue's 5), the queue refilled meanwhile (5) and the one the pull loop was holding. How many a
+    // batch held depends on timing; an unbounded pull would reach thousands here.
+    expect(produced).toBeLessThanOrEqual(10 + 4 + 5 + 1);
   });
 
   test('a plain source with queue: { size } ends overflowing requests with QueueFullError instead of queueing them', async () => {
