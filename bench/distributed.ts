@@ -10,7 +10,15 @@
  *   its best counts).
  * - cpu: 64 requests of about 22 ms of arithmetic, wall time, and the
  *   speedup over running them one after another in this process. Each host
- *   runs one thread (two hosts: two cores).
+ *   runs one thread (two hosts: two cores). The serial time is measured
+ *   each round, and the median taken.
+ *
+ * Flags: `--rounds N`, `--tiny-count N`, `--json`; `--systems a,b` and
+ * `--workloads tiny,cpu` run only those (a system by the end of its name);
+ * `--cost` prints, instead of throughput, the CPU each measured run took per
+ * job in this process, the hosts and Redis, and Redis commands per job
+ * (`--commands`: per command), for the tiny runs (the cpu ones too when
+ * `--workloads` names them).
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -158,9 +166,13 @@ async function main(): Promise<void> {
   const only = argument('systems')?.split(',');
   const workloads = argument('workloads')?.split(',');
   const iterations = calibrate(22);
-  const serialStart = performance.now();
-  for (let i = 0; i < 64; i++) burn(iterations);
-  const serialMs = performance.now() - serialStart;
+  // The serial time is measured again before each round's cpu runs: a shared machine's speed drifts over minutes.
+  const serialSamples: number[] = [];
+  const serial = (): void => {
+    const start = performance.now();
+    for (let i = 0; i < 64; i++) burn(iterations);
+    serialSamples.push(performance.now() - start);
+  };
   const redis = await startRedis();
   const samples = new Map<string, number[]>();
   const log = (text: string): void => {
@@ -169,17 +181,19 @@ async function main(): Promise<void> {
   try {
     for (let round = 0; round < rounds; round++) {
       for (const workload of ['tiny', 'cpu'] as const) {
+        if (workload === 'cpu' && !cost && (!workloads || workloads.includes('cpu'))) serial();
         const order = systems.map((_, i) => systems[(i + round) % systems.length]);
         for (const system of order) {
           if (only && !only.some((name) => system.endsWith(name))) continue;
-          if ((cost && workload === 'cpu') || (workloads && !workloads.includes(workload))) continue;
+          // --cost measures the tiny runs, and the cpu runs only when asked for by name (--workloads cpu).
+          if ((cost && workload === 'cpu' && !workloads?.includes('cpu')) || (workloads && !workloads.includes(workload))) continue;
           log(`\rdistributed · round ${round + 1}/${rounds} · ${workload} · ${system}`.padEnd(80));
           const queue = `bench-${round}-${workload}-${system.replace(/[^a-z0-9]+/gi, '_')}`;
           const ours = system.startsWith('poolMap');
           const hostArgs = hostArguments(ours ? 'ours' : 'plain', redis.url, queue, system.endsWith('c8') ? 8 : 64);
           const hosts = await Promise.all([startHost(hostArgs), startHost(hostArgs)]);
           try {
-            const around = cost ? costProbe(redis.url, hosts, count, system) : undefined;
+            const around = cost ? costProbe(redis.url, hosts, workload === 'cpu' ? 64 : count, system) : undefined;
             const ms = ours
               ? await runOurs(redis.url, queue, system.endsWith('batch:1') ? 1 : 'auto', workload, count, iterations, around)
               : await runPlain(redis.url, queue, workload, count, iterations, around);
@@ -196,8 +210,10 @@ async function main(): Promise<void> {
     await redis.stop();
   }
   if (cost) return;
-  const tiny = (system: SystemName): number => count / (median(samples.get(`tiny|${system}`) ?? []) / 1000);
-  const cpu = (system: SystemName): number => median(samples.get(`cpu|${system}`) ?? []);
+  const serialMs = median(serialSamples);
+  // NaN for a system or workload left out with --systems / --workloads.
+  const tiny = (system: SystemName): number => count / (median(samples.get(`tiny|${system}`) ?? [NaN]) / 1000);
+  const cpu = (system: SystemName): number => median(samples.get(`cpu|${system}`) ?? [NaN]);
   const plainBest = Math.max(tiny('plain BullMQ c8'), tiny('plain BullMQ c64'));
   const result = {
     machine: { cpus: availableParallelism(), model: cpus()[0]?.model ?? 'unknown', node: process.version, rounds, tinyCount: count, serialCpuMs: serialMs },
@@ -209,10 +225,14 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`\n## distributed (BullMQ on redis-server, 2 host processes; ${rounds} rounds, median; ${count} tiny requests; cpu: 64 × 22 ms, serial ${Math.round(serialMs)} ms)`);
+  const shown = (value: number, text: string): string => (Number.isNaN(value) ? '—' : text);
   for (const system of systems) {
     const t = result.tiny[system];
     const c = result.cpu[system];
-    console.log(`  ${system.padEnd(28)} tiny ${Math.round(t.requestsPerSecond).toLocaleString('en-US').padStart(9)} req/s  ×${t.ratioToPlainBest.toFixed(2).padStart(6)} plain BullMQ's best   cpu ${Math.round(c.wallMs)} ms, speedup ${c.speedup.toFixed(2)}`);
+    if (Number.isNaN(t.requestsPerSecond) && Number.isNaN(c.wallMs)) continue;
+    const tinyText = shown(t.requestsPerSecond, `${Math.round(t.requestsPerSecond).toLocaleString('en-US')} req/s  ×${t.ratioToPlainBest.toFixed(2)} plain BullMQ's best`);
+    const cpuText = shown(c.wallMs, `${Math.round(c.wallMs)} ms, speedup ${c.speedup.toFixed(2)}, ×${(cpu('plain BullMQ c8') / c.wallMs).toFixed(2)} plain c8's speed`);
+    console.log(`  ${system.padEnd(28)} tiny ${tinyText.padStart(44)}   cpu ${cpuText}`);
   }
   console.log(
     `  targets: tiny (default) ≥ 10× plain best: ${result.tiny['poolMap over BullMQ'].ratioToPlainBest.toFixed(1)}×; tiny (batch:1) ≥ 0.8×: ${result.tiny['poolMap over BullMQ batch:1'].ratioToPlainBest.toFixed(2)}×; cpu speedup ≥ 1.85: ${result.cpu['poolMap over BullMQ'].speedup.toFixed(2)}`,
