@@ -78,6 +78,8 @@ describe('poolMap on threads.js workers', () => {
 
   test('runs requests on every worker at once', async () => {
     const pool = tasksPool({ size: 2 });
+    // Both workers up first: under load one can take a second to start, and the other alone would run everything.
+    await pool.ready;
     const ids = await collect(range(0, 8).pipe(map(() => 50), poolMap(pool, 'spin'), results()));
     expect(ids).toHaveLength(8);
     const threads = await collect(range(0, 40).pipe(map(() => workRequest([])), poolMap(pool, 'threadId'), results(), map(({ value }) => value)));
