@@ -1,8 +1,9 @@
 import { distinctUntilChanged, map } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
 import { InvalidOptionError, type PoolStats, UnknownTaskError } from '../src';
 import { poolMap } from '../operators';
 import { createVirtualPool } from './createVirtualPool';
+import { newTestScheduler } from './specHelpers';
 
 const tasks = {
   double: (x: number): number => x * 2,
@@ -13,9 +14,7 @@ const tasks = {
 };
 
 let testScheduler: TestScheduler;
-beforeEach(() => {
-  testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-});
+beforeEach(() => (testScheduler = newTestScheduler()));
 
 /** Runs `attempt`, which must throw, and returns what it threw. */
 function thrown(attempt: () => unknown): unknown {

@@ -1,8 +1,9 @@
 import { map } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
 import { type Failure, TaskError } from '../src';
 import { errors, poolMap } from '../operators';
 import { createVirtualPool } from './createVirtualPool';
+import { newTestScheduler, silencedConsoleErrors } from './specHelpers';
 
 class OddError extends Error {
   readonly code = 'E_ODD';
@@ -21,12 +22,8 @@ const tasks = {
 };
 
 let testScheduler: TestScheduler;
-let printed: jest.SpyInstance;
-beforeEach(() => {
-  testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-  printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-});
-afterEach(() => printed.mockRestore());
+beforeEach(() => (testScheduler = newTestScheduler()));
+const consoleErrors = silencedConsoleErrors();
 
 const n = { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 };
 
@@ -48,7 +45,7 @@ describe('errors()', () => {
       });
       expectSubscriptions(source.subscriptions).toBe('^---!');
     });
-    expect(printed).not.toHaveBeenCalled();
+    expect(consoleErrors.spy).not.toHaveBeenCalled();
   });
 
   test('each failure carries a TaskError naming the task and its request, and the thrown error’s own code', () => {

@@ -1,8 +1,9 @@
 import { map } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
 import type { Outcome } from '../src';
 import { poolMap } from '../operators';
 import { createVirtualPool } from './createVirtualPool';
+import { newTestScheduler } from './specHelpers';
 
 const tasks = { wait: (frames: number): number => frames };
 /** Each request takes as many frames as its argument. */
@@ -10,9 +11,7 @@ const byArgument = (_task: string, args: readonly unknown[]): number => args[0] 
 const show = map((outcome: Outcome<readonly unknown[], unknown>) => (outcome.ok ? outcome.value : outcome.error.name));
 
 let testScheduler: TestScheduler;
-beforeEach(() => {
-  testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-});
+beforeEach(() => (testScheduler = newTestScheduler()));
 
 describe('timeouts and cancellation (marbles)', () => {
   test('timeout counts from the start of a run: a request past it fails at that frame; waiting in the queue does not count', () => {

@@ -1,8 +1,9 @@
 import { delay, map, mergeMap, type Observable, of, take, tap } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
 import { makeRequests, type Outcome, type PoolStats, workRequest } from '../src';
 import { poolMap } from '../operators';
 import { createVirtualPool } from './createVirtualPool';
+import { newTestScheduler } from './specHelpers';
 
 const tasks = {
   double: (x: number): number => x * 2,
@@ -36,9 +37,7 @@ function watchStats(stats$: Observable<PoolStats>): PoolStats[] {
 }
 
 let testScheduler: TestScheduler;
-beforeEach(() => {
-  testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-});
+beforeEach(() => (testScheduler = newTestScheduler()));
 
 const n = { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 };
 const doubled = { a: 2, b: 4, c: 6, d: 8, e: 10, f: 12 };

@@ -1,8 +1,9 @@
 import { map } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
 import type { Outcome } from '../src';
 import { poolMap } from '../operators';
 import { createVirtualPool } from './createVirtualPool';
+import { newTestScheduler } from './specHelpers';
 
 const tasks = {
   wait: (frames: number): number => frames,
@@ -16,9 +17,7 @@ const show = map((outcome: Outcome<readonly unknown[], unknown>) => (outcome.ok 
 const byArgument = (_task: string, args: readonly unknown[]): number => args[0] as number;
 
 let testScheduler: TestScheduler;
-beforeEach(() => {
-  testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-});
+beforeEach(() => (testScheduler = newTestScheduler()));
 
 describe('poolMap options (marbles)', () => {
   test('batch: n sends up to n queued requests in one batch; each still yields its own outcome', () => {

@@ -1,8 +1,9 @@
 import { map } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
 import type { Outcome, QueueFullError } from '../src';
 import { poolMap, pullFrom } from '../operators';
 import { createVirtualPool } from './createVirtualPool';
+import { newTestScheduler } from './specHelpers';
 
 const tasks = { id: (x: string): string => x };
 const show = map((outcome: Outcome<readonly unknown[], unknown>) =>
@@ -10,9 +11,7 @@ const show = map((outcome: Outcome<readonly unknown[], unknown>) =>
 );
 
 let testScheduler: TestScheduler;
-beforeEach(() => {
-  testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-});
+beforeEach(() => (testScheduler = newTestScheduler()));
 
 describe('poolMap queue option (marbles)', () => {
   // One worker, 3 frames a request, room for 1 waiting: a runs, b waits, c overflows.

@@ -1,8 +1,9 @@
 import { map } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
 import { makeRequests } from '../src';
 import { poolMap, results } from '../operators';
 import { createVirtualPool } from './createVirtualPool';
+import { newTestScheduler, silencedConsoleErrors } from './specHelpers';
 
 const tasks = {
   failIfOdd(x: number): number {
@@ -13,12 +14,8 @@ const tasks = {
 };
 
 let testScheduler: TestScheduler;
-let printed: jest.SpyInstance;
-beforeEach(() => {
-  testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-  printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-});
-afterEach(() => printed.mockRestore());
+beforeEach(() => (testScheduler = newTestScheduler()));
+const consoleErrors = silencedConsoleErrors();
 
 const n = { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 };
 
@@ -45,8 +42,8 @@ describe('results()', () => {
       );
       expectObservable(out).toBe('--b|', { b: 20 });
     });
-    expect(printed).toHaveBeenCalledTimes(2);
-    const [first, second] = printed.mock.calls.map((call) => String(call[0]));
+    expect(consoleErrors.spy).toHaveBeenCalledTimes(2);
+    const [first, second] = consoleErrors.spy.mock.calls.map((call) => String(call[0]));
     expect(first).toContain(`request ${ids[0]} failed`);
     expect(first).toMatch(/RangeError: odd 1/);
     expect(second).toContain(`request ${ids[2]} failed`);
@@ -58,7 +55,7 @@ describe('results()', () => {
       const pool = createVirtualPool(tasks, { scheduler: testScheduler, size: 2, duration: 1 });
       expectObservable(cold('bd|', n).pipe(poolMap(pool, 'failIfOdd'), results(), map(({ value }) => value))).toBe('-b(d|)', { b: 20, d: 40 });
     });
-    expect(printed).not.toHaveBeenCalled();
+    expect(consoleErrors.spy).not.toHaveBeenCalled();
   });
 
   test('emits each result whole: the request it answers and its value', () => {
@@ -80,6 +77,6 @@ describe('results()', () => {
       const pool = createVirtualPool(tasks, { scheduler: testScheduler, size: 1, duration: 1 });
       expectObservable(cold('ace|', n).pipe(poolMap(pool, 'failIfOdd'), results())).toBe('---|');
     });
-    expect(printed).toHaveBeenCalledTimes(3);
+    expect(consoleErrors.spy).toHaveBeenCalledTimes(3);
   });
 });

@@ -1,8 +1,9 @@
 import { map, merge } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
 import type { Outcome, Progress } from '../src';
 import { poolMap, progress, results } from '../operators';
 import { createVirtualPool } from './createVirtualPool';
+import { newTestScheduler } from './specHelpers';
 
 const tasks = {
   work: (label: string): string => label,
@@ -14,9 +15,7 @@ const tasks = {
 const label = map((outcome: Outcome<readonly unknown[], unknown>) => (outcome.ok ? outcome.value : 'E'));
 
 let testScheduler: TestScheduler;
-beforeEach(() => {
-  testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-});
+beforeEach(() => (testScheduler = newTestScheduler()));
 
 describe('sharing one pool (marbles)', () => {
   test('pipelines take turns by default: a flood queued first does not hold back a later pipeline', () => {

@@ -1,7 +1,8 @@
 import { map, merge } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
 import { poolMap, splitOutcomes } from '../operators';
 import { createVirtualPool } from './createVirtualPool';
+import { newTestScheduler, silencedConsoleErrors } from './specHelpers';
 
 function failIfOdd(x: number): number {
   if (x % 2 === 1) throw new RangeError(`odd ${x}`);
@@ -15,12 +16,8 @@ function recording(): { calls: number[]; tasks: { failIfOdd: (x: number) => numb
 }
 
 let testScheduler: TestScheduler;
-let printed: jest.SpyInstance;
-beforeEach(() => {
-  testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-  printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-});
-afterEach(() => printed.mockRestore());
+beforeEach(() => (testScheduler = newTestScheduler()));
+const consoleErrors = silencedConsoleErrors();
 
 const n = { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 };
 
@@ -35,7 +32,7 @@ describe('splitOutcomes', () => {
       );
       expectObservable(results$.pipe(map(({ value }) => value))).toBe('----b---(d|)', { b: 20, d: 40 });
     });
-    expect(printed).not.toHaveBeenCalled();
+    expect(consoleErrors.spy).not.toHaveBeenCalled();
   });
 
   test('both streams share one subscription: the source is subscribed once and each request runs once', () => {
@@ -66,9 +63,9 @@ describe('splitOutcomes', () => {
       const { results$ } = splitOutcomes(cold('abcd|', n).pipe(poolMap(pool, 'failIfOdd')));
       expectObservable(results$.pipe(map(({ value }) => value))).toBe('--b-(d|)', { b: 20, d: 40 });
     });
-    expect(printed).toHaveBeenCalledTimes(2);
-    expect(String(printed.mock.calls[0][0])).toMatch(/failed and nothing handles its error[\s\S]*RangeError: odd 1/);
-    expect(String(printed.mock.calls[1][0])).toMatch(/RangeError: odd 3/);
+    expect(consoleErrors.spy).toHaveBeenCalledTimes(2);
+    expect(String(consoleErrors.spy.mock.calls[0][0])).toMatch(/failed and nothing handles its error[\s\S]*RangeError: odd 1/);
+    expect(String(consoleErrors.spy.mock.calls[1][0])).toMatch(/RangeError: odd 3/);
   });
 
   test('once errors$ unsubscribes, later failures are printed again', () => {
@@ -78,8 +75,8 @@ describe('splitOutcomes', () => {
       expectObservable(errors$.pipe(map(({ request }) => request.args[0])), '^-!').toBe('-a', n);
       expectObservable(results$.pipe(map(({ value }) => value))).toBe('--b-(d|)', { b: 20, d: 40 });
     });
-    expect(printed).toHaveBeenCalledTimes(1);
-    expect(String(printed.mock.calls[0][0])).toMatch(/RangeError: odd 3/);
+    expect(consoleErrors.spy).toHaveBeenCalledTimes(1);
+    expect(String(consoleErrors.spy.mock.calls[0][0])).toMatch(/RangeError: odd 3/);
   });
 
   test('the work stops when both streams have unsubscribed: queued requests never run', () => {
