@@ -92,9 +92,17 @@ export interface AutoBatchTuning {
    * queue among that many. Default: the executor's capacity. An executor
    * with many cheap slots (a deep window of queue jobs) sets it lower, so a
    * burst travels in a few large batches while unbatched requests still use
-   * every slot.
+   * every slot. The limit is per lane (each `poolMap` subscription); lanes
+   * with a fixed `batch: n` are not limited by it.
    */
   readonly spread?: number;
+  /**
+   * Size batches by the time the slots report the requests ran for (`Done`'s
+   * `workMs`, the worker's own clock) instead of the time the scheduler saw
+   * (`elapsedMs`). For slots whose round trip is far from the work: a queue
+   * job's time includes Redis and the host's load.
+   */
+  readonly byWorkTime?: boolean;
 }
 
 /** Something that runs batches of jobs in slots. */

@@ -224,8 +224,14 @@ export class Lane {
   mayStart(tuning: AutoBatchTuning | undefined): boolean {
     const { gate, batch = 'auto', timeout } = this.options;
     if (gate && !gate()) return false;
-    if (tuning?.spread === undefined || this.slots.size < tuning.spread || batch !== 'auto' || timeout !== undefined) return true;
-    return this.msPerJob !== undefined && this.msPerJob >= tuning.maxJobMs;
+    if (tuning?.spread === undefined || this.slots.size < Math.max(1, tuning.spread) || batch !== 'auto' || timeout !== undefined) return true;
+    const ms = this.sizingMs(tuning);
+    return ms !== undefined && ms >= tuning.maxJobMs;
+  }
+
+  /** The ms per request `'auto'` sizes batches by: the slots' own measure when the executor asks for it and has one. */
+  private sizingMs(tuning: AutoBatchTuning | undefined): number | undefined {
+    return tuning?.byWorkTime ? (this.workMsPerJob ?? this.msPerJob) : this.msPerJob;
   }
 
   /** @internal How many queued requests to send in the next batch. */
@@ -235,7 +241,7 @@ export class Lane {
     // A timeout is per request: a batch would make one slow request time out its batch-mates.
     if (timeout !== undefined) return 1;
     if (batch !== 'auto') return Math.min(batch, queued);
-    const ms = this.msPerJob;
+    const ms = this.sizingMs(tuning);
     if (ms === undefined || ms >= (tuning?.maxJobMs ?? AUTO_BATCH_MAX_JOB_MS) || queued <= 1) return 1;
     const fair = Math.ceil(queued / Math.max(1, Math.min(capacity, tuning?.spread ?? capacity)));
     const byTime = ms <= 0 ? AUTO_BATCH_MAX : Math.floor((tuning?.targetMs ?? AUTO_BATCH_TARGET_MS) / ms);

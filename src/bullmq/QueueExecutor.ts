@@ -281,12 +281,12 @@ export class QueueExecutor implements Executor {
   }
 
   /** Ends a batch, once: a second completion (a job run twice) finds it gone and is ignored. */
-  private settle(flight: Flight, outcomes: BatchOutcomes, elapsedMs = performance.now() - flight.started): void {
+  private settle(flight: Flight, outcomes: BatchOutcomes, workMs?: number): void {
     if (this.flights.get(flight.jobId) !== flight) return;
     flight.state = 'settled';
     clearTimeout(flight.timer);
     this.flights.delete(flight.jobId);
-    flight.done(outcomes, elapsedMs);
+    flight.done(outcomes, performance.now() - flight.started, workMs);
   }
 
   private onCompleted(jobId: string, returnvalue: unknown): void {
@@ -299,7 +299,7 @@ export class QueueExecutor implements Executor {
       return;
     }
     if (!result || !Array.isArray(result.values)) return;
-    // The host's thread time (0 for tasks too quick for its clock); the round trip only when a host sent none.
+    // The host's thread time ('auto' sizes batches by it: the round trip includes Redis and the host's load).
     this.settle(flight, decodeResult(flight.jobs, result), typeof result.ms === 'number' && result.ms >= 0 ? result.ms : undefined);
   }
 

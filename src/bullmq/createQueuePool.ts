@@ -26,8 +26,10 @@ export interface QueuePoolOptions {
    * It is the pool's `size` (what `stats.workers` reports). Default 512: a
    * window deep enough that, with requests sent one per job (long tasks, or
    * `batch: 1`), hosts always find jobs waiting and BullMQ's per-job round
-   * trips overlap. Batched requests (`'auto'`, tasks under 5 ms) use at most
-   * 64 jobs at once, so a burst still travels in large batches.
+   * trips overlap. A `poolMap` pipeline with `batch: 'auto'` whose tasks
+   * take under 5 ms (or are not measured yet) uses at most 64 jobs at once,
+   * so a burst still travels in large batches; pipelines with `batch: n`,
+   * and several pipelines together, share the whole window.
    */
   readonly maxInFlight?: number;
   /** How long the start check may take to reach Redis, in ms; past it the pool fails with `QueueConnectionError`. Default 1500. */
@@ -118,9 +120,9 @@ export function createQueuePool<T extends TaskMap>(options: QueuePoolOptions): P
     ...(backoff === undefined ? {} : { backoff }),
     reconcileInterval,
     eventsMaxLen,
-    // A job costs a few Redis round trips (about a millisecond): batch tasks up to 5 ms, about 50 ms of work a job,
-    // over at most 64 jobs at once (the window is for unbatched requests).
-    autoBatch: { maxJobMs: 5, targetMs: 50, spread: 64 },
+    // A job costs a few Redis round trips (about a millisecond): batch tasks up to 5 ms of the hosts' thread time,
+    // about 50 ms of work a job, over at most 64 jobs at once per pipeline (the window is for unbatched requests).
+    autoBatch: { maxJobMs: 5, targetMs: 50, spread: 64, byWorkTime: true },
   });
   return new Pool<T>(executor, taskTimeout === undefined ? {} : { timeout: taskTimeout });
 }

@@ -31,14 +31,14 @@ export interface ServeOptions {
   readonly threads?: number;
   /**
    * Jobs this host runs at once (their requests share the threads). Default:
-   * fitted to the jobs, from the thread time each one takes: `threads × 64`
-   * once hundreds of jobs in a row were single requests under a millisecond
-   * (BullMQ's own cost per job is then what limits, and it shrinks as more
-   * jobs run at once);
-   * `threads + 1` while jobs take over 10 ms, so a host does not hoard long
-   * jobs another host could run; `threads × 8` otherwise (batches of
-   * requests: enough that a thread never waits on Redis round trips, few
-   * enough that the queue's jobs spread over the hosts).
+   * fitted to the jobs, from the thread time each one takes (its requests'
+   * time in a worker, awaits included): `threads + 1` while jobs take over
+   * 10 ms (long tasks, and `'auto'` batches, which are sized to about 50 ms
+   * of work), so a host does not hoard jobs another host could run;
+   * `threads × 64` once 256 jobs in a row were single requests under a
+   * millisecond (BullMQ's own cost per job is then what limits, and it
+   * shrinks as more jobs run at once); `threads × 8` otherwise (jobs of a
+   * few ms: enough that a thread never waits on Redis round trips).
    */
   readonly concurrency?: number;
   /**
@@ -117,8 +117,8 @@ export async function serveTasks(workerModule: string | URL, options: ServeOptio
     queue,
     async (job) => {
       const result = await runner.run(job);
-      if (fitted) {
-        const ms = runner.threadMs(job);
+      if (fitted && result.ms !== undefined) {
+        const ms = result.ms;
         jobMs = jobMs === undefined ? ms : 0.7 * jobMs + 0.3 * ms;
         singles = result.values.length === 1 ? singles + 1 : 0;
         const wanted = jobMs > 10 ? threads + 1 : singles >= 256 && jobMs < 1 ? threads * 64 : concurrency;
@@ -199,7 +199,7 @@ class JobRunner {
           // Thread time, not this job's wall time: on a busy host a job also waits for the main thread and for
           // other jobs' requests, and a producer that sized batches by that would stop batching fast tasks.
           const ms = this.threadMs(job);
-          resolve(failures.length > 0 ? { values, failures, ms } : { values, ms });
+          resolve({ values, ...(failures.length > 0 ? { failures } : {}), ...(ms === undefined ? {} : { ms }) });
         },
       };
       if (count === 0) {
@@ -215,18 +215,30 @@ class JobRunner {
     });
   }
 
-  /** About how much thread time (ms) the job's requests take, from what their lanes measured so far (the threads' own clocks). */
-  threadMs(job: BullJob<QueueJobData, QueueJobResult>): number {
+  /**
+   * About how much thread time (ms) the job's requests take, from what their
+   * lanes measured so far: the time their batches spent in a worker (the
+   * worker's own clock, awaits included), per request. `undefined` while a
+   * task has no measure (its requests ended without running).
+   */
+  private threadMs(job: BullJob<QueueJobData, QueueJobResult>): number | undefined {
     const { tasks, args, timeout } = job.data;
-    if (typeof tasks === 'string') return this.requestMs(laneKey(tasks, timeout)) * args.length;
+    if (typeof tasks === 'string') {
+      const perRequest = this.requestMs(laneKey(tasks, timeout));
+      return perRequest === undefined ? undefined : perRequest * args.length;
+    }
     let ms = 0;
-    for (const task of tasks) ms += this.requestMs(laneKey(task, timeout));
+    for (const task of tasks) {
+      const perRequest = this.requestMs(laneKey(task, timeout));
+      if (perRequest === undefined) return undefined;
+      ms += perRequest;
+    }
     return ms;
   }
 
-  private requestMs(key: string): number {
+  private requestMs(key: string): number | undefined {
     const lane = this.lanes.get(key);
-    return lane?.workMsPerJob ?? lane?.msPerJob ?? 0;
+    return lane?.workMsPerJob ?? lane?.msPerJob;
   }
 
   private laneFor(task: string, timeout: number | undefined): Lane {

@@ -39,9 +39,11 @@ export interface QueueJobResult {
   readonly values: readonly unknown[];
   readonly failures?: readonly QueueFailure[];
   /**
-   * About how long the batch's requests took in the host's threads, in ms
-   * (its task lanes' measure; what `'auto'` batching sizes batches by). Not
-   * the job's wall time on the host, which grows with the host's load.
+   * About how long the batch's requests took in the host's threads, in ms:
+   * the time their batches spent in a worker (awaits included), averaged
+   * per request over the host's recent batches of the task. What `'auto'`
+   * sizes batches by. Not the job's wall time on the host, which grows with
+   * the host's load. Absent while the host has no measure of the task.
    */
-  readonly ms: number;
+  readonly ms?: number;
 }

@@ -489,7 +489,9 @@ export class ThreadsExecutor implements Executor {
           ? new DataCloneError(job.id, 'result', errorFromRemote(failure.error))
           : new TaskError(job.task, job.id, failure.error);
     }
-    this.finishBatch(handle, batch, { values: allValues, errors }, ms);
+    // The worker's time covers the requests it was sent: scaled to the batch, so the per-request figure is theirs.
+    const workMs = ms !== undefined && sent && sent.length > 0 ? (ms * jobs.length) / sent.length : ms;
+    this.finishBatch(handle, batch, { values: allValues, errors }, workMs);
   }
 
   private finishBatch(handle: WorkerHandle, batch: Batch, outcomes: BatchOutcomes, workMs?: number): void {
