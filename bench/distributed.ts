@@ -224,7 +224,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }
-  console.log(`\n## distributed (BullMQ on redis-server, 2 host processes; ${rounds} rounds, median; ${count} tiny requests; cpu: 64 × 22 ms, serial ${Math.round(serialMs)} ms)`);
+  console.log(`\n## distributed (BullMQ on redis-server, 2 host processes; ${rounds} rounds, median; ${count} tiny requests; cpu: 64 × 22 ms${Number.isNaN(serialMs) ? '' : `, serial ${Math.round(serialMs)} ms`})`);
   const shown = (value: number, text: string): string => (Number.isNaN(value) ? '—' : text);
   for (const system of systems) {
     const t = result.tiny[system];
