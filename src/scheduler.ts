@@ -16,7 +16,7 @@
 import type { AutoBatchTuning, BatchOutcomes, Executor, Job, RunLimits, Slot } from './executor.js';
 import type { Outcome } from './outcomes.js';
 import type { WorkRequest } from './requests.js';
-import { BusyTime, Timings } from './timing.js';
+import { BusyTime, smoothed, Timings } from './timing.js';
 import type { Transferable } from './transfer.js';
 
 /** Counters the scheduler keeps. */
@@ -490,11 +490,8 @@ export class Scheduler {
   private settle(lane: Lane, entries: readonly Entry[], { values, errors }: BatchOutcomes, elapsedMs: number, workMs?: number): void {
     const perJob = elapsedMs / entries.length;
     if (this.timing) this.recordEnd(lane, entries, perJob);
-    lane.msPerJob = lane.msPerJob === undefined ? perJob : 0.7 * lane.msPerJob + 0.3 * perJob;
-    if (workMs !== undefined) {
-      const perRun = workMs / entries.length;
-      lane.workMsPerJob = lane.workMsPerJob === undefined ? perRun : 0.7 * lane.workMsPerJob + 0.3 * perRun;
-    }
+    lane.msPerJob = smoothed(lane.msPerJob, perJob);
+    if (workMs !== undefined) lane.workMsPerJob = smoothed(lane.workMsPerJob, workMs / entries.length);
     this.counts.running -= entries.length;
     let rerun: Entry[] | undefined;
     let failed = 0;

@@ -7,6 +7,14 @@
  * @module
  */
 
+/**
+ * A running measure that follows recent samples: the first sample as it is,
+ * then 70% of the previous measure and 30% of the new sample.
+ */
+export function smoothed(previous: number | undefined, sample: number): number {
+  return previous === undefined ? sample : 0.7 * previous + 0.3 * sample;
+}
+
 /** A distribution over the window: `count` samples (0 when none yet), in ms. */
 export interface Percentiles {
   /** How many samples the window holds (at most 1000; 0 before any, and then every field is 0). */

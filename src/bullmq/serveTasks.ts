@@ -15,6 +15,7 @@ import type { Pool } from '../Pool.js';
 import { serializeError } from '../protocol.js';
 import { workRequest } from '../requests.js';
 import type { Lane } from '../scheduler.js';
+import { smoothed } from '../timing.js';
 import type { TaskMap } from '../tasks.js';
 import { checkConnection, liveOptions, type QueueConnection, resolveConnection } from './connection.js';
 import type { QueueFailure, QueueJobData, QueueJobResult } from './wire.js';
@@ -118,8 +119,7 @@ export async function serveTasks(workerModule: string | URL, options: ServeOptio
     async (job) => {
       const result = await runner.run(job);
       if (fitted && result.ms !== undefined) {
-        const ms = result.ms;
-        jobMs = jobMs === undefined ? ms : 0.7 * jobMs + 0.3 * ms;
+        jobMs = smoothed(jobMs, result.ms);
         singles = result.values.length === 1 ? singles + 1 : 0;
         const wanted = jobMs > 10 ? threads + 1 : singles >= 256 && jobMs < 1 ? threads * 64 : concurrency;
         if (worker.concurrency !== wanted) worker.concurrency = wanted;
