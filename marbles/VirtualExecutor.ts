@@ -7,7 +7,7 @@
  * @module
  */
 import type { SchedulerLike, Subscription } from 'rxjs';
-import { PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError } from '../src/errors.js';
+import { type FailureError, PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError } from '../src/errors.js';
 import { type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type Slot } from '../src/executor.js';
 import { serializeError } from '../src/protocol.js';
 import type { TaskMap } from '../src/tasks.js';
@@ -138,7 +138,7 @@ export class VirtualExecutor implements Executor {
   /** @internal */
   runOn(worker: VirtualWorker, jobs: readonly Job[], done: Done, limits?: RunLimits): void {
     const values: unknown[] = [];
-    const errors: (Error | undefined)[] = [];
+    const errors: (FailureError | undefined)[] = [];
     const progress = limits?.progress;
     for (let at = 0; at < jobs.length; at++) {
       const job = jobs[at];
@@ -165,7 +165,7 @@ export class VirtualExecutor implements Executor {
   }
 
   /** @internal Ends a worker's running batch now with `errorFor(job)`, and puts a new worker in its place. */
-  replace(worker: VirtualWorker, errorFor: (job: Job) => Error): void {
+  replace(worker: VirtualWorker, errorFor: (job: Job) => FailureError): void {
     const running = worker.running;
     if (!running) return;
     running.timer.unsubscribe();
@@ -184,7 +184,7 @@ export class VirtualExecutor implements Executor {
     return typeof this.duration === 'number' ? this.duration : this.duration(job.task, job.args);
   }
 
-  private runJob(job: Job, progress?: (value: unknown) => void): { ok: true; value: unknown } | { ok: false; error: Error } {
+  private runJob(job: Job, progress?: (value: unknown) => void): { ok: true; value: unknown } | { ok: false; error: FailureError } {
     const task = Object.hasOwn(this.taskMap, job.task) ? this.taskMap[job.task] : undefined;
     if (!task) return { ok: false, error: new UnknownTaskError(job.task, this.tasks) };
     try {

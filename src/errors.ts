@@ -22,7 +22,9 @@ export type PoolErrorCode =
   | 'ERR_QUEUE_FULL'
   | 'ERR_NO_RESULTS_PENDING'
   | 'ERR_NO_WORKERS_AVAILABLE'
-  | 'ERR_QUEUE_CONNECTION';
+  | 'ERR_QUEUE_CONNECTION'
+  | 'ERR_CALLBACK_FAILED'
+  | 'ERR_PROTOCOL';
 
 /**
  * Base class of every error this library creates. Its `name` is the
@@ -35,6 +37,7 @@ export type PoolErrorCode =
  *   else console.error(error);
  * });
  * ```
+ * @category Errors
  */
 export abstract class PoolError extends Error {
   /** A stable code naming the kind of failure. */
@@ -52,37 +55,91 @@ export abstract class PoolError extends Error {
   }
 }
 
-/** Describes a value for an error message: the value and its type. */
+/**
+ * Describes a value for an error message: the value and its type. Total:
+ * it never throws, whatever it is given (a revoked proxy, an object whose
+ * getters throw, a symbol).
+ */
 export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return `"${value}" (string)`;
-  if (typeof value === 'function') return `a function`;
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (typeof value === 'object') return `an object`;
-  return `${String(value)} (${typeof value})`;
+  try {
+    if (typeof value === 'string') return `"${value.length > 80 ? `${value.slice(0, 77)}...` : value}" (string)`;
+    if (typeof value === 'function') return `a function`;
+    if (value === null) return 'null';
+    if (Array.isArray(value)) return `an array of length ${value.length}`;
+    if (typeof value === 'object') return `an object`;
+    return `${String(value)} (${typeof value})`;
+  } catch {
+    return `a ${typeof value} that cannot be inspected`;
+  }
 }
 
-/** An option was missing, of the wrong type or out of range. Thrown synchronously. */
+/**
+ * Text for anything a worker, a queue or a user may hand over as an error,
+ * for a message: `name: message` for an error-like value, else its text.
+ * Total: null-prototype objects (on which `String()` throws), objects whose
+ * `toString` or getters throw, symbols and revoked proxies all give text.
+ * A final period is dropped, so the text reads inside a sentence.
+ */
+export function textOf(value: unknown): string {
+  let text: string;
+  try {
+    if (isErrorLike(value)) text = `${value.name}: ${value.message}`;
+    else if (typeof value === 'string') text = value;
+    else if (typeof value === 'symbol') text = value.toString();
+    else if (typeof value === 'object' && value !== null) text = objectText(value);
+    else text = String(value);
+  } catch {
+    text = `(a ${typeof value} that cannot be read)`;
+  }
+  return text.replace(/\.+$/, '');
+}
+
+function objectText(value: object): string {
+  const message = (value as { message?: unknown }).message;
+  if (typeof message === 'string') return message;
+  try {
+    const json = JSON.stringify(value);
+    if (json !== undefined && json !== '{}') return json.length > 200 ? `${json.slice(0, 197)}...` : json;
+  } catch {
+    // Not JSON (a cycle, a BigInt, a getter that throws): fall through.
+  }
+  try {
+    return String(value);
+  } catch {
+    return '(an object without a text form)';
+  }
+}
+
+/**
+ * An option was unknown, missing, of the wrong type or out of range; or a
+ * value given to the library (a request) had the wrong shape. Thrown
+ * synchronously where the option is given.
+ *
+ * @category Errors
+ */
 export class InvalidOptionError extends PoolError {
   /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_INVALID_OPTION' as const;
 
   /**
-   * Describes the bad option in the message: its name, what was expected, and what was given.
+   * Describes the bad option in the message: its name, what was expected, what was given, and a hint.
    *
    * @param option - The option's name.
    * @param value - The value that was given.
    * @param expected - What was expected instead, in words.
+   * @param hint - For an unknown option, the option it most likely meant (`Did you mean "batch"?`), or how to get the same.
    */
   constructor(
-    /** The option's name, as the user wrote it (`size`, `createWorkers(n)`). */
+    /** The option's name, as the user wrote it (`size`, `createWorkers(n)`, `batchSize`). */
     readonly option: string,
     /** The value that was given. */
     readonly value: unknown,
     /** What was expected instead, in words. */
     readonly expected: string,
+    /** For an unknown option: the option it most likely meant, or how to get the same today. */
+    readonly hint?: string,
   ) {
-    super(`Invalid option "${option}": expected ${expected}, got ${describeValue(value)}.`);
+    super(`Invalid option "${option}": expected ${expected}, got ${describeValue(value)}.${hint === undefined ? '' : ` ${hint}`}`);
   }
 }
 
@@ -106,6 +163,8 @@ export function errorFromRemote(remote: SerializedError): Error {
  *
  * `cause` is the worker's error rebuilt on this side, with its `name`,
  * `message`, `stack` and `code`; `stack` is the worker's stack too.
+ *
+ * @category Errors
  */
 export class TaskError extends PoolError {
   /** {@inheritDoc PoolError.code} */
@@ -149,7 +208,11 @@ function stackFrames(stack: string): string {
   return at === -1 ? '' : stack.slice(at + 1);
 }
 
-/** The task name is not one the worker module exposes. */
+/**
+ * The task name is not one the worker module exposes.
+ *
+ * @category Errors
+ */
 export class UnknownTaskError extends PoolError {
   /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_UNKNOWN_TASK' as const;
@@ -174,6 +237,8 @@ export class UnknownTaskError extends PoolError {
  * A worker could not start: its file is missing, does not compile, throws
  * while loading, or does not call `exposeTasks()`. The pool stops spawning
  * and every request it holds ends with this error.
+ *
+ * @category Errors
  */
 export class WorkerStartError extends PoolError {
   /** {@inheritDoc PoolError.code} */
@@ -190,11 +255,15 @@ export class WorkerStartError extends PoolError {
     readonly file: string,
     cause: unknown,
   ) {
-    super(`Worker ${file} failed to start: ${causeText(cause)}`, { cause });
+    super(`Worker ${file} failed to start: ${textOf(cause)}`, { cause });
   }
 }
 
-/** The worker running the request died (it exited, crashed, or threw outside any task). */
+/**
+ * The worker running the request died (it exited, crashed, or threw outside any task).
+ *
+ * @category Errors
+ */
 export class WorkerCrashedError extends PoolError {
   /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_WORKER_CRASHED' as const;
@@ -217,7 +286,7 @@ export class WorkerCrashedError extends PoolError {
     readonly worker?: number,
   ) {
     super(
-      `${workerName(worker)} running request ${requestId} ${reason}${cause === undefined ? '' : `: ${causeText(cause)}`}. ` +
+      `${workerName(worker)} running request ${requestId} ${reason}${cause === undefined ? '' : `: ${textOf(cause)}`}. ` +
         'The pool replaced the worker. A request whose worker dies is run once more, alone, unless rerunOnCrash is false; ' +
         'look for process.exit, errors thrown from timers, or memory use (resourceLimits) in the task.',
       { cause },
@@ -225,7 +294,11 @@ export class WorkerCrashedError extends PoolError {
   }
 }
 
-/** The pool was closed before the request could finish. */
+/**
+ * The pool was closed before the request could finish.
+ *
+ * @category Errors
+ */
 export class PoolClosedError extends PoolError {
   /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_POOL_CLOSED' as const;
@@ -244,7 +317,11 @@ export class PoolClosedError extends PoolError {
   }
 }
 
-/** The request's arguments, or the task's result, cannot cross the thread boundary (structured clone). */
+/**
+ * The request's arguments, or the task's result, cannot cross the thread boundary (structured clone).
+ *
+ * @category Errors
+ */
 export class DataCloneError extends PoolError {
   /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_DATA_CLONE' as const;
@@ -267,13 +344,19 @@ export class DataCloneError extends PoolError {
     readonly position?: number,
   ) {
     const subject = what === 'result' ? 'The result' : position === undefined ? 'The arguments' : `Argument ${position}`;
-    super(`${subject} of request ${requestId} cannot be sent between threads (structured clone): ${causeText(cause)}. Send plain data: no functions, symbols or class instances with private state.`, { cause });
+    super(
+      `${subject} of request ${requestId} cannot be sent between threads (structured clone): ${textOf(cause)}. ` +
+        'Send plain data: functions, symbols and detached buffers cannot be sent; class instances arrive as plain objects, without their prototype or methods.',
+      { cause },
+    );
   }
 }
 
 /**
  * The request ran longer than its `timeout`. The worker it was stuck in is
  * terminated and replaced, so an endless loop cannot keep a worker for ever.
+ *
+ * @category Errors
  */
 export class TaskTimeoutError extends PoolError {
   /** {@inheritDoc PoolError.code} */
@@ -304,7 +387,11 @@ export class TaskTimeoutError extends PoolError {
   }
 }
 
-/** The request was cancelled while it ran (`cancel: 'terminate'`); no one receives this outcome. */
+/**
+ * The request was cancelled while it ran (`cancel: 'terminate'`); no one receives this outcome.
+ *
+ * @category Errors
+ */
 export class TaskCancelledError extends PoolError {
   /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_TASK_CANCELLED' as const;
@@ -325,7 +412,11 @@ export class TaskCancelledError extends PoolError {
   }
 }
 
-/** A bounded request queue is full (the seed's `Queue.Full`). */
+/**
+ * A bounded request queue is full (the seed's `Queue.Full`).
+ *
+ * @category Errors
+ */
 export class QueueFullError extends PoolError {
   /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_QUEUE_FULL' as const;
@@ -356,7 +447,11 @@ export class QueueFullError extends PoolError {
   }
 }
 
-/** `poll()` found nothing to hand over: no request is queued, running or waiting to be polled. */
+/**
+ * `poll()` found nothing to hand over: no request is queued, running or waiting to be polled.
+ *
+ * @category Errors
+ */
 export class NoResultsPending extends PoolError {
   /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_NO_RESULTS_PENDING' as const;
@@ -367,7 +462,11 @@ export class NoResultsPending extends PoolError {
   }
 }
 
-/** `poll()` found requests pending but no worker to run them. */
+/**
+ * `poll()` found requests pending but no worker to run them.
+ *
+ * @category Errors
+ */
 export class NoWorkersAvailable extends PoolError {
   /** {@inheritDoc PoolError.code} */
   readonly code = 'ERR_NO_WORKERS_AVAILABLE' as const;
@@ -390,6 +489,8 @@ export class NoWorkersAvailable extends PoolError {
  * its Redis server at start (refused, unreachable, or no answer within the
  * connect timeout). Every request of the pool ends with this error.
  * (A connection lost later is not an error: it reconnects and loses nothing.)
+ *
+ * @category Errors
  */
 export class QueueConnectionError extends PoolError {
   readonly code = 'ERR_QUEUE_CONNECTION' as const;
@@ -399,11 +500,98 @@ export class QueueConnectionError extends PoolError {
     readonly address: string,
     cause: unknown,
   ) {
-    super(`Cannot connect to Redis at ${address} (${causeText(cause)}): is redis-server running and reachable there?`, { cause });
+    super(`Cannot connect to Redis at ${address} (${textOf(cause)}): is redis-server running and reachable there?`, { cause });
   }
 }
 
-function causeText(cause: unknown): string {
-  if (isErrorLike(cause)) return `${cause.name}: ${cause.message}`;
-  return String(cause);
+
+/**
+ * A function the user gave as an option, called for each request (today
+ * `poolMap`'s `transfer`), threw for this request. The request does not run;
+ * this is its one outcome, and the pipeline goes on.
+ *
+ * @category Errors
+ */
+export class CallbackError extends PoolError {
+  /** {@inheritDoc PoolError.code} */
+  readonly code = 'ERR_CALLBACK_FAILED' as const;
+
+  /**
+   * Names the option, the request and what it threw in the message.
+   *
+   * @param option - The option whose function threw (`'transfer'`).
+   * @param requestId - The request it threw for.
+   * @param cause - What it threw (becomes `cause`).
+   */
+  constructor(
+    /** The option whose function threw (`'transfer'`). */
+    readonly option: string,
+    /** The request it threw for. */
+    readonly requestId: number,
+    cause: unknown,
+  ) {
+    super(`The "${option}" option threw for request ${requestId}: ${textOf(cause)}. The request did not run; fix the function, or let it return for every request.`, { cause });
+  }
 }
+
+/**
+ * A message that crossed a boundary of the pool was malformed: a job result
+ * a queue pool read back from Redis, or a reply from a worker thread. The
+ * requests it was for end with this error (they are not retried: whoever
+ * answered them cannot be trusted to answer again).
+ *
+ * @category Errors
+ */
+export class ProtocolError extends PoolError {
+  /** {@inheritDoc PoolError.code} */
+  readonly code = 'ERR_PROTOCOL' as const;
+
+  /**
+   * Names the boundary, the request and what was wrong in the message.
+   *
+   * @param boundary - `'thread'` (a worker thread's reply) or `'queue'` (a BullMQ job or its result).
+   * @param reason - What was wrong with the message, in words.
+   * @param requestId - The request it was for, when known.
+   */
+  constructor(
+    /** Where the message came from: a worker thread's reply, or a BullMQ job's result. */
+    readonly boundary: 'thread' | 'queue',
+    /** What was wrong with the message, in words. */
+    readonly reason: string,
+    /** The request it was for, when known. */
+    readonly requestId?: number,
+  ) {
+    const source = boundary === 'thread' ? 'A worker thread sent' : 'A worker host returned';
+    super(
+      `${source} a malformed ${boundary === 'thread' ? 'reply' : 'job result'}${requestId === undefined ? '' : ` for request ${requestId}`}: ${reason}. ` +
+        (boundary === 'thread'
+          ? 'Does the worker module post its own messages on the worker port?'
+          : 'Is every host on this queue running rxjs-threadpool-serve of the same version, and is the Redis server closed to other writers?'),
+    );
+  }
+}
+
+/**
+ * What a {@link Failure}'s `error` can be: one of this library's errors.
+ * Narrow it by `code` (or `instanceof`):
+ *
+ * ```ts
+ * if (!outcome.ok && outcome.error.code === 'ERR_TASK_FAILED') console.log(outcome.error.cause.code);
+ * ```
+ *
+ * @category Errors
+ */
+export type FailureError =
+  | TaskError
+  | UnknownTaskError
+  | WorkerStartError
+  | WorkerCrashedError
+  | PoolClosedError
+  | DataCloneError
+  | TaskTimeoutError
+  | TaskCancelledError
+  | QueueFullError
+  | QueueConnectionError
+  | InvalidOptionError
+  | CallbackError
+  | ProtocolError;

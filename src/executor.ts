@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { FailureError } from './errors.js';
 import type { Transferable } from './transfer.js';
 
 /** One request as an executor sees it. */
@@ -26,11 +27,11 @@ export interface Job {
  */
 export interface BatchOutcomes {
   readonly values: readonly unknown[];
-  readonly errors?: readonly (Error | undefined)[];
+  readonly errors?: readonly (FailureError | undefined)[];
 }
 
 /** Every job of a batch failed: `errorFor(job)` each. */
-export function failAll(jobs: readonly Job[], errorFor: (job: Job) => Error): BatchOutcomes {
+export function failAll(jobs: readonly Job[], errorFor: (job: Job) => FailureError): BatchOutcomes {
   return { values: [], errors: jobs.map(errorFor) };
 }
 
@@ -77,7 +78,7 @@ export interface ExecutorHost {
   /** Capacity grew or a slot became idle outside a `done` call: look for work. */
   wake(): void;
   /** Nothing can ever run: every held and future request ends with `error`. */
-  fail(error: Error): void;
+  fail(error: FailureError): void;
 }
 
 /** How `batch: 'auto'` sizes batches on an executor (see `AUTO_BATCH_*` in the scheduler). */

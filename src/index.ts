@@ -19,7 +19,9 @@ export type { WorkerFactory, WorkerLike, WorkerSource } from './threads/workerSo
 export type { Transferable } from './transfer.js';
 export type { SerializedError } from './protocol.js';
 export {
+  CallbackError,
   DataCloneError,
+  type FailureError,
   InvalidOptionError,
   NoResultsPending,
   NoWorkersAvailable,
@@ -28,6 +30,7 @@ export {
   PoolClosedError,
   PoolError,
   type PoolErrorCode,
+  ProtocolError,
   TaskCancelledError,
   TaskError,
   TaskTimeoutError,

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { FailureError } from './errors.js';
 import type { WorkRequest } from './requests.js';
 
 /**
@@ -31,11 +32,11 @@ export interface Failure<A extends readonly unknown[] = unknown[]> {
   /** The request that failed, as it entered `poolMap` (same `id`, same `args`). */
   readonly request: WorkRequest<A>;
   /**
-   * Why it failed: a `PoolError` subclass (`TaskError` when the task threw,
-   * `WorkerCrashedError`, `TaskTimeoutError`, `DataCloneError`, …). Match on
-   * its `code` or use `instanceof`.
+   * Why it failed: one of this library's errors (`TaskError` when the task
+   * threw, `WorkerCrashedError`, `TaskTimeoutError`, `DataCloneError`, …; see
+   * {@link FailureError}). Narrow it by its `code` or with `instanceof`.
    */
-  readonly error: Error;
+  readonly error: FailureError;
 }
 
 /**

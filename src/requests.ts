@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { FailureError } from './errors.js';
 import { reportFailure } from './reportFailure.js';
 
 const brand: unique symbol = Symbol.for('rxjs-threadpool.WorkRequest') as never;
@@ -42,7 +43,7 @@ export interface WorkRequest<A extends readonly unknown[] = unknown[], R = unkno
    * @param request - This request.
    * @param error - Why it failed: a `PoolError` subclass.
    */
-  excCallback?(request: WorkRequest<A, R>, error: Error): void;
+  excCallback?(request: WorkRequest<A, R>, error: FailureError): void;
   /**
    * Marks a real request, made by {@link workRequest} or {@link makeRequests}:
    * `poolMap` tells a request from a plain value (an argument) by it.
@@ -92,7 +93,7 @@ export type ArgsOf<I> = I extends readonly unknown[] ? I : [I];
  * @param request - The request that failed.
  * @param error - Why it failed.
  */
-export function printError(request: WorkRequest<readonly unknown[], unknown>, error: Error): void {
+export function printError(request: WorkRequest<readonly unknown[], unknown>, error: FailureError): void {
   reportFailure({ ok: false, request, error });
 }
 
@@ -138,7 +139,7 @@ export function makeRequests<const I, R = unknown>(
   task: string,
   argsList: Iterable<I>,
   callback?: (request: WorkRequest<ArgsOf<I>, R>, value: R) => void,
-  excCallback?: (request: WorkRequest<ArgsOf<I>, R>, error: Error) => void,
+  excCallback?: (request: WorkRequest<ArgsOf<I>, R>, error: FailureError) => void,
 ): WorkRequest<ArgsOf<I>, R>[];
 export function makeRequests(...params: unknown[]): WorkRequest<unknown[]>[] {
   const seedForm = typeof params[0] === 'string' && params.length >= 2;

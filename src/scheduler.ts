@@ -13,6 +13,7 @@
  *
  * @module
  */
+import type { FailureError } from './errors.js';
 import type { AutoBatchTuning, BatchOutcomes, Executor, Job, RunLimits, Slot } from './executor.js';
 import type { Outcome } from './outcomes.js';
 import type { WorkRequest } from './requests.js';
@@ -174,12 +175,12 @@ export class Lane {
   }
 
   /** Ends a request with `error` without queueing it (a full queue refused it, say). */
-  refuse(request: WorkRequest<readonly unknown[]>, tag: number, error: Error): void {
+  refuse(request: WorkRequest<readonly unknown[]>, tag: number, error: FailureError): void {
     this.scheduler.refuse(this, request, tag, error);
   }
 
   /** Ends the longest-waiting queued request with `error` (it never starts). False when none is queued. */
-  dropOldest(error: (request: WorkRequest<readonly unknown[]>) => Error): boolean {
+  dropOldest(error: (request: WorkRequest<readonly unknown[]>) => FailureError): boolean {
     return this.scheduler.dropOldest(this, error);
   }
 
@@ -256,7 +257,7 @@ export class Scheduler {
   private next = 0;
   private pumping = false;
   private again = false;
-  private failure: Error | undefined;
+  private failure: FailureError | undefined;
 
   constructor(
     readonly executor: Executor,
@@ -339,7 +340,7 @@ export class Scheduler {
   }
 
   /** @internal */
-  dropOldest(lane: Lane, errorFor: (request: WorkRequest<readonly unknown[]>) => Error): boolean {
+  dropOldest(lane: Lane, errorFor: (request: WorkRequest<readonly unknown[]>) => FailureError): boolean {
     if (lane.queued === 0) return false;
     const entry = lane.queue[lane.head++];
     if (lane.head === lane.queue.length) {
@@ -356,7 +357,7 @@ export class Scheduler {
   }
 
   /** @internal */
-  refuse(lane: Lane, request: WorkRequest<readonly unknown[]>, tag: number, error: Error): void {
+  refuse(lane: Lane, request: WorkRequest<readonly unknown[]>, tag: number, error: FailureError): void {
     this.counts.failed++;
     lane.failed++;
     this.changed();
@@ -364,7 +365,7 @@ export class Scheduler {
   }
 
   /** Ends every queued request, and every later one, with `error`. */
-  fail(error: Error): void {
+  fail(error: FailureError): void {
     if (this.failure) return;
     this.failure = error;
     for (const lane of this.ring.splice(0)) {
@@ -390,7 +391,7 @@ export class Scheduler {
     if (at < this.next) this.next--;
   }
 
-  private shouldRerun(lane: Lane, entry: Entry, error: Error): boolean {
+  private shouldRerun(lane: Lane, entry: Entry, error: FailureError): boolean {
     return !entry.suspect && !lane.closed && !this.failure && lane.options.rerunOnCrash !== false && (error as { code?: unknown }).code === 'ERR_WORKER_CRASHED';
   }
 

@@ -17,7 +17,9 @@ import { type ConnectionOptions, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
   DataCloneError,
+  type FailureError,
   PoolClosedError,
+  QueueConnectionError,
   TaskCancelledError,
   TaskError,
   TaskTimeoutError,
@@ -139,7 +141,7 @@ export class QueueExecutor implements Executor {
     this.host = host;
     this.ready = this.connect();
     this.ready.catch((error: unknown) => {
-      this.host.fail(error as Error);
+      this.host.fail(error instanceof QueueConnectionError ? error : new QueueConnectionError(this.options.connection.address, error));
       void this.close();
     });
   }
@@ -422,7 +424,7 @@ function isConnectionError(error: unknown): boolean {
 export function decodeResult(jobs: readonly Job[], result: QueueJobResult): BatchOutcomes {
   const { values, failures } = result;
   if (!failures || failures.length === 0) return { values };
-  const errors = new Array<Error | undefined>(jobs.length);
+  const errors = new Array<FailureError | undefined>(jobs.length);
   for (const failure of failures) {
     const job = jobs[failure.at];
     if (job) errors[failure.at] = errorFor(job, failure);
@@ -430,7 +432,7 @@ export function decodeResult(jobs: readonly Job[], result: QueueJobResult): Batc
   return { values, errors };
 }
 
-function errorFor(job: Job, { kind, error, known }: QueueFailure): Error {
+function errorFor(job: Job, { kind, error, known }: QueueFailure): FailureError {
   switch (kind) {
     case 'task':
       return new TaskError(job.task, job.id, error);

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { DataCloneError, errorFromRemote, PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError, WorkerCrashedError, WorkerStartError } from '../errors.js';
+import { DataCloneError, errorFromRemote, type FailureError, PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError, WorkerCrashedError, WorkerStartError } from '../errors.js';
 import { type BatchOutcomes, type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type Slot } from '../executor.js';
 import { DONE, type DoneMessage, encodeRun, isCloneable, isErrorLike, PROGRESS, type ProgressMessage, type SerializedError } from '../protocol.js';
 import { type SpawnedThread, threadsMaster } from './threadsMaster.js';
@@ -45,7 +45,7 @@ interface Batch {
   /** Its id on the wire. */
   id: number;
   /** When some jobs could not be sent: their errors, by position; the others were sent, in order. */
-  unsent?: (Error | undefined)[];
+  unsent?: (FailureError | undefined)[];
   /** The batch's timeout. */
   timer?: ReturnType<typeof setTimeout>;
   /** Receives progress by position in `jobs`. */
@@ -273,7 +273,7 @@ export class ThreadsExecutor implements Executor {
   }
 
   /** Terminates every worker; running requests end with `errorFor(job)`. */
-  private shutdown(errorFor: (job: Job) => Error): Promise<void> {
+  private shutdown(errorFor: (job: Job) => FailureError): Promise<void> {
     this.stopped = true;
     this.queueChanged(0);
     this.idle.length = 0;
@@ -314,7 +314,7 @@ export class ThreadsExecutor implements Executor {
    */
   private sendSeparately(handle: WorkerHandle, batch: Batch, error: unknown): void {
     const jobs = batch.jobs;
-    const unsent = jobs.map((job): Error | undefined => {
+    const unsent = jobs.map((job): FailureError | undefined => {
       const position = job.args.findIndex((arg) => !isCloneable(arg));
       if (position === -1 && jobs.length > 1) return undefined;
       return new DataCloneError(job.id, 'arguments', error, position === -1 ? undefined : position);
@@ -479,7 +479,7 @@ export class ThreadsExecutor implements Executor {
     const sent = unsent ? jobs.flatMap((_, i) => (unsent[i] ? [] : [i])) : undefined;
     const allValues: unknown[] = sent ? new Array<unknown>(jobs.length) : (values as unknown[]);
     if (sent) sent.forEach((i, at) => (allValues[i] = values[at]));
-    const errors: (Error | undefined)[] = unsent ? [...unsent] : new Array<Error | undefined>(jobs.length);
+    const errors: (FailureError | undefined)[] = unsent ? [...unsent] : new Array<FailureError | undefined>(jobs.length);
     for (const failure of failures ?? []) {
       const i = sent ? sent[failure.at] : failure.at;
       const job = jobs[i];
@@ -539,7 +539,7 @@ export class ThreadsExecutor implements Executor {
    * worker and starts another. Other batches running in the same worker
    * (with `tasksPerWorker` > 1) end as crashed, so they are rerun.
    */
-  replaceBusy(handle: WorkerHandle, batch: Batch, errorFor: (job: Job) => Error): void {
+  replaceBusy(handle: WorkerHandle, batch: Batch, errorFor: (job: Job) => FailureError): void {
     if (handle.state !== 'busy' || !handle.batches.includes(batch)) return;
     this.replace(handle, batch, errorFor);
   }
@@ -549,7 +549,7 @@ export class ThreadsExecutor implements Executor {
    * batches end: `batch` (or, when none is named, every one) with
    * `errorFor(job)`, the others as crashed.
    */
-  private replace(handle: WorkerHandle, batch: Batch | undefined, errorFor: (job: Job) => Error): void {
+  private replace(handle: WorkerHandle, batch: Batch | undefined, errorFor: (job: Job) => FailureError): void {
     const wasRetiring = handle.retiring;
     const batches = handle.batches;
     this.stop(handle);
@@ -644,7 +644,7 @@ function bounded(work: Promise<unknown>, ms: number): Promise<unknown> {
 }
 
 /** The position in the batch of the `at`-th job that was sent (the others were refused before sending). */
-function sentIndex(unsent: readonly (Error | undefined)[], at: number): number {
+function sentIndex(unsent: readonly (FailureError | undefined)[], at: number): number {
   for (let i = 0, seen = 0; i < unsent.length; i++) {
     if (unsent[i]) continue;
     if (seen++ === at) return i;
