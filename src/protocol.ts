@@ -167,3 +167,65 @@ export function serializeError(thrown: unknown): SerializedError {
   }
   return { name: 'NonErrorThrown', message: `a non-Error value was thrown: ${text}`, nonError: { value: isCloneable(thrown) ? thrown : text } };
 }
+
+/**
+ * The most requests one batch may carry, on every boundary (a thread's run
+ * message, a queue job): the scheduler never sends more (`'auto'` stops at
+ * 2048), and a receiver refuses a batch that claims more before it
+ * allocates anything for it.
+ */
+export const MAX_BATCH_REQUESTS = 65_536;
+
+/** The batch fields shared by a thread's run message and a queue job's data. */
+export interface BatchFields {
+  readonly tasks: unknown;
+  readonly args: unknown;
+  readonly spread: unknown;
+}
+
+/**
+ * What is wrong with a batch's `tasks`, `args` and `spread`, in words, or
+ * `undefined` when they are well-formed: `args` an array of 1 to
+ * `maxRequests` items (each an argument list when `spread`), `tasks` one
+ * non-empty name or one per request. Checked by every receiver before it
+ * touches the batch; task names are not checked against a module here (an
+ * unknown name is that request's `UnknownTaskError`).
+ */
+export function batchProblem({ tasks, args, spread }: BatchFields, maxRequests = MAX_BATCH_REQUESTS): string | undefined {
+  if (!Array.isArray(args)) return `args must be an array, got ${kindOf(args)}`;
+  if (args.length === 0) return 'args is empty (a batch has at least one request)';
+  if (args.length > maxRequests) return `${args.length} requests in one batch, more than the ${maxRequests} accepted`;
+  if (typeof spread !== 'boolean') return `spread must be a boolean, got ${kindOf(spread)}`;
+  if (typeof tasks === 'string') {
+    if (tasks === '') return 'tasks is an empty name';
+  } else if (Array.isArray(tasks)) {
+    if (tasks.length !== args.length) return `tasks names ${tasks.length} tasks for ${args.length} requests`;
+    for (let i = 0; i < tasks.length; i++) if (typeof tasks[i] !== 'string' || tasks[i] === '') return `tasks[${i}] must be a task name, got ${kindOf(tasks[i])}`;
+  } else {
+    return `tasks must be a task name or an array of them, got ${kindOf(tasks)}`;
+  }
+  if (spread) for (let i = 0; i < args.length; i++) if (!Array.isArray(args[i])) return `args[${i}] must be an argument list (spread is true), got ${kindOf(args[i])}`;
+  return undefined;
+}
+
+/** Whether a value has the shape of a {@link SerializedError} (what crosses a boundary as an error). */
+export function isSerializedError(value: unknown): value is SerializedError {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { name, message, stack, code, props, nonError } = value as Record<string, unknown>;
+  return (
+    typeof name === 'string' &&
+    typeof message === 'string' &&
+    (stack === undefined || typeof stack === 'string') &&
+    (code === undefined || typeof code === 'string' || typeof code === 'number') &&
+    (props === undefined || (typeof props === 'object' && props !== null && !Array.isArray(props))) &&
+    (nonError === undefined || (typeof nonError === 'object' && nonError !== null))
+  );
+}
+
+/** A value's kind, for a protocol message (never its content: it may be large or hostile). */
+export function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'string') return `a string of ${value.length} characters`;
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${typeof value === 'number' || typeof value === 'boolean' ? String(value) : ''}`.trim();
+}
