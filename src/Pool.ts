@@ -114,8 +114,10 @@ export class Pool<T extends TaskMap = TaskMap> {
 
   /**
    * Resolves when the first workers are ready. Rejects with
-   * `WorkerStartError` when a worker cannot start; requests need not wait for
-   * it (they are queued, and end with that error if the workers never start).
+   * `WorkerStartError` when a worker cannot start, and with
+   * `PoolClosedError` when the pool is closed before they are ready.
+   * Requests need not wait for it (they are queued, and end with that error
+   * if the workers never start).
    */
   readonly ready: Promise<void>;
 

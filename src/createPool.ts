@@ -4,18 +4,83 @@
  * @module
  */
 import type { ResourceLimits } from 'node:worker_threads';
-import { checkInteger, checkOptionsObject } from './checks.js';
-import { InvalidOptionError } from './errors.js';
+import { checkInteger, checkKnownKeys, checkOptionsObject, checkPositive, checkTimeout, type OptionAliases } from './checks.js';
 import { fromFunctions } from './inlineTasks.js';
 import { Pool } from './Pool.js';
 import type { TaskMap } from './tasks.js';
-import { ThreadsExecutor } from './threads/ThreadsExecutor.js';
+import { MAX_WORKERS, ThreadsExecutor } from './threads/ThreadsExecutor.js';
 import { defaultPoolSize } from './threads/platform.js';
 import { resolveSource, type WorkerSource } from './threads/workerSource.js';
 
+/** The most batches one worker runs at once (`tasksPerWorker`). */
+const MAX_TASKS_PER_WORKER = 1024;
+/** The largest memory figure an option takes, in MB (1 TiB). */
+const MAX_MEMORY_MB = 2 ** 20;
+/** Node's default worker stack is 4 MB; a thread stack past this fails to allocate and aborts the process. */
+const MAX_STACK_MB = 1024;
+
+const poolOptionNames = [
+  'size',
+  'startTimeout',
+  'idleTimeout',
+  'taskTimeout',
+  'resourceLimits',
+  'terminateTimeout',
+  'maxTasksPerWorker',
+  'maxHeapPerWorkerMb',
+  'tasksPerWorker',
+] as const;
+
+const viaFactory =
+  'A pool built from a path sets no worker options but resourceLimits: pass a factory that sets it, createPool(() => new Worker(file, { ... })) with Worker from threads.';
+
+/** What the peers (piscina, workerpool, tinypool, threads.js's Pool) call an option, and what it is here. */
+const poolOptionAliases: OptionAliases = {
+  minThreads: 'size',
+  maxThreads: 'size',
+  minWorkers: 'size',
+  maxWorkers: 'size',
+  numWorkers: 'size',
+  threads: 'size',
+  poolSize: 'size',
+  workers: 'size',
+  concurrency: 'size',
+  concurrentTasksPerWorker: 'tasksPerWorker',
+  maxConcurrentTasksPerWorker: 'tasksPerWorker',
+  maxQueue: 'A pool-wide queue bound does not exist (yet): bound each pipeline with poolMap\'s queue: { size } option (or pull a lazy source with pullFrom).',
+  maxQueueSize: 'A pool-wide queue bound does not exist (yet): bound each pipeline with poolMap\'s queue: { size } option (or pull a lazy source with pullFrom).',
+  isolateWorkers: 'For a fresh worker per request, set maxTasksPerWorker: 1.',
+  maxMemoryLimitBeforeRecycle: 'maxHeapPerWorkerMb',
+  timeout: 'taskTimeout',
+  closeTimeout: 'terminateTimeout',
+  terminationTimeout: 'terminateTimeout',
+  idleTimeoutMs: 'idleTimeout',
+  env: viaFactory,
+  workerData: viaFactory,
+  argv: viaFactory,
+  execArgv: viaFactory,
+  stdout: viaFactory,
+  stderr: viaFactory,
+  stdin: viaFactory,
+  name: viaFactory,
+  trackUnmanagedFds: viaFactory,
+  filename: 'The worker module is createPool\'s first argument: createPool(file, options).',
+};
+
+const resourceLimitNames = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
+
+/** Node's `resourceLimits`, each a finite positive number within what a thread can be given (a larger one aborts the whole process). */
+function checkResourceLimits(resourceLimits: ResourceLimits): void {
+  const limits = checkOptionsObject('resourceLimits', resourceLimits);
+  checkKnownKeys('the resourceLimits', limits, resourceLimitNames);
+  for (const name of resourceLimitNames) {
+    if (limits[name] !== undefined) checkPositive(`resourceLimits.${name}`, limits[name], 'MB', name === 'stackSizeMb' ? MAX_STACK_MB : MAX_MEMORY_MB);
+  }
+}
+
 /** Options of {@link createPool}. */
 export interface PoolOptions {
-  /** Worker threads to start. Default: the number of CPUs (Node's `availableParallelism()`; in a browser, `navigator.hardwareConcurrency`). */
+  /** Worker threads to start, at most 1024 (with those `createWorkers` adds). Default: the number of CPUs (Node's `availableParallelism()`; in a browser, `navigator.hardwareConcurrency`). */
   readonly size?: number;
   /** How long a worker may take to load and call `exposeTasks()`, in ms. Default 10000. */
   readonly startTimeout?: number;
@@ -95,6 +160,8 @@ export interface PoolOptions {
  * @see `createPool.fromFunctions(tasks, options)` for a pool from inline functions, without a worker file.
  */
 export function createPool<T extends TaskMap>(worker: WorkerSource, options?: PoolOptions): Pool<T> {
+  const given = checkOptionsObject('options', options);
+  checkKnownKeys('the createPool options', given, poolOptionNames, poolOptionAliases);
   const {
     size = defaultPoolSize(),
     startTimeout = 10_000,
@@ -105,18 +172,16 @@ export function createPool<T extends TaskMap>(worker: WorkerSource, options?: Po
     maxTasksPerWorker,
     maxHeapPerWorkerMb,
     tasksPerWorker = 1,
-  } = checkOptionsObject('options', options);
-  checkInteger('tasksPerWorker', tasksPerWorker, 1);
-  checkInteger('terminateTimeout', terminateTimeout, 1);
+  } = given;
+  checkInteger('tasksPerWorker', tasksPerWorker, 1, MAX_TASKS_PER_WORKER);
+  checkTimeout('terminateTimeout', terminateTimeout);
   if (maxTasksPerWorker !== undefined) checkInteger('maxTasksPerWorker', maxTasksPerWorker, 1);
-  if (maxHeapPerWorkerMb !== undefined && !(typeof maxHeapPerWorkerMb === 'number' && maxHeapPerWorkerMb > 0)) {
-    throw new InvalidOptionError('maxHeapPerWorkerMb', maxHeapPerWorkerMb, 'a positive number of megabytes');
-  }
-  checkInteger('size', size, 1);
-  checkInteger('startTimeout', startTimeout, 1);
-  if (idleTimeout !== undefined) checkInteger('idleTimeout', idleTimeout, 1);
-  if (taskTimeout !== undefined) checkInteger('taskTimeout', taskTimeout, 1);
-  if (resourceLimits !== undefined) checkOptionsObject('resourceLimits', resourceLimits);
+  if (maxHeapPerWorkerMb !== undefined) checkPositive('maxHeapPerWorkerMb', maxHeapPerWorkerMb, 'megabytes', MAX_MEMORY_MB);
+  checkInteger('size', size, 1, MAX_WORKERS);
+  checkTimeout('startTimeout', startTimeout);
+  if (idleTimeout !== undefined) checkTimeout('idleTimeout', idleTimeout);
+  if (taskTimeout !== undefined) checkTimeout('taskTimeout', taskTimeout);
+  if (resourceLimits !== undefined) checkResourceLimits(resourceLimits);
   const executor = new ThreadsExecutor(resolveSource(worker, resourceLimits), {
     size,
     startTimeout,

@@ -116,8 +116,13 @@ export interface Executor {
   readonly autoBatch?: AutoBatchTuning;
   /** Called once by the scheduler before anything else. */
   attach(host: ExecutorHost): void;
-  /** An idle slot, now marked busy, or `undefined` when all are busy. */
-  acquire(): Slot | undefined;
+  /**
+   * An idle slot, now marked busy, or `undefined` when all are busy. With
+   * `alone`, the slot's worker must run nothing else while this batch runs
+   * (a request rerun after its worker died: a second death must be its own
+   * fault); an executor whose slots never share a worker ignores it.
+   */
+  acquire(alone?: boolean): Slot | undefined;
   /** Live slots (starting, idle or busy; not retiring). */
   readonly capacity: number;
   /** Slots running a batch. */

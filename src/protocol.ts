@@ -88,6 +88,8 @@ export interface DoneMessage {
   readonly heapUsed?: number;
   /** How long the batch ran in the worker, in ms (not counting the trip to and from it). */
   readonly ms?: number;
+  /** The worker refused the run message as malformed, for this reason; nothing ran. */
+  readonly refused?: string;
 }
 
 /** Encodes a batch of `{ task, args }` as a {@link RunMessage}. */
@@ -228,4 +230,37 @@ export function kindOf(value: unknown): string {
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'string') return `a string of ${value.length} characters`;
   return typeof value === 'object' ? 'an object' : `${typeof value} ${typeof value === 'number' || typeof value === 'boolean' ? String(value) : ''}`.trim();
+}
+
+/**
+ * What is wrong with a worker's {@link DoneMessage} for a part of `count`
+ * requests, in words, or `undefined` when it is well-formed: `values` one
+ * slot per request, each failure at a distinct position in range with an
+ * error of the {@link SerializedError} shape. The master checks every reply
+ * before it settles anything.
+ */
+export function doneProblem(message: DoneMessage, count: number): string | undefined {
+  const { values, failures, heapUsed, ms, refused } = message;
+  if (refused !== undefined) return `the worker refused the run message: ${typeof refused === 'string' ? refused : kindOf(refused)}`;
+  if (!Array.isArray(values)) return `values must be an array, got ${kindOf(values)}`;
+  if (values.length !== count) return `${values.length} values for ${count} requests`;
+  if (heapUsed !== undefined && (typeof heapUsed !== 'number' || !(heapUsed >= 0))) return `heapUsed must be a number of bytes, got ${kindOf(heapUsed)}`;
+  if (ms !== undefined && (typeof ms !== 'number' || !(ms >= 0))) return `ms must be a duration, got ${kindOf(ms)}`;
+  if (failures === undefined) return undefined;
+  if (!Array.isArray(failures)) return `failures must be an array, got ${kindOf(failures)}`;
+  const seen = new Set<number>();
+  for (const failure of failures as unknown[]) {
+    if (typeof failure !== 'object' || failure === null) return `a failure is ${kindOf(failure)}`;
+    const { at, error, unknownTask } = failure as Partial<WireFailure>;
+    if (typeof at !== 'number' || !Number.isInteger(at) || at < 0 || at >= count || seen.has(at)) return `a failure's position ${kindOf(at)} is not a distinct position among ${count}`;
+    seen.add(at);
+    if (!isSerializedError(error)) return `the failure at ${at} carries no error of the expected shape`;
+    if (unknownTask !== undefined && !(Array.isArray(unknownTask) && unknownTask.every((name) => typeof name === 'string'))) return `the failure at ${at} lists unknown tasks that are not names`;
+  }
+  return undefined;
+}
+
+/** Whether a {@link ProgressMessage}'s position is one of the `count` requests it was sent. */
+export function isProgressFor(message: ProgressMessage, count: number): boolean {
+  return typeof message.at === 'number' && Number.isInteger(message.at) && message.at >= 0 && message.at < count;
 }

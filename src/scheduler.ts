@@ -13,12 +13,13 @@
  *
  * @module
  */
-import type { FailureError } from './errors.js';
+import { type FailureError, InvalidOptionError, WorkerCrashedError } from './errors.js';
 import type { AutoBatchTuning, BatchOutcomes, Executor, Job, RunLimits, Slot } from './executor.js';
 import type { Outcome } from './outcomes.js';
 import type { WorkRequest } from './requests.js';
 import { BusyTime, smoothed, Timings } from './timing.js';
 import type { Transferable } from './transfer.js';
+import { anyDetached } from './transferChecks.js';
 
 /** Counters the scheduler keeps. */
 export interface SchedulerCounts {
@@ -55,8 +56,6 @@ export interface LaneOptions {
   readonly batch?: BatchSize;
   /** When it returns false the lane's queued requests wait (checked before each dispatch). */
   readonly gate?: () => boolean;
-  /** Transferables of a request's arguments (moved, not copied, to the worker). */
-  readonly transfer?: (args: readonly unknown[]) => readonly Transferable[];
   /**
    * Run a request once more, alone, when its worker died under it (default
    * true). A request whose worker dies a second time is the culprit and ends
@@ -168,10 +167,13 @@ export class Lane {
 
   /**
    * Queues a request; its outcome is delivered through this lane with `tag`.
-   * `task` defaults to the lane's.
+   * `task` defaults to the lane's; `transfer` lists buffers among its
+   * arguments to move rather than copy. A request of the wrong shape (from
+   * plain JavaScript: `args` not an array) is not queued: it ends at once
+   * with `InvalidOptionError`.
    */
-  submit(request: WorkRequest<readonly unknown[]>, tag = 0, task = this.task): void {
-    this.scheduler.submit(this, request, tag, task);
+  submit(request: WorkRequest<readonly unknown[]>, tag = 0, task: string = this.task, transfer?: readonly Transferable[]): void {
+    this.scheduler.submit(this, request, tag, task, transfer);
   }
 
   /** Ends a request with `error` without queueing it (a full queue refused it, say). */
@@ -250,6 +252,29 @@ export class Lane {
   }
 }
 
+/**
+ * Hands an outcome to its lane. A lane's consumer that throws (a
+ * subscriber's `next` under RxJS's synchronous error handling, say) must not
+ * cost the batch-mates after it their outcomes: the error is rethrown
+ * asynchronously, as RxJS reports an unhandled error.
+ */
+function deliverSafely(lane: Lane, outcome: Outcome<readonly unknown[]>, tag: number): void {
+  try {
+    lane.deliver(outcome, tag);
+  } catch (error) {
+    setTimeout(() => {
+      throw error;
+    });
+  }
+}
+
+/** Why a request cannot be queued (it came from plain JavaScript with the wrong shape), if it cannot. */
+function requestProblem(request: WorkRequest<readonly unknown[]>, task: unknown): InvalidOptionError | undefined {
+  if (!Array.isArray(request.args)) return new InvalidOptionError('request.args', request.args, `an array of the task's arguments (request ${String(request.id)}): make requests with workRequest() or makeRequests()`);
+  if (typeof task !== 'string' || task === '') return new InvalidOptionError('task', task, `a task name (request ${String(request.id)})`);
+  return undefined;
+}
+
 /** Queues requests and hands them to the executor's idle slots. */
 export class Scheduler {
   readonly counts: SchedulerCounts = { queued: 0, running: 0, completed: 0, failed: 0 };
@@ -301,16 +326,13 @@ export class Scheduler {
   }
 
   /** @internal */
-  submit(lane: Lane, request: WorkRequest<readonly unknown[]>, tag: number, task: string): void {
+  submit(lane: Lane, request: WorkRequest<readonly unknown[]>, tag: number, task: string, transfer: readonly Transferable[] | undefined): void {
     if (lane.closed) return;
-    if (this.failure) {
-      this.counts.failed++;
-      lane.failed++;
-      this.changed();
-      lane.deliver({ ok: false, request, error: this.failure }, tag);
+    const refusal = this.failure ?? requestProblem(request, task);
+    if (refusal) {
+      this.refuse(lane, request, tag, refusal);
       return;
     }
-    const transfer = lane.options.transfer?.(request.args);
     const entry = new Entry(task, request, tag, transfer && transfer.length > 0 ? transfer : undefined);
     if (this.timing) entry.queuedAt = performance.now();
     lane.queue.push(entry);
@@ -392,7 +414,7 @@ export class Scheduler {
   }
 
   private shouldRerun(lane: Lane, entry: Entry, error: FailureError): boolean {
-    return !entry.suspect && !lane.closed && !this.failure && lane.options.rerunOnCrash !== false && (error as { code?: unknown }).code === 'ERR_WORKER_CRASHED';
+    return !entry.suspect && !lane.closed && !this.failure && lane.options.rerunOnCrash !== false && error.code === 'ERR_WORKER_CRASHED' && !anyDetached(entry.transfer);
   }
 
   /**
@@ -432,7 +454,8 @@ export class Scheduler {
         while (this.ring.length > 0) {
           const lane = this.nextLane();
           if (!lane) break;
-          const slot = this.executor.acquire();
+          // A rerun after a crash runs alone on its worker: only its own fault can end it a second time.
+          const slot = this.executor.acquire(lane.queue[lane.head].suspect);
           if (!slot) break;
           const entries = lane.take(lane.batchSize(this.executor.capacity, this.executor.autoBatch));
           const size = entries.length;
@@ -488,7 +511,9 @@ export class Scheduler {
     this.busyTime.ended(entries, performance.now());
   }
 
-  private settle(lane: Lane, entries: readonly Entry[], { values, errors }: BatchOutcomes, elapsedMs: number, workMs?: number): void {
+  private settle(lane: Lane, entries: readonly Entry[], outcomes: BatchOutcomes, elapsedMs: number, workMs?: number): void {
+    const { values } = outcomes;
+    let { errors } = outcomes;
     const perJob = elapsedMs / entries.length;
     if (this.timing) this.recordEnd(lane, entries, perJob);
     lane.msPerJob = smoothed(lane.msPerJob, perJob);
@@ -500,8 +525,16 @@ export class Scheduler {
       for (let i = 0; i < entries.length; i++) {
         const error = errors[i];
         if (!error) continue;
-        if (this.shouldRerun(lane, entries[i], error)) (rerun ??= []).push(entries[i]);
-        else failed++;
+        if (this.shouldRerun(lane, entries[i], error)) {
+          (rerun ??= []).push(entries[i]);
+          continue;
+        }
+        failed++;
+        if (error.code === 'ERR_WORKER_CRASHED' && anyDetached(entries[i].transfer)) {
+          // Its buffers moved into the worker that died: there is nothing left to run it again with.
+          const copy = (errors = [...errors]);
+          copy[i] = new WorkerCrashedError(error.requestId, `${error.reason}; it was not run again, because the buffers it transferred went with the worker`, error.cause, error.worker);
+        }
       }
     }
     this.counts.failed += failed;
@@ -527,7 +560,7 @@ export class Scheduler {
       if (error && rerun?.includes(entry)) continue;
       lane.running--;
       if (lane.closed) continue;
-      lane.deliver(error ? { ok: false, request: entry.request, error } : { ok: true, request: entry.request, value: values[i] }, entry.tag);
+      deliverSafely(lane, error ? { ok: false, request: entry.request, error } : { ok: true, request: entry.request, value: values[i] }, entry.tag);
     }
     this.pump();
   }

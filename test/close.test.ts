@@ -35,10 +35,10 @@ describe('closing a pool', () => {
     await expect(pool.createWorkers(1)).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
   });
 
-  test('close before the workers are ready still terminates them', async () => {
+  test('close before the workers are ready still terminates them, and ready rejects with PoolClosedError', async () => {
     const pool = tasksPool({ size: 2 });
     await pool.close();
     expect(pool.size).toBe(0);
-    await expect(pool.ready).resolves.toBeUndefined();
+    await expect(pool.ready).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
   });
 });

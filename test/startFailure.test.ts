@@ -18,6 +18,8 @@ describe('a worker that cannot start', () => {
     ['a module that throws while loading (plain)', fixture('throws-at-load-plain.worker.js'), /TypeError: plain boom while loading/],
     ['a module that never calls exposeTasks()', fixture('no-expose.worker.js'), /exited with code 0 before calling exposeTasks/],
     ["a module that uses threads.js's expose()", fixture('plain-expose.worker.js'), /does not call exposeTasks/],
+    ['a module that calls exposeTasks twice (catching the second error)', fixture('expose-twice.worker.ts'), /exposeTasks\(\) was called more than once/],
+    ['a module that throws while loading after calling exposeTasks', fixture('throws-after-expose.worker.ts'), /boom after exposeTasks/],
   ])(
     'fails fast with WorkerStartError for %s, and every request ends with it',
     async (_case, file, cause) => {

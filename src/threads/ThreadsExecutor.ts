@@ -12,12 +12,38 @@
  *
  * @module
  */
-import { DataCloneError, errorFromRemote, type FailureError, PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError, WorkerCrashedError, WorkerStartError } from '../errors.js';
+import {
+  DataCloneError,
+  errorFromRemote,
+  type FailureError,
+  InvalidOptionError,
+  PoolClosedError,
+  ProtocolError,
+  TaskCancelledError,
+  TaskError,
+  TaskTimeoutError,
+  UnknownTaskError,
+  WorkerCrashedError,
+  WorkerStartError,
+} from '../errors.js';
 import { type BatchOutcomes, type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type Slot } from '../executor.js';
-import { DONE, type DoneMessage, encodeRun, isCloneable, isErrorLike, PROGRESS, type ProgressMessage, type SerializedError } from '../protocol.js';
+import {
+  DONE,
+  type DoneMessage,
+  doneProblem,
+  encodeRun,
+  isCloneable,
+  isErrorLike,
+  isProgressFor,
+  isSerializedError,
+  PROGRESS,
+  type ProgressMessage,
+  type SerializedError,
+} from '../protocol.js';
+import type { Transferable } from '../transfer.js';
+import { transferProblem } from '../transferChecks.js';
 import { type SpawnedThread, threadsMaster } from './threadsMaster.js';
 import type { ResolvedSource, WorkerPort } from './workerSource.js';
-import type { Transferable } from '../transfer.js';
 
 /** What a Node worker (threads.js's or ours) adds to {@link WorkerPort}. */
 interface NodeEvents {
@@ -38,29 +64,43 @@ interface Refable {
   unref(): void;
 }
 
+/**
+ * A batch the scheduler handed a worker. It travels in one run message (one
+ * part), or, when that message cannot be posted, in one part per request, so
+ * that a request whose data cannot be sent fails alone. It ends when every
+ * part has answered.
+ */
 interface Batch {
   readonly jobs: readonly Job[];
   readonly done: Done;
   readonly started: number;
-  /** Its id on the wire. */
-  id: number;
-  /** When some jobs could not be sent: their errors, by position; the others were sent, in order. */
-  unsent?: (FailureError | undefined)[];
+  /** Outcomes gathered from the parts (and refusals made before sending). */
+  readonly values: unknown[];
+  errors: (FailureError | undefined)[] | undefined;
+  /** Parts posted and not yet answered. */
+  partsLeft: number;
+  /** Requests posted (for scaling the worker's time to the batch). */
+  sent: number;
+  /** The worker's own time over the parts that answered (ms), when it reported one. */
+  workMs: number | undefined;
   /** The batch's timeout. */
   timer?: ReturnType<typeof setTimeout>;
   /** Receives progress by position in `jobs`. */
   progress?: (at: number, value: unknown) => void;
 }
 
+/** One run message in flight: its batch, and the positions in the batch of the requests it carries (all, in order, when absent). */
+interface Part {
+  readonly batch: Batch;
+  readonly positions: readonly number[] | undefined;
+}
 
-let lastBatchId = 0;
-let lastWorkerNumber = 0;
+/** Wire ids of run messages: each reply names the message it answers. */
+let lastPartId = 0;
 
 type State = 'starting' | 'idle' | 'busy' | 'gone';
 
 class WorkerHandle {
-  /** A number for messages: workers are counted in start order, process-wide. */
-  readonly number = ++lastWorkerNumber;
   state: State = 'starting';
   /** Dismissed: takes no new batch, exits after the current one. */
   retiring = false;
@@ -71,6 +111,8 @@ class WorkerHandle {
   releaseSpawn: () => void = () => undefined;
   /** The batches running in it (at most `tasksPerWorker`). */
   batches: Batch[] = [];
+  /** Its run messages not yet answered, by wire id. */
+  readonly parts = new Map<number, Part>();
   /** When its start began (`performance.now()`): its setup gets what is left of `startTimeout`. */
   spawnedAt = 0;
   /** Requests this worker has run (for `maxTasksPerWorker`). */
@@ -82,7 +124,10 @@ class WorkerHandle {
   readonly started: Promise<void>;
   settleStart!: (error?: Error) => void;
 
-  constructor() {
+  constructor(
+    /** A number for messages: the pool's workers counted in start order (1, 2, …). */
+    readonly number: number,
+  ) {
     this.exited = new Promise<void>((resolve) => (this.markExited = resolve));
     this.started = new Promise<void>((resolve, reject) => {
       this.settleStart = (error) => (error ? reject(error) : resolve());
@@ -103,7 +148,7 @@ class BatchSlot implements Slot {
 
   run(jobs: readonly Job[], done: Done, limits?: RunLimits): void {
     const { handle, executor } = this;
-    const batch: Batch = { jobs, done, started: performance.now(), id: ++lastBatchId };
+    const batch: Batch = { jobs, done, started: performance.now(), values: new Array<unknown>(jobs.length), errors: undefined, partsLeft: 0, sent: 0, workMs: undefined };
     this.batch = batch;
     if (limits?.progress) batch.progress = limits.progress;
     if (limits?.timeout !== undefined) {
@@ -117,6 +162,13 @@ class BatchSlot implements Slot {
     if (this.batch) this.executor.replaceBusy(this.handle, this.batch, (job) => new TaskCancelledError(job.id, this.handle.number));
   }
 }
+
+/**
+ * The most worker threads one pool runs (`size`, and `createWorkers` on top
+ * of the live ones): each costs a V8 isolate (10 MB and more), and a pool
+ * asked for millions would start threads until the process died.
+ */
+export const MAX_WORKERS = 1024;
 
 /** Options of {@link ThreadsExecutor}. */
 export interface ThreadsExecutorOptions {
@@ -148,7 +200,9 @@ export class ThreadsExecutor implements Executor {
   private dormant = 0;
   private running = 0;
   private stopped = false;
-  private failure: Error | undefined;
+  private failure: WorkerStartError | undefined;
+  /** The last number given to a worker of this pool. */
+  private lastWorkerNumber = 0;
   private names: readonly string[] | undefined;
   ready!: Promise<void>;
 
@@ -176,8 +230,8 @@ export class ThreadsExecutor implements Executor {
     return this.names;
   }
 
-  acquire(): Slot | undefined {
-    const handle = this.perWorker === 1 ? this.idle.pop() : this.leastLoaded();
+  acquire(alone = false): Slot | undefined {
+    const handle = this.perWorker === 1 ? this.idle.pop() : alone ? this.takeEmpty() : this.leastLoaded();
     if (handle) {
       if (handle.batches.length === 0) {
         handle.state = 'busy';
@@ -193,6 +247,12 @@ export class ThreadsExecutor implements Executor {
       this.spawn();
     }
     return undefined;
+  }
+
+  /** A started worker running nothing, taken out of `idle`, so no other batch joins the one it is about to run. */
+  private takeEmpty(): WorkerHandle | undefined {
+    const at = this.idle.findIndex((handle) => handle.batches.length === 0);
+    return at === -1 ? undefined : this.idle.splice(at, 1)[0];
   }
 
   /** The worker with room and the fewest batches running, taken out of `idle` when this fills it. */
@@ -223,6 +283,7 @@ export class ThreadsExecutor implements Executor {
   }
 
   createWorkers(n: number): Promise<void> {
+    if (this.capacity + n > MAX_WORKERS) throw new InvalidOptionError('createWorkers(n)', n, `at most ${MAX_WORKERS - this.capacity} more workers (a pool runs at most ${MAX_WORKERS})`);
     if (this.failure) return Promise.reject(this.failure);
     const started: Promise<void>[] = [];
     for (let i = 0; i < n; i++) started.push(this.spawn().started);
@@ -280,6 +341,8 @@ export class ThreadsExecutor implements Executor {
     this.dormant = 0;
     const exits: Promise<void>[] = [];
     for (const handle of [...this.handles]) {
+      // A worker still starting never will: what waits for it (`ready`, `createWorkers`) learns why.
+      if (handle.state === 'starting') handle.settleStart(this.failure ?? new PoolClosedError());
       const batches = handle.batches;
       this.stop(handle, true);
       exits.push(handle.exited);
@@ -289,17 +352,66 @@ export class ThreadsExecutor implements Executor {
     return Promise.all(exits).then(() => undefined);
   }
 
-  /** @internal Sends a batch to a worker that `acquire` returned. */
+  /**
+   * @internal Sends a batch to a worker that `acquire` returned. A request
+   * whose transfer list cannot be moved fails alone before anything is
+   * posted; when the message cannot be posted at all, each request is posted
+   * alone, so one that cannot be sent fails alone and its batch-mates run.
+   */
   send(handle: WorkerHandle, batch: Batch): void {
     handle.batches.push(batch);
     const jobs = batch.jobs;
-    let transfer: Transferable[] | undefined;
-    for (let i = 0; i < jobs.length; i++) if (jobs[i].transfer) (transfer ??= []).push(...(jobs[i].transfer as Transferable[]));
-    try {
-      (handle.worker as WorkerPort).postMessage(encodeRun(batch.id, jobs, this.flags(batch)), transfer);
-    } catch (error) {
-      this.sendSeparately(handle, batch, error);
+    for (let i = 0; i < jobs.length; i++) {
+      const list = jobs[i].transfer;
+      const problem = list && transferProblem(list);
+      if (problem) this.refuse(batch, i, new DataCloneError(jobs[i].id, 'arguments', problem));
     }
+    const refused = batch.errors;
+    const positions = refused ? jobs.flatMap((_, i) => (refused[i] ? [] : [i])) : undefined;
+    if (positions?.length === 0) {
+      this.partAnswered(handle, batch);
+      return;
+    }
+    let failure: { readonly error: unknown } | undefined = this.post(handle, batch, positions);
+    if (!failure) return;
+    if ((positions ?? jobs).length === 1) {
+      const at = positions ? positions[0] : 0;
+      this.refuse(batch, at, cloneError(jobs[at], failure.error));
+      this.partAnswered(handle, batch);
+      return;
+    }
+    for (const at of positions ?? jobs.map((_, i) => i)) {
+      failure = this.post(handle, batch, [at]);
+      if (failure) this.refuse(batch, at, cloneError(jobs[at], failure.error));
+    }
+    if (batch.partsLeft === 0) this.partAnswered(handle, batch);
+  }
+
+  /** Posts the requests at `positions` of a batch (all when absent) as one run message; what it threw when it could not. */
+  private post(handle: WorkerHandle, batch: Batch, positions: readonly number[] | undefined): { readonly error: unknown } | undefined {
+    const jobs = positions ? positions.map((at) => batch.jobs[at]) : batch.jobs;
+    // A buffer that several requests of the message share moves once (a list naming it twice is refused).
+    let transfer: Transferable[] | undefined;
+    for (const job of jobs) {
+      if (!job.transfer) continue;
+      transfer ??= [];
+      for (const item of job.transfer) if (!transfer.includes(item)) transfer.push(item);
+    }
+    const id = ++lastPartId;
+    try {
+      (handle.worker as WorkerPort).postMessage(encodeRun(id, jobs, this.flags(batch)), transfer);
+    } catch (error) {
+      return { error };
+    }
+    handle.parts.set(id, { batch, positions });
+    batch.partsLeft++;
+    batch.sent += jobs.length;
+    return undefined;
+  }
+
+  /** A request of the batch ends with `error` without running. */
+  private refuse(batch: Batch, at: number, error: FailureError): void {
+    (batch.errors ??= new Array<FailureError | undefined>(batch.jobs.length))[at] = error;
   }
 
   private flags(batch: Batch): { progress?: true; memory?: true } | undefined {
@@ -308,33 +420,8 @@ export class ThreadsExecutor implements Executor {
     return { ...(batch.progress ? { progress: true } : {}), ...(memory ? { memory: true } : {}) };
   }
 
-  /**
-   * The batch could not be posted: find the requests whose arguments cannot
-   * be cloned, end them with `DataCloneError`, and send the others.
-   */
-  private sendSeparately(handle: WorkerHandle, batch: Batch, error: unknown): void {
-    const jobs = batch.jobs;
-    const unsent = jobs.map((job): FailureError | undefined => {
-      const position = job.args.findIndex((arg) => !isCloneable(arg));
-      if (position === -1 && jobs.length > 1) return undefined;
-      return new DataCloneError(job.id, 'arguments', error, position === -1 ? undefined : position);
-    });
-    const rest = jobs.filter((_, i) => unsent[i] === undefined);
-    if (rest.length === 0 || rest.length === jobs.length) {
-      this.finishBatch(handle, batch, { values: [], errors: unsent.map((sent, i) => sent ?? new DataCloneError(jobs[i].id, 'arguments', error)) });
-      return;
-    }
-    batch.unsent = unsent;
-    batch.id = ++lastBatchId;
-    try {
-      (handle.worker as WorkerPort).postMessage(encodeRun(batch.id, rest, this.flags(batch)));
-    } catch (again) {
-      this.finishBatch(handle, batch, { values: [], errors: unsent.map((sent, i) => sent ?? new DataCloneError(jobs[i].id, 'arguments', again)) });
-    }
-  }
-
   private spawn(): WorkerHandle {
-    const handle = new WorkerHandle();
+    const handle = new WorkerHandle(++this.lastWorkerNumber);
     this.handles.add(handle);
     this.live++;
     let worker: WorkerPort;
@@ -429,21 +516,23 @@ export class ThreadsExecutor implements Executor {
   }
 
   private onMessage(handle: WorkerHandle, data: unknown): void {
-    const message = data as Partial<DoneMessage> & { type?: unknown; error?: SerializedError } | null;
-    if (message?.type === DONE) {
-      const batch = handle.batches.find(({ id }) => id === message.batch);
-      if (batch) this.onReply(handle, batch, message as DoneMessage);
+    const message = data as Partial<DoneMessage> & { type?: unknown; error?: unknown } | null;
+    if (typeof message !== 'object' || message === null) return;
+    if (message.type === DONE) {
+      const part = typeof message.batch === 'number' ? handle.parts.get(message.batch) : undefined;
+      if (part) this.onReply(handle, message.batch as number, part, message as DoneMessage);
       return;
     }
-    if (message?.type === PROGRESS) {
-      const batch = handle.batches.find(({ id }) => id === message.batch);
-      const { at, value } = message as unknown as ProgressMessage;
-      if (batch?.progress) batch.progress(batch.unsent ? sentIndex(batch.unsent, at) : at, value);
+    if (message.type === PROGRESS) {
+      const part = typeof message.batch === 'number' ? handle.parts.get(message.batch) : undefined;
+      const progress = message as unknown as ProgressMessage;
+      if (!part?.batch.progress || !isProgressFor(progress, part.positions?.length ?? part.batch.jobs.length)) return;
+      part.batch.progress(part.positions ? part.positions[progress.at] : progress.at, progress.value);
       return;
     }
-    if (message?.type !== 'uncaughtError') return;
+    if (message.type !== 'uncaughtError') return;
     // threads.js keeps a worker alive after an uncaught exception or rejection and reports it here.
-    const error = errorFromRemote(message.error ?? unknownError);
+    const error = errorFromRemote(isSerializedError(message.error) ? message.error : unknownError);
     if (handle.state === 'starting') {
       this.startFailed(handle, error);
       return;
@@ -467,31 +556,54 @@ export class ThreadsExecutor implements Executor {
     this.host.wake();
   }
 
-  private onReply(handle: WorkerHandle, batch: Batch, { values, failures, heapUsed, ms }: DoneMessage): void {
-    const { jobs, unsent } = batch;
-    const { maxHeapPerWorker } = this.options;
-    if (maxHeapPerWorker !== undefined && heapUsed !== undefined && heapUsed > maxHeapPerWorker) handle.recycle = true;
-    if (!failures && !unsent) {
-      this.finishBatch(handle, batch, { values }, ms);
-      return;
+  /**
+   * A part of a batch answered. The reply is checked first: a malformed one
+   * (a module posting its own messages under our tag, or a broken worker)
+   * fails the part's requests with `ProtocolError`, and the worker, which
+   * can no longer be trusted, is replaced once its other work is done.
+   */
+  private onReply(handle: WorkerHandle, id: number, part: Part, message: DoneMessage): void {
+    const { batch, positions } = part;
+    handle.parts.delete(id);
+    batch.partsLeft--;
+    const { jobs } = batch;
+    const count = positions ? positions.length : jobs.length;
+    const problem = doneProblem(message, count);
+    const position = (at: number): number => (positions ? positions[at] : at);
+    if (problem) {
+      for (let at = 0; at < count; at++) this.refuse(batch, position(at), new ProtocolError('thread', problem, jobs[position(at)].id));
+      handle.recycle = true;
+    } else {
+      const { values, failures, heapUsed, ms } = message;
+      const { maxHeapPerWorker } = this.options;
+      if (maxHeapPerWorker !== undefined && heapUsed !== undefined && heapUsed > maxHeapPerWorker) handle.recycle = true;
+      if (positions) for (let at = 0; at < count; at++) batch.values[positions[at]] = values[at];
+      else for (let at = 0; at < count; at++) batch.values[at] = values[at];
+      for (const failure of failures ?? []) {
+        const i = position(failure.at);
+        const job = jobs[i];
+        this.refuse(
+          batch,
+          i,
+          failure.unknownTask
+            ? new UnknownTaskError(job.task, failure.unknownTask)
+            : failure.uncloneable
+              ? new DataCloneError(job.id, 'result', errorFromRemote(failure.error))
+              : new TaskError(job.task, job.id, failure.error),
+        );
+      }
+      if (ms !== undefined) batch.workMs = (batch.workMs ?? 0) + ms;
     }
-    // Map the worker's positions (of the jobs that were sent) back to the batch's.
-    const sent = unsent ? jobs.flatMap((_, i) => (unsent[i] ? [] : [i])) : undefined;
-    const allValues: unknown[] = sent ? new Array<unknown>(jobs.length) : (values as unknown[]);
-    if (sent) sent.forEach((i, at) => (allValues[i] = values[at]));
-    const errors: (FailureError | undefined)[] = unsent ? [...unsent] : new Array<FailureError | undefined>(jobs.length);
-    for (const failure of failures ?? []) {
-      const i = sent ? sent[failure.at] : failure.at;
-      const job = jobs[i];
-      errors[i] = failure.unknownTask
-        ? new UnknownTaskError(job.task, failure.unknownTask)
-        : failure.uncloneable
-          ? new DataCloneError(job.id, 'result', errorFromRemote(failure.error))
-          : new TaskError(job.task, job.id, failure.error);
-    }
+    if (batch.partsLeft === 0) this.partAnswered(handle, batch);
+  }
+
+  /** Ends the batch once every part has answered (or none could be posted). */
+  private partAnswered(handle: WorkerHandle, batch: Batch): void {
+    if (batch.partsLeft > 0) return;
+    const { jobs, values, errors, workMs, sent } = batch;
     // The worker's time covers the requests it was sent: scaled to the batch, so the per-request figure is theirs.
-    const workMs = ms !== undefined && sent && sent.length > 0 ? (ms * jobs.length) / sent.length : ms;
-    this.finishBatch(handle, batch, { values: allValues, errors }, workMs);
+    const scaled = workMs !== undefined && sent > 0 ? (workMs * jobs.length) / sent : undefined;
+    this.finishBatch(handle, batch, errors ? { values, errors } : { values }, scaled);
   }
 
   private finishBatch(handle: WorkerHandle, batch: Batch, outcomes: BatchOutcomes, workMs?: number): void {
@@ -573,7 +685,7 @@ export class ThreadsExecutor implements Executor {
 
   private startFailed(handle: WorkerHandle, cause: unknown): void {
     if (handle.state === 'gone') return;
-    const error = new WorkerStartError(this.source.file ?? fileFromStack(cause) ?? 'from the worker factory', cause);
+    const error = new WorkerStartError(this.source.file ?? fileFromMessage(cause) ?? FACTORY, cause);
     handle.settleStart(error);
     const wasRetiring = handle.retiring;
     this.stop(handle);
@@ -600,6 +712,7 @@ export class ThreadsExecutor implements Executor {
     handle.state = 'gone';
     for (const batch of handle.batches) clearTimeout(batch.timer);
     handle.batches = [];
+    handle.parts.clear();
     clearTimeout(handle.idleTimer);
     this.handles.delete(handle);
     handle.settleStart();
@@ -643,21 +756,34 @@ function bounded(work: Promise<unknown>, ms: number): Promise<unknown> {
   });
 }
 
-/** The position in the batch of the `at`-th job that was sent (the others were refused before sending). */
-function sentIndex(unsent: readonly (FailureError | undefined)[], at: number): number {
-  for (let i = 0, seen = 0; i < unsent.length; i++) {
-    if (unsent[i]) continue;
-    if (seen++ === at) return i;
-  }
-  return -1;
+/** A request's arguments could not be posted: a `DataCloneError` naming the first argument that cannot be cloned, when one cannot. */
+function cloneError(job: Job, error: unknown): DataCloneError {
+  const position = job.transfer ? -1 : job.args.findIndex((arg) => !isCloneable(arg));
+  return new DataCloneError(job.id, 'arguments', error, position === -1 ? undefined : position);
 }
 
 /** What a worker sent without an error. */
 const unknownError: SerializedError = { name: 'Error', message: 'unknown error' };
 
-/** The first file named in an error's stack or message (for a factory-made worker, whose file we are not told). */
-function fileFromStack(cause: unknown): string | undefined {
-  if (!isErrorLike(cause)) return undefined;
-  const match = /(\/[^\s:'"()]+\.[cm]?[jt]sx?)\b/.exec(`${cause.message}\n${cause.stack ?? ''}`);
-  return match?.[1];
+/** How a start error names a worker made by a factory whose error names no file of the user's. */
+const FACTORY = '(from the worker factory)';
+
+/**
+ * The first file an error's message names that is not a file of threads.js
+ * or of this library: for a factory-made worker, whose file we are not told,
+ * the path the factory was given (`Cannot find module '/app/x.worker.js'`).
+ * Never the stack: its first frames are the library's own.
+ */
+function fileFromMessage(cause: unknown): string | undefined {
+  let message: string;
+  try {
+    if (!isErrorLike(cause)) return undefined;
+    message = cause.message;
+  } catch {
+    return undefined;
+  }
+  for (const [, file] of message.matchAll(/(\/[^\s:'"()]+\.[cm]?[jt]sx?)\b/g)) {
+    if (!/[\\/]node_modules[\\/](threads|rxjs-threadpool)[\\/]|[\\/]dist[\\/](cjs|esm)[\\/]src[\\/]/.test(file)) return file;
+  }
+  return undefined;
 }

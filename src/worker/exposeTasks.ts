@@ -7,7 +7,7 @@
 import * as threadsWorker from 'threads/worker';
 import { checkTasks } from '../checks.js';
 import { InvalidOptionError } from '../errors.js';
-import { DONE, type DoneMessage, isCloneable, PROGRESS, type ProgressMessage, RUN, type RunMessage, serializeError, type WireFailure, type WorkerApi } from '../protocol.js';
+import { batchProblem, DONE, type DoneMessage, isCloneable, PROGRESS, type ProgressMessage, RUN, type RunMessage, serializeError, type WireFailure, type WorkerApi } from '../protocol.js';
 import type { TaskMap } from '../tasks.js';
 import { type Transferable, unwrapTransfer } from '../transfer.js';
 import { type MasterPort, masterPort } from './port.js';
@@ -50,21 +50,90 @@ export function exposeTasks<T extends TaskMap>(tasks: T, options?: WorkerOptions
   const { setup, teardown } = checkWorkerOptions(options);
   // A port exists only inside a worker (a Node worker thread or a Web Worker).
   const port = masterPort();
-  if (port) {
-    const ready = setup ? Promise.resolve().then(setup) : undefined;
-    ready?.catch(() => undefined);
-    // Listen before `expose` tells the master we are ready.
-    port.listen((data) => {
-      if ((data as Partial<RunMessage> | null)?.type === RUN) runBatch(tasks, port, data as RunMessage);
-    });
-    const api: WorkerApi = {
-      // The master sends no request before this answers, so tasks never run before `setup` is done.
-      tasks: () => (ready ? ready.then(() => Object.keys(tasks)) : Object.keys(tasks)),
-      ...(teardown ? { teardown: async () => void (await teardown()) } : {}),
-    };
-    expose(api);
+  if (!port) return tasks;
+  if (exposed) {
+    // One task set per worker: a second call (its error caught, say) fails the worker's start.
+    exposed.twice ??= new Error('exposeTasks() was called more than once in this worker; a worker module calls it once, at its top level');
+    throw exposed.twice;
   }
+  const state: ExposedState = { twice: undefined, loadError: watchLoad() };
+  exposed = state;
+  const ready = setup ? Promise.resolve().then(setup) : undefined;
+  ready?.catch(() => undefined);
+  // Listen before `expose` tells the master we are ready.
+  port.listen((data) => {
+    if ((data as Partial<RunMessage> | null)?.type === RUN) runBatch(tasks, port, data as RunMessage);
+  });
+  /** The task names, unless the module failed after this call (it threw while loading, or called exposeTasks again). */
+  const names = (): string[] => {
+    const failure = state.twice ?? state.loadError.stop();
+    if (failure !== undefined) throw failure;
+    return Object.keys(tasks);
+  };
+  const api: WorkerApi = {
+    // The master sends no request before this answers, so tasks never run before `setup` is done, and a
+    // module that threw while loading (after this call) fails its start rather than serving requests.
+    tasks: () => (ready ? ready.then(names) : names()),
+    ...(teardown ? { teardown: async () => void (await teardown()) } : {}),
+  };
+  expose(api);
   return tasks;
+}
+
+interface ExposedState {
+  /** Set when exposeTasks was called again in this worker. */
+  twice: Error | undefined;
+  readonly loadError: LoadWatch;
+}
+
+/** This worker's call of exposeTasks, once made. */
+let exposed: ExposedState | undefined;
+
+/** What went wrong while the worker module was loading, after exposeTasks was called. */
+interface LoadWatch {
+  /** Stops watching; returns the first uncaught error or rejection seen (or `undefined`). */
+  stop(): unknown;
+}
+
+/**
+ * Records uncaught errors and rejections from the moment exposeTasks is
+ * called until the master asks for the task names (after the module has
+ * loaded). threads.js keeps a worker alive after an uncaught error and tells
+ * the master only 250 ms later, so a module that throws at load after
+ * calling exposeTasks would look ready, then fail, again and again with
+ * each replacement.
+ */
+function watchLoad(): LoadWatch {
+  let first: { readonly error: unknown } | undefined;
+  const record = (error: unknown): void => {
+    first ??= { error };
+  };
+  const node = typeof process === 'object' && typeof process.on === 'function' ? process : undefined;
+  const onEvent = (event: Event): void => record((event as ErrorEvent).error ?? (event as PromiseRejectionEvent).reason ?? event);
+  const scope = globalThis as Partial<Pick<typeof globalThis, 'addEventListener' | 'removeEventListener'>>;
+  if (node) {
+    node.on('uncaughtException', record);
+    node.on('unhandledRejection', record);
+  } else {
+    scope.addEventListener?.('error', onEvent);
+    scope.addEventListener?.('unhandledrejection', onEvent);
+  }
+  let stopped = false;
+  return {
+    stop() {
+      if (!stopped) {
+        stopped = true;
+        if (node) {
+          node.off('uncaughtException', record);
+          node.off('unhandledRejection', record);
+        } else {
+          scope.removeEventListener?.('error', onEvent);
+          scope.removeEventListener?.('unhandledrejection', onEvent);
+        }
+      }
+      return first?.error;
+    },
+  };
 }
 
 /** Options of {@link exposeTasks}. */
@@ -97,6 +166,12 @@ function checkWorkerOptions(options: WorkerOptions | undefined): WorkerOptions {
 
 function runBatch(tasks: TaskMap, port: MasterPort, message: RunMessage): void {
   const started = performance.now();
+  // The master is trusted, but checked: a malformed run message is refused, never run.
+  const problem = typeof message.batch === 'number' ? batchProblem(message) : 'batch is not a number';
+  if (problem !== undefined) {
+    if (typeof message.batch === 'number') port.post({ type: DONE, batch: message.batch, values: [], refused: problem } satisfies DoneMessage);
+    return;
+  }
   const run = new BatchRun(tasks, message, message.progress ? port : undefined);
   const settled = run.next(0);
   if (settled === true) reply(port, run, performance.now() - started);
