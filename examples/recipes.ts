@@ -2,9 +2,9 @@
  * The README's recipes, as functions that `test/recipes.test.ts` runs on real
  * workers (the demo's `primes.worker.ts`), so the recipes stay true.
  */
-import { exhaustMap, filter, from, map, type Observable, takeUntil } from 'rxjs';
-import { poolMap, pullFrom, results } from '../operators';
-import type { Pool } from '../src';
+import { concat, defer, exhaustMap, filter, from, map, type Observable, takeUntil, tap } from 'rxjs';
+import { poolMap, type PoolMapOutcome, pullFrom, results } from '../operators';
+import { type Pool, TaskCancelledError, type WorkRequest, workRequest } from '../src';
 import type { Tasks } from './primes.worker';
 
 /** CPU-bound map: every limit's prime count, in completion order (the fastest first). */
@@ -74,4 +74,25 @@ export function growWhenBusy(pool: Pool<Tasks>, max: number, backlog: number): O
     exhaustMap(() => pool.createWorkers(1)), // one at a time: stats$ reports the new size when it is ready
     map(() => pool.size),
   );
+}
+
+/**
+ * Cancel, and still give every request its outcome: a cancelled pipeline
+ * emits nothing for the requests it dropped or abandoned, so keep the ones
+ * sent and not yet answered, and when `stop` fires emit a
+ * `TaskCancelledError` for each.
+ */
+export function countUntilWithOutcomes(pool: Pool<Tasks>, limits: Observable<number>, stop: Observable<unknown>): Observable<PoolMapOutcome<Tasks, 'countPrimes'>> {
+  return defer(() => {
+    const unanswered = new Map<number, WorkRequest<[number]>>();
+    const answered = limits.pipe(
+      map((limit) => workRequest([limit] as [number])),
+      tap((request) => unanswered.set(request.id, request)),
+      poolMap(pool, 'countPrimes'),
+      tap(({ request }) => unanswered.delete(request.id)),
+      takeUntil(stop),
+    );
+    const cancelled = defer(() => from([...unanswered.values()].map((request) => ({ ok: false as const, request, error: new TaskCancelledError(request.id) }))));
+    return concat(answered, cancelled);
+  });
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import type { SchedulerLike } from 'rxjs';
-import { checkInteger, checkOptionsObject, checkTasks } from '../src/checks.js';
+import { checkInteger, checkKnownKeys, checkOptionsObject, checkTasks } from '../src/checks.js';
 import { InvalidOptionError } from '../src/errors.js';
 import { Pool } from '../src/Pool.js';
 import type { TaskMap } from '../src/tasks.js';
@@ -54,9 +54,11 @@ export interface VirtualPoolOptions {
  */
 export function createVirtualPool<T extends TaskMap>(tasks: T, options: VirtualPoolOptions): Pool<T> {
   checkTasks(tasks);
-  const { scheduler, size = 1, duration = 1 } = checkOptionsObject('options', options);
+  const given = checkOptionsObject('options', options);
+  checkKnownKeys('the createVirtualPool options', given, ['scheduler', 'size', 'duration'], { frames: 'duration', workers: 'size', testScheduler: 'scheduler' });
+  const { scheduler, size = 1, duration = 1 } = given;
   if (typeof scheduler?.schedule !== 'function') throw new InvalidOptionError('scheduler', scheduler, 'an RxJS scheduler (your TestScheduler)');
-  checkInteger('size', size, 0);
+  checkInteger('size', size, 0, 1_000_000);
   if (typeof duration === 'number') checkInteger('duration', duration, 0);
   else if (typeof duration !== 'function') throw new InvalidOptionError('duration', duration, 'a number of frames or a function of (task, args)');
   return new Pool<T>(new VirtualExecutor(tasks, size, scheduler, duration));

@@ -7,7 +7,7 @@
  * @module
  */
 import { defer, finalize, type Observable, startWith, Subject } from 'rxjs';
-import { checkInteger, checkOptionsObject } from './checks.js';
+import { checkInteger, checkKnownKeys, checkOptionsObject } from './checks.js';
 import { PoolClosedError, UnknownTaskError } from './errors.js';
 import type { Executor } from './executor.js';
 import { type Deliver, type Lane, type LaneOptions, Scheduler } from './scheduler.js';
@@ -196,8 +196,8 @@ export class Pool<T extends TaskMap = TaskMap> {
    *
    * @param n - How many workers to add (0 or more).
    * @returns A promise that resolves when they are ready; it rejects with
-   * `PoolClosedError` after `close()`, and with `WorkerStartError` when a
-   * worker cannot start.
+   * `PoolClosedError` after `close()` (or when the pool is closed before they
+   * are ready), and with `WorkerStartError` when a worker cannot start.
    * @throws InvalidOptionError unless `n` is a non-negative integer.
    */
   createWorkers(n: number): Promise<void> {
@@ -219,7 +219,9 @@ export class Pool<T extends TaskMap = TaskMap> {
    * @throws InvalidOptionError unless `n` is a non-negative integer.
    */
   dismissWorkers(n: number, options?: DismissOptions): Promise<void> {
-    const { join = false } = checkOptionsObject('dismissWorkers options', options);
+    const given = checkOptionsObject('dismissWorkers options', options);
+    checkKnownKeys('the dismissWorkers options', given, ['join'], { doJoin: 'join', do_join: 'join' });
+    const { join = false } = given;
     const { gone } = this.dismiss(n);
     return join ? gone : Promise.resolve();
   }

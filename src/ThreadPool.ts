@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { checkInteger, checkOptionsObject } from './checks.js';
+import { checkInteger, checkKnownKeys, checkOptionsObject, checkTimeout } from './checks.js';
 import { createPool } from './createPool.js';
 import { InvalidOptionError, NoResultsPending, NoWorkersAvailable, PoolClosedError, QueueFullError } from './errors.js';
 import type { Outcome } from './outcomes.js';
@@ -101,14 +101,22 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
    * @throws InvalidOptionError for a bad option, synchronously.
    */
   constructor(worker: WorkerSource | Pool<T>, options?: ThreadPoolOptions) {
-    const { numWorkers, qSize = 0, resqSize = 0, pollTimeout } = checkOptionsObject('options', options);
+    const given = checkOptionsObject('options', options);
+    checkKnownKeys('the ThreadPool options', given, ['numWorkers', 'qSize', 'resqSize', 'pollTimeout'], {
+      num_workers: 'numWorkers',
+      q_size: 'qSize',
+      resq_size: 'resqSize',
+      poll_timeout: 'pollTimeout',
+      size: 'numWorkers',
+    });
+    const { numWorkers, qSize = 0, resqSize = 0, pollTimeout } = given;
     this.qSize = checkInteger('qSize', qSize, 0);
     this.resqSize = checkInteger('resqSize', resqSize, 0);
     if (worker instanceof Pool) {
       this.pool = worker;
     } else {
       if (numWorkers !== undefined) checkInteger('numWorkers', numWorkers, 1);
-      if (pollTimeout !== undefined) checkInteger('pollTimeout', pollTimeout, 1);
+      if (pollTimeout !== undefined) checkTimeout('pollTimeout', pollTimeout);
       this.pool = createPool<T>(worker, { ...(numWorkers === undefined ? {} : { size: numWorkers }), ...(pollTimeout === undefined ? {} : { idleTimeout: pollTimeout }) });
     }
     this.lane = this.pool.openLane('', (outcome) => this.collect(outcome), {
@@ -145,11 +153,13 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
    * QueueFullError when the queue is full and `block` is false or `timeout` passes.
    */
   putRequest(request: WorkRequest<readonly unknown[], never>, options?: PutOptions): Promise<void> {
-    const { block = true, timeout } = checkOptionsObject('putRequest options', options);
+    const given = checkOptionsObject('putRequest options', options);
+    checkKnownKeys('the putRequest options', given, ['block', 'timeout']);
+    const { block = true, timeout } = given;
     if (!isWorkRequest(request) || typeof request.task !== 'string') {
       return Promise.reject(new InvalidOptionError('request', request, 'a WorkRequest with a task, from makeRequests(task, argsList, callback, excCallback)'));
     }
-    if (timeout !== undefined) checkInteger('timeout', timeout, 0);
+    if (timeout !== undefined) checkTimeout('timeout', timeout, 0);
     if (this.closed) return Promise.reject(new PoolClosedError(request.id));
     if (this.qSize === 0 || (this.lane.queued < this.qSize && this.putters.length === 0)) {
       this.submit(request);
@@ -180,7 +190,9 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
    * for the next poll).
    */
   async poll(options?: PollOptions): Promise<void> {
-    const { block = false } = checkOptionsObject('poll options', options);
+    const given = checkOptionsObject('poll options', options);
+    checkKnownKeys('the poll options', given, ['block']);
+    const { block = false } = given;
     if (this.results.length === 0) {
       const pending = this.lane.pending + this.putters.length;
       if (pending === 0) throw new NoResultsPending();
@@ -231,7 +243,9 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
    * @throws InvalidOptionError unless `n` is a non-negative integer.
    */
   dismissWorkers(n: number, options?: ThreadPoolDismissOptions): Promise<void> {
-    const { doJoin = false } = checkOptionsObject('dismissWorkers options', options);
+    const given = checkOptionsObject('dismissWorkers options', options);
+    checkKnownKeys('the dismissWorkers options', given, ['doJoin'], { do_join: 'doJoin', join: 'doJoin' });
+    const { doJoin = false } = given;
     const dismissed = this.pool.dismiss(n);
     if (doJoin) return dismissed.gone;
     this.dismissed.push(dismissed);

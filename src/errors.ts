@@ -388,7 +388,9 @@ export class TaskTimeoutError extends PoolError {
 }
 
 /**
- * The request was cancelled while it ran (`cancel: 'terminate'`); no one receives this outcome.
+ * The request was cancelled before it finished: while it ran (`cancel:
+ * 'terminate'`; no one receives this outcome from `poolMap`), or by your own
+ * code (the README's recipe that gives cancelled requests an outcome).
  *
  * @category Errors
  */
@@ -408,7 +410,11 @@ export class TaskCancelledError extends PoolError {
     /** The pool's number for the worker, when known. */
     readonly worker?: number,
   ) {
-    super(`Request ${requestId} was cancelled while it ran; ${workerName(worker).toLowerCase()} was terminated and replaced.`);
+    super(
+      worker === undefined
+        ? `Request ${requestId} was cancelled before it finished.`
+        : `Request ${requestId} was cancelled while it ran; ${workerName(worker).toLowerCase()} was terminated and replaced.`,
+    );
   }
 }
 

@@ -10,6 +10,16 @@
  * shape so their `code` and extra fields survive (threads.js's serializer
  * keeps only name, message and stack).
  *
+ * Both ends check what they receive against the shapes here before acting
+ * on it: the worker checks each run message (`batchProblem`), the master
+ * each reply (`doneProblem`, `isProgressFor`); a queue host and producer
+ * use `batchProblem` and `isSerializedError` for BullMQ jobs too. The
+ * guards are written by hand rather than with a schema library: they run
+ * once per batch on the hottest path (a batch of 2048 tiny requests costs
+ * a loop over `args`, nothing per field), the package keeps one runtime
+ * dependency, and each guard returns the reason in words for the error it
+ * becomes.
+ *
  * @module
  */
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { FailureError } from './errors.js';
+import { type FailureError, InvalidOptionError } from './errors.js';
 import { reportFailure } from './reportFailure.js';
 
 const brand: unique symbol = Symbol.for('rxjs-threadpool.WorkRequest') as never;
@@ -63,8 +63,10 @@ export interface WorkRequest<A extends readonly unknown[] = unknown[], R = unkno
  * @typeParam A - The argument list's type, inferred as a tuple.
  * @param args - The arguments the task is called with.
  * @returns The request.
+ * @throws InvalidOptionError when `args` is not an array (from plain JavaScript).
  */
 export function workRequest<const A extends readonly unknown[]>(args: A): WorkRequest<A> {
+  if (!Array.isArray(args)) throw new InvalidOptionError('workRequest(args)', args, "an array of the task's arguments (workRequest([x]) for one argument)");
   return { id: nextRequestId(), args, [brand]: true };
 }
 

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { type FailureError, InvalidOptionError, WorkerCrashedError } from './errors.js';
+import { type FailureError, InvalidOptionError, textOf, WorkerCrashedError } from './errors.js';
 import type { AutoBatchTuning, BatchOutcomes, Executor, Job, RunLimits, Slot } from './executor.js';
 import type { Outcome } from './outcomes.js';
 import type { WorkRequest } from './requests.js';
@@ -270,8 +270,8 @@ function deliverSafely(lane: Lane, outcome: Outcome<readonly unknown[]>, tag: nu
 
 /** Why a request cannot be queued (it came from plain JavaScript with the wrong shape), if it cannot. */
 function requestProblem(request: WorkRequest<readonly unknown[]>, task: unknown): InvalidOptionError | undefined {
-  if (!Array.isArray(request.args)) return new InvalidOptionError('request.args', request.args, `an array of the task's arguments (request ${String(request.id)}): make requests with workRequest() or makeRequests()`);
-  if (typeof task !== 'string' || task === '') return new InvalidOptionError('task', task, `a task name (request ${String(request.id)})`);
+  if (!Array.isArray(request.args)) return new InvalidOptionError('request.args', request.args, `an array of the task's arguments (request ${textOf(request.id)}): make requests with workRequest() or makeRequests()`);
+  if (typeof task !== 'string' || task === '') return new InvalidOptionError('task', task, `a task name (request ${textOf(request.id)})`);
   return undefined;
 }
 

@@ -7,6 +7,11 @@
  */
 import type { Transferable } from './transfer.js';
 
+/** Whether a value is an ArrayBuffer, from any realm (a test runner's sandbox, another frame). */
+function isArrayBuffer(value: unknown): value is ArrayBuffer {
+  return Object.prototype.toString.call(value) === '[object ArrayBuffer]';
+}
+
 /**
  * Whether `buffer` was detached (transferred away): it then has no bytes,
  * and a structured clone of it throws. A detached buffer in a transfer list
@@ -31,7 +36,7 @@ export function transferProblem(list: readonly Transferable[]): string | undefin
     const item = list[i] as unknown;
     if (typeof item !== 'object' || item === null) return `transfer list item ${i} is ${item === null ? 'null' : typeof item}, not a transferable object`;
     if (ArrayBuffer.isView(item)) return `transfer list item ${i} is a typed array or DataView: list its .buffer`;
-    if (item instanceof ArrayBuffer && isDetached(item)) return `transfer list item ${i} is an ArrayBuffer that was already transferred (detached): it would arrive empty`;
+    if (isArrayBuffer(item) && isDetached(item)) return `transfer list item ${i} is an ArrayBuffer that was already transferred (detached): it would arrive empty`;
   }
   return undefined;
 }
@@ -39,6 +44,6 @@ export function transferProblem(list: readonly Transferable[]): string | undefin
 /** Whether any buffer in a transfer list has been moved away (after it was sent: the worker holds it). */
 export function anyDetached(list: readonly Transferable[] | undefined): boolean {
   if (!list) return false;
-  for (const item of list) if (item instanceof ArrayBuffer && isDetached(item)) return true;
+  for (const item of list) if (isArrayBuffer(item) && isDetached(item)) return true;
   return false;
 }

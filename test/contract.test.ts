@@ -188,8 +188,8 @@ describe('4. a worker error of any shape becomes a WorkerStartError, never a cra
 });
 
 describe('5. a start error names the worker, never a file of threads.js', () => {
-  test('a factory whose new Worker throws (uncloneable workerData): the error names the factory', async () => {
-    const pool = track(createPool<Tasks>(() => new ThreadsWorker('./fixtures/tasks.worker.ts', { workerData: () => 1 } as never)));
+  test('a factory whose new Worker throws (bad execArgv): the error names the factory', async () => {
+    const pool = track(createPool<Tasks>(() => new ThreadsWorker('./fixtures/tasks.worker.ts', { execArgv: ['--no-such-flag'] } as never)));
     const error = (await pool.ready.then(() => undefined, (rejection: unknown) => rejection)) as WorkerStartError;
     expect(error).toBeInstanceOf(WorkerStartError);
     expect(error.file).toBe('(from the worker factory)');

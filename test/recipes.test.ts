@@ -3,8 +3,8 @@
  * demo's worker module: what each recipe promises its reader.
  */
 import { join } from 'node:path';
-import { firstValueFrom, from, interval, map, Subject, timer } from 'rxjs';
-import { countAll, countInOrder, countLazily, countUntil, growWhenBusy, sampleHotSource } from '../examples/recipes';
+import { firstValueFrom, from, interval, map, Subject, tap, timer } from 'rxjs';
+import { countAll, countInOrder, countLazily, countUntil, countUntilWithOutcomes, growWhenBusy, sampleHotSource } from '../examples/recipes';
 import type { Tasks } from '../examples/primes.worker';
 import { createPool, type PoolOptions } from '../src';
 import { closePools, collect, track } from './helpers';
@@ -65,6 +65,20 @@ test('cancel with takeUntil: the stream completes when told, and the pool serves
   const values = await collect(countUntil(pool, interval(1).pipe(map(() => 100)), timer(100)));
   expect(values.every((value) => value === 25)).toBe(true);
   expect(await collect(countAll(pool, [10]))).toEqual([4]);
+});
+
+test('cancel with outcomes: every request sent yields exactly one outcome, TaskCancelledError for those cut off', async () => {
+  const pool = primesPool({ size: 1 });
+  const stop = new Subject<void>();
+  const outcomes = await collect(
+    countUntilWithOutcomes(pool, from(Array.from({ length: 50 }, () => 200_000)), stop).pipe(tap((outcome) => outcome.ok && queueMicrotask(() => stop.next()))),
+  );
+  expect(outcomes).toHaveLength(50);
+  expect(new Set(outcomes.map(({ request }) => request.id)).size).toBe(50);
+  expect(outcomes[0]).toMatchObject({ ok: true, value: 17984 });
+  const cancelled = outcomes.filter((outcome) => !outcome.ok);
+  expect(cancelled.length).toBeGreaterThan(40);
+  for (const outcome of cancelled) expect(!outcome.ok && outcome.error).toMatchObject({ code: 'ERR_TASK_CANCELLED', requestId: outcome.request.id });
 });
 
 test('resize under load: a backlog grows the pool up to its maximum, and the running pipeline uses the new worker', async () => {

@@ -5,7 +5,7 @@
  */
 // @ts-ignore -- the `threads` package's exports map has no `types` condition, so some module resolutions find no types; typed below.
 import * as threadsWorker from 'threads/worker';
-import { checkTasks } from '../checks.js';
+import { checkKnownKeys, checkTasks } from '../checks.js';
 import { InvalidOptionError } from '../errors.js';
 import { batchProblem, DONE, type DoneMessage, isCloneable, PROGRESS, type ProgressMessage, RUN, type RunMessage, serializeError, type WireFailure, type WorkerApi } from '../protocol.js';
 import type { TaskMap } from '../tasks.js';
@@ -109,8 +109,9 @@ function watchLoad(): LoadWatch {
     first ??= { error };
   };
   const node = typeof process === 'object' && typeof process.on === 'function' ? process : undefined;
-  const onEvent = (event: Event): void => record((event as ErrorEvent).error ?? (event as PromiseRejectionEvent).reason ?? event);
-  const scope = globalThis as Partial<Pick<typeof globalThis, 'addEventListener' | 'removeEventListener'>>;
+  const onEvent = (event: { readonly error?: unknown; readonly reason?: unknown }): void => record(event.error ?? event.reason ?? event);
+  // A Web Worker's global scope (typed here: the library's types do not assume the DOM library).
+  const scope = globalThis as unknown as Partial<Record<'addEventListener' | 'removeEventListener', (type: string, listener: typeof onEvent) => void>>;
   if (node) {
     node.on('uncaughtException', record);
     node.on('unhandledRejection', record);
@@ -158,6 +159,7 @@ export interface WorkerOptions {
 function checkWorkerOptions(options: WorkerOptions | undefined): WorkerOptions {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('exposeTasks options', options, 'an object with setup and/or teardown');
+  checkKnownKeys('the exposeTasks options', options, ['setup', 'teardown'], { init: 'setup', initialize: 'setup', beforeAll: 'setup', dispose: 'teardown', destroy: 'teardown', afterAll: 'teardown' });
   for (const name of ['setup', 'teardown'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new InvalidOptionError(name, options[name], 'a function');
   }

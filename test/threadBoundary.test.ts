@@ -1,0 +1,139 @@
+// Issue "untrusted input at every boundary", the thread pool's part: a request value, a transfer list or
+// a message on a worker's port can no longer kill, wedge or starve anything. (The option ranges are in
+// options.test.ts, the start failures in startFailure.test.ts, a throwing transfer and timeouts across
+// pipelines in contract.test.ts.)
+import { from, of } from 'rxjs';
+import { Worker as ThreadsWorker } from 'threads';
+import { createPool, InvalidOptionError, type Pool, type PoolOptions, workRequest } from '../src';
+import { poolMap } from '../operators';
+import { RUN } from '../src/protocol';
+import type { FaultTasks } from './fixtures/faults.worker';
+import type { Tasks } from './fixtures/tasks.worker';
+import { closePools, collect, fixture, tasksPool, track } from './helpers';
+
+afterEach(closePools);
+
+function faultsPool(options?: PoolOptions): Pool<FaultTasks> {
+  return track(createPool<FaultTasks>(fixture('faults.worker.ts'), options));
+}
+
+const values = (n: number, fill: number): Float64Array => new Float64Array(n).fill(fill);
+
+describe('10. transfer lists in a batch', () => {
+  test('one request whose transfer list cannot be sent fails alone; its batch-mates run and still move their buffers', async () => {
+    const pool = tasksPool({ size: 1 });
+    await pool.ready;
+    const good = [values(4, 1), values(4, 2), values(4, 3)];
+    const bad = values(4, 9);
+    const requests = [good[0], bad, good[1], good[2]];
+    const outcomes = await collect(
+      from(requests).pipe(poolMap(pool, 'sum', { batch: 4, transfer: (array) => (array === bad ? [{} as ArrayBuffer] : [array.buffer]) })),
+    );
+    const byArg = new Map(outcomes.map((outcome) => [outcome.request.args[0], outcome]));
+    expect(byArg.get(bad)).toMatchObject({ ok: false, error: { code: 'ERR_DATA_CLONE', what: 'arguments' } });
+    expect(good.map((array) => byArg.get(array))).toEqual(good.map(() => expect.objectContaining({ ok: true })));
+    expect(good.map((array) => { const outcome = byArg.get(array); return outcome?.ok && outcome.value; })).toEqual([4, 8, 12]);
+    // Moved, not copied, though their batch had to be split.
+    expect(good.map((array) => array.byteLength)).toEqual([0, 0, 0]);
+  });
+
+  test('two requests that transfer the same buffer, and a third beside them, all run', async () => {
+    const pool = tasksPool({ size: 1 });
+    const shared = values(8, 1);
+    const view = new Float64Array(shared.buffer, 0, 4);
+    const other = values(2, 5);
+    const outcomes = await collect(from([shared, view, other]).pipe(poolMap(pool, 'sum', { batch: 3, transfer: (array) => [array.buffer] })));
+    expect(outcomes.map((outcome) => outcome.ok && outcome.value)).toEqual([8, 4, 10]);
+  });
+
+  test('a typed array listed instead of its buffer fails that request, naming the mistake', async () => {
+    const pool = tasksPool({ size: 1 });
+    const [outcome] = await collect(of(values(2, 1)).pipe(poolMap(pool, 'sum', { transfer: (array) => [array as never] })));
+    expect(!outcome.ok && outcome.error).toMatchObject({ code: 'ERR_DATA_CLONE' });
+    expect(!outcome.ok && outcome.error.message).toMatch(/typed array.*\.buffer/);
+  });
+
+  test('a request whose buffers moved into a worker that died is not rerun (nothing is left to run it with)', async () => {
+    const pool = faultsPool({ size: 1 });
+    const array = values(4, 1);
+    const [outcome] = await collect(
+      from([workRequest([array, true] as [Float64Array, boolean])]).pipe(poolMap(pool, 'sumOrExit', { transfer: (moved) => [moved.buffer] })),
+    );
+    expect(!outcome.ok && outcome.error).toMatchObject({ code: 'ERR_WORKER_CRASHED' });
+    expect(!outcome.ok && outcome.error.message).toMatch(/not run again, because the buffers it transferred went with the worker/);
+    expect(pool.stats).toMatchObject({ failed: 1, completed: 0 });
+  });
+});
+
+describe('11. requests of the wrong shape from plain JavaScript', () => {
+  test.each([[null], [5], ['ab'], [undefined]])('workRequest(%p) throws InvalidOptionError at once', (args) => {
+    expect(() => workRequest(args as never)).toThrow(InvalidOptionError);
+  });
+
+  test('a forged request whose args are not an array yields InvalidOptionError and never occupies the worker', async () => {
+    const pool = tasksPool({ size: 1 });
+    const forged = { id: -1, args: null, [Symbol.for('rxjs-threadpool.WorkRequest')]: true };
+    const outcomes = await collect(from([forged, 3] as never[]).pipe(poolMap(pool, 'double')));
+    expect(outcomes).toHaveLength(2);
+    expect(outcomes[0]).toMatchObject({ ok: false, error: { code: 'ERR_INVALID_OPTION', option: 'request.args' } });
+    expect(outcomes[1]).toMatchObject({ ok: true, value: 6 });
+    expect(pool.stats).toMatchObject({ busy: 0, queued: 0 });
+  });
+});
+
+describe('18. what cannot travel, and what travels changed', () => {
+  test('a detached buffer in a transfer list fails its request with DataCloneError instead of arriving empty', async () => {
+    const pool = tasksPool({ size: 1 });
+    const array = values(4, 1);
+    structuredClone(array.buffer, { transfer: [array.buffer] });
+    const [outcome] = await collect(of(array).pipe(poolMap(pool, 'sum', { transfer: (moved) => [moved.buffer] })));
+    expect(!outcome.ok && outcome.error).toMatchObject({ code: 'ERR_DATA_CLONE' });
+    expect(!outcome.ok && outcome.error.message).toMatch(/already transferred \(detached\)/);
+  });
+
+  test('a class instance arrives as a plain object without its methods, as the DataCloneError message says', async () => {
+    class Point {
+      constructor(readonly x: number) {}
+      norm(): number {
+        return Math.abs(this.x);
+      }
+    }
+    const pool = faultsPool({ size: 1 });
+    const [echoed] = await collect(of(new Point(3)).pipe(poolMap(pool, 'echo')));
+    expect(echoed.ok && echoed.value).toEqual({ x: 3 });
+    expect(echoed.ok && (echoed.value as Partial<Point>).norm).toBeUndefined();
+    const [refused] = await collect(of(() => 1).pipe(poolMap(pool, 'echo')));
+    expect(!refused.ok && refused.error.message).toMatch(/class instances arrive as plain objects, without their prototype or methods/);
+  });
+});
+
+describe('messages on the worker port', () => {
+  test('a malformed run message is refused by the worker, which stays up and serves the pool', async () => {
+    let worker: ThreadsWorker | undefined;
+    const pool = track(
+      createPool<Tasks>(() => {
+        worker = new ThreadsWorker('./fixtures/tasks.worker.ts');
+        return worker;
+      }, { size: 1 }),
+    );
+    await pool.ready;
+    // What a stray sender could post: a run message whose task list does not match its arguments.
+    const errors: unknown[] = [];
+    (worker as unknown as NodeJS.EventEmitter).on('error', (error: unknown) => errors.push(error));
+    worker?.postMessage({ type: RUN, batch: 99_999, tasks: ['double'], args: [1, 2], spread: false });
+    worker?.postMessage({ type: RUN, batch: 99_998, tasks: 'double', args: { length: 2e7 }, spread: false });
+    const outcomes = await collect(from([1, 2, 3]).pipe(poolMap(pool, 'double')));
+    expect(outcomes.map((outcome) => outcome.ok && outcome.value)).toEqual([2, 4, 6]);
+    expect(errors).toEqual([]);
+    expect(pool.stats.workers).toBe(1);
+  });
+
+  test('a malformed reply fails its request with ProtocolError; the worker is replaced and the pool goes on', async () => {
+    const pool = faultsPool({ size: 1 });
+    const [corrupted] = await collect(from([workRequest([])]).pipe(poolMap(pool, 'corruptReply')));
+    expect(!corrupted.ok && corrupted.error).toMatchObject({ code: 'ERR_PROTOCOL', boundary: 'thread', requestId: corrupted.request.id });
+    expect(!corrupted.ok && corrupted.error.message).toMatch(/values must be an array/);
+    const after = await collect(from([1, 2]).pipe(poolMap(pool, 'echo')));
+    expect(after.map((outcome) => outcome.ok && outcome.value)).toEqual([1, 2]);
+  });
+});
