@@ -34,13 +34,15 @@ export function uniqueQueue(name: string): string {
 }
 
 /**
- * Spawns a host and resolves once it serves (it logs "serving"); rejects
- * with its log when it exits first or does not serve within 30 s.
+ * Spawns a host (with `env` added to this process's environment) and
+ * resolves once it serves (it logs "serving"); rejects with its log when it
+ * exits first or does not serve within 30 s.
  */
-export function startHost(redisUrl: string, queue: string, args: readonly string[] = [], module = queueWorker): Promise<Host> {
+export function startHost(redisUrl: string, queue: string, args: readonly string[] = [], module = queueWorker, env?: NodeJS.ProcessEnv): Promise<Host> {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', cli, module, '--redis', redisUrl, '--queue', queue, ...args], {
     cwd: repo,
     stdio: ['ignore', 'ignore', 'pipe'],
+    ...(env ? { env: { ...process.env, ...env } } : {}),
   });
   let text = '';
   const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
