@@ -360,6 +360,8 @@ export class QueueExecutor implements Executor {
       return;
     }
     const valid = result as QueueJobResult;
+    // A request whose thread crashed on the host is rerun (alone): under a fresh job id, as after a failed job.
+    if (valid.failures) for (const failure of valid.failures) if (failure.kind === 'crashed') this.bumpRerun(flight.jobs[failure.at].id);
     let outcomes: BatchOutcomes;
     try {
       outcomes = decodeResult(flight.jobs, valid);
@@ -395,8 +397,13 @@ export class QueueExecutor implements Executor {
       this.refuse(flight, `the worker host refused the job: ${reason.slice(JOB_REFUSED.length)}`);
       return;
     }
-    for (const job of flight.jobs) this.reruns.set(job.id, (this.reruns.get(job.id) ?? 0) + 1);
+    for (const job of flight.jobs) this.bumpRerun(job.id);
     this.settle(flight, failAll(flight.jobs, (job) => new WorkerCrashedError(job.id, `failed in BullMQ job ${flight.jobId}: ${reason || 'no reason given'}`)));
+  }
+
+  /** The next job of request `id`, a rerun, goes under a fresh job id (`…_n`). */
+  private bumpRerun(id: number): void {
+    this.reruns.set(id, (this.reruns.get(id) ?? 0) + 1);
   }
 
   private jobKey(jobId: string): string {
