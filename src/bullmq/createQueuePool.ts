@@ -120,15 +120,21 @@ const optionAliases = {
  *
  * Requests travel in batches (`poolMap`'s `batch` option, `'auto'` by
  * default, tuned here for Redis round trips), one BullMQ job per batch,
- * under a job id made of this pool's id and the requests' ids, so a request
- * is never queued twice and a job run twice (BullMQ runs jobs at least once)
- * still yields one outcome per request. Arguments and results travel as
- * JSON.
+ * under a job id made of this start of the pool (its `id`, if set, and a
+ * random part) and the requests' ids, so a request is never queued twice
+ * and a job run twice (BullMQ runs jobs at least once) still yields one
+ * outcome per request. Arguments and results travel as JSON.
+ *
+ * Every job result is checked before it is read: a malformed one (from a
+ * worker that is not a `serveTasks` host of this version), or a host's
+ * refusal of the job (too large for it, say), ends the job's requests with
+ * `ProtocolError` (`boundary: 'queue'`), never a rerun.
  *
  * Returns at once. Redis is checked first: when it cannot be reached within
  * `connectTimeout`, `ready` rejects and every request ends with
- * `QueueConnectionError` naming the address. A connection lost later
- * reconnects; jobs lost with it are added again.
+ * `QueueConnectionError` naming the address; `ready` rejects with
+ * `PoolClosedError` when the pool is closed before it was ready. A
+ * connection lost later reconnects; jobs lost with it are added again.
  *
  * @example
  * ```ts
