@@ -11,7 +11,6 @@
 import { realpathSync } from 'node:fs';
 import { InvalidOptionError } from '../errors.js';
 import { type Command, packageVersion, parseArguments, usage } from './cliArguments.js';
-import { serveTasks } from './serveTasks.js';
 
 async function main(): Promise<void> {
   let command: Command;
@@ -30,6 +29,14 @@ async function main(): Promise<void> {
     return;
   }
   const { module, options } = command;
+  // Loaded here, not at the top: --help and --version work without the optional peers bullmq and ioredis.
+  let serveTasks: typeof import('./serveTasks.js').serveTasks;
+  try {
+    ({ serveTasks } = await import('./serveTasks.js'));
+  } catch (error) {
+    console.error(`rxjs-threadpool-serve: cannot load bullmq and ioredis (optional peer dependencies: npm install bullmq ioredis): ${(error as Error).message}`);
+    process.exit(1);
+  }
   let server: Awaited<ReturnType<typeof serveTasks>>;
   try {
     server = await serveTasks(module, options);
