@@ -80,4 +80,22 @@ describe('a queue pool refuses malformed job results', () => {
     expect([...runs.values()].every((count) => count === 1)).toBe(true);
     expect(warnings.filter((text) => /lost Redis/.test(text))).toEqual([]);
   }, 60_000);
+
+  test('a well-formed failure is read as the host meant it: a DataCloneError of the arguments stays one of the arguments', async () => {
+    const url = testRedisUrl();
+    const queue = uniqueQueue('clone');
+    const { hostname, port } = new URL(url);
+    const clone = { name: 'DataCloneError', message: 'Argument 0 of request 3 cannot be sent', code: 'ERR_DATA_CLONE', props: { requestId: 3, what: 'arguments', position: 0 } };
+    const worker = new Worker(queue, async () => ({ values: [null], failures: [{ at: 0, kind: 'other', error: clone }] }), {
+      connection: { host: hostname, port: Number(port), maxRetriesPerRequest: null },
+    });
+    const queuePool = createQueuePool<QueueTasks>({ connection: url, queue });
+    try {
+      const [outcome] = await lastValueFrom(range(0, 1).pipe(poolMap(queuePool, 'inc'), toArray()));
+      expect(outcome).toMatchObject({ ok: false, error: { code: 'ERR_DATA_CLONE', what: 'arguments', position: 0, requestId: outcome.request.id } });
+    } finally {
+      await queuePool.close();
+      await worker.close();
+    }
+  });
 });

@@ -528,7 +528,11 @@ function errorFor(job: Job, { kind, error, known }: QueueFailure): FailureError 
     case 'crashed':
       return new WorkerCrashedError(job.id, `crashed on its worker host (${error.message})`);
     default:
-      if (error.code === 'ERR_DATA_CLONE') return new DataCloneError(job.id, 'result', error);
+      // The host's DataCloneError: its `what` and `position` travel in props (the message names the host's request id).
+      if (error.code === 'ERR_DATA_CLONE') {
+        const { what, position } = error.props ?? {};
+        return new DataCloneError(job.id, what === 'arguments' ? 'arguments' : 'result', error, typeof position === 'number' ? position : undefined);
+      }
       return new TaskError(job.task, job.id, error);
   }
 }
