@@ -75,7 +75,7 @@ export interface ServeOptions {
    * The largest job this host accepts: its data's JSON, in bytes, checked
    * before it is parsed. A larger job is refused (failed with the reason,
    * not run by any host; its requests end with `ProtocolError` on the
-   * producer). Default 16 MiB (16,777,216); at most
+   * producer). Default 16 MiB (16,777,216); from 1,024 to
    * 512 MiB. Up to `concurrency` jobs are held at once, parsed.
    */
   readonly maxJobBytes?: number;
@@ -101,7 +101,10 @@ export interface TaskServer {
  * Starts a worker host: loads `workerModule` (a module that calls
  * `exposeTasks`) on `threads` worker threads, then takes jobs from the
  * queue. Task errors are returned as outcomes (the job completes); only a
- * failure of the host itself fails a job.
+ * failure of the host itself fails a job. A job whose data is too large
+ * (`maxJobBytes`, `maxJobRequests`) or malformed is refused: failed at once
+ * with BullMQ's `UnrecoverableError` and the reason (no host runs it
+ * again), and logged once with its id.
  *
  * @param workerModule - The worker module: an absolute path or a `file:` URL (the same module the producer is typed from).
  * @throws InvalidOptionError for a bad option.
