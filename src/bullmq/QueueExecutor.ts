@@ -10,6 +10,11 @@
  * restart is still found, and a job that vanished is added again under the
  * same id. Each batch settles once: a second completion is ignored.
  *
+ * A job's return value is checked against the wire's schema
+ * (`jobResultProblem`) before it is read: a malformed one, like a host's
+ * refusal of the job, ends the job's requests with `ProtocolError`, never
+ * a rerun (whoever answered cannot be trusted to answer again).
+ *
  * @module
  */
 import { randomBytes } from 'node:crypto';
@@ -19,17 +24,19 @@ import {
   DataCloneError,
   type FailureError,
   PoolClosedError,
+  ProtocolError,
   QueueConnectionError,
   TaskCancelledError,
   TaskError,
   TaskTimeoutError,
+  textOf,
   UnknownTaskError,
   WorkerCrashedError,
 } from '../errors.js';
 import { type AutoBatchTuning, type BatchOutcomes, type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type Slot } from '../executor.js';
 import { encodeRun } from '../protocol.js';
 import { checkConnection, liveOptions, type ResolvedConnection } from './connection.js';
-import type { QueueFailure, QueueJobData, QueueJobResult } from './wire.js';
+import { JOB_REFUSED, jobResultProblem, type QueueFailure, type QueueJobData, type QueueJobResult } from './wire.js';
 
 /** How BullMQ retries a job whose tasks failed (see `attempts`). */
 export type QueueBackoff =
@@ -43,6 +50,8 @@ export type QueueBackoff =
 
 /** Options of {@link QueueExecutor}, resolved by `createQueuePool`. */
 export interface QueueExecutorOptions {
+  /** The pool's stable id (`createQueuePool({ id })`), when the user set one. */
+  readonly id?: string;
   readonly connection: ResolvedConnection;
   readonly queue: string;
   readonly prefix: string;
@@ -109,10 +118,20 @@ function bounded(work: Promise<unknown>, ms: number): Promise<void> {
   });
 }
 
+/** How many job ids one read of the queue's waiting jobs returns, when a pool with an id starts. */
+const SCAN_PAGE = 10_000;
+
 /** Runs batches as BullMQ jobs on worker hosts. */
 export class QueueExecutor implements Executor {
-  /** This pool's id (64 random bits, short: a job's id is in most of the commands and events Redis handles for it): the prefix of its job ids, so pools sharing a queue never collide. */
-  readonly poolId = randomBytes(8).toString('hex');
+  /**
+   * The prefix of this pool's job ids, unique to this start of the pool, so
+   * pools sharing a queue never collide, and a restarted pool's new jobs
+   * never take the ids of its predecessor's (request ids start at 1 again
+   * in a new process). Without an `id`, 64 random bits; with one,
+   * `id.` and 32 random bits (this start's epoch). Short: a job's id is in
+   * most of the commands and events Redis handles for it.
+   */
+  readonly poolId: string;
   readonly tasks = undefined;
   readonly autoBatch: AutoBatchTuning;
   ready!: Promise<void>;
@@ -135,12 +154,17 @@ export class QueueExecutor implements Executor {
   constructor(private readonly options: QueueExecutorOptions) {
     this.limit = options.maxInFlight;
     this.autoBatch = options.autoBatch;
+    this.poolId = options.id === undefined ? randomBytes(8).toString('hex') : `${options.id}.${randomBytes(4).toString('hex')}`;
   }
 
   attach(host: ExecutorHost): void {
     this.host = host;
-    this.ready = this.connect();
+    // Closed before it was ready, `ready` says so (whatever the start was doing then).
+    this.ready = this.connect().catch((error: unknown) => {
+      throw this.stopped ? new PoolClosedError() : error;
+    });
     this.ready.catch((error: unknown) => {
+      if (this.stopped) return; // close() has ended every request
       this.host.fail(error instanceof QueueConnectionError ? error : new QueueConnectionError(this.options.connection.address, error));
       void this.close();
     });
@@ -175,7 +199,7 @@ export class QueueExecutor implements Executor {
   private async connect(): Promise<void> {
     const { connection, queue, prefix, connectTimeout, eventsMaxLen } = this.options;
     await checkConnection(connection, connectTimeout);
-    if (this.stopped) return;
+    if (this.stopped) throw new PoolClosedError();
     const live = liveOptions(connection);
     const bullConnection = live as ConnectionOptions;
     const warn = (error: unknown): void => {
@@ -192,13 +216,39 @@ export class QueueExecutor implements Executor {
     this.reader.on('error', warn);
     this.reader.on('ready', () => (this.warned = false));
     this.events.on('completed', ({ jobId, returnvalue }) => this.onCompleted(jobId, returnvalue));
-    this.events.on('failed', ({ jobId, failedReason }) => void this.onFailed(jobId, failedReason));
+    this.events.on('failed', ({ jobId, failedReason }) => void this.onFailed(jobId, typeof failedReason === 'string' ? failedReason : ''));
     await Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady()]);
-    if (this.stopped) return;
+    if (this.stopped) throw new PoolClosedError();
+    if (this.options.id !== undefined) await this.withdrawPredecessors(this.queue, this.options.id);
+    if (this.stopped) throw new PoolClosedError();
     this.reconcileTimer = setInterval(() => void this.reconcile(), this.options.reconcileInterval);
     this.reconcileTimer.unref();
     this.connected = true;
     this.host.wake();
+  }
+
+  /**
+   * Removes the jobs of this pool's predecessors (the same `id`, an earlier
+   * start) that no host has started: a producer that died left them, and
+   * nobody reads their results. Those already running finish; their results
+   * are dropped. Best effort: a job a host takes meanwhile runs.
+   */
+  private async withdrawPredecessors(queue: Queue, id: string): Promise<void> {
+    const family = `${id}.`;
+    const mine = `${this.poolId}_`;
+    const stale = new Set<string>();
+    // Ids only (not the jobs), a page at a time over the waiting, prioritized and delayed jobs. New jobs are
+    // pushed at the head of the wait list and hosts take from its tail: a page may repeat ids, not skip them.
+    for (let start = 0; ; start += SCAN_PAGE) {
+      const ids = await queue.getRanges(['wait', 'prioritized', 'delayed'], start, start + SCAN_PAGE - 1);
+      if (ids.length === 0) break;
+      for (const jobId of ids) if (jobId.startsWith(family) && !jobId.startsWith(mine)) stale.add(jobId);
+    }
+    const all = [...stale];
+    for (let i = 0; i < all.length && !this.stopped; i += 500) {
+      // remove() leaves a job a host has locked meanwhile.
+      await Promise.all(all.slice(i, i + 500).map((jobId) => queue.remove(jobId).catch(() => 0)));
+    }
   }
 
   /** A job id for a batch: the pool's id and the first and last request ids (one for a single request; and a rerun's count). BullMQ refuses ':' in ids. */
@@ -291,18 +341,42 @@ export class QueueExecutor implements Executor {
     flight.done(outcomes, performance.now() - flight.started, workMs);
   }
 
-  private onCompleted(jobId: string, returnvalue: unknown): void {
+  /** A job completed: its return value (parsed by QueueEvents, or the stored text the reconciler read) is checked, then read. */
+  private onCompleted(jobId: string, returnvalue: unknown, stored = false): void {
     const flight = this.flights.get(jobId);
     if (!flight) return;
-    let result: QueueJobResult;
-    try {
-      result = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as QueueJobResult;
-    } catch {
+    let result: unknown = returnvalue;
+    if (stored) {
+      try {
+        result = JSON.parse(returnvalue as string);
+      } catch {
+        this.refuse(flight, 'the job result is not JSON');
+        return;
+      }
+    }
+    const problem = jobResultProblem(result, flight.jobs.length);
+    if (problem !== undefined) {
+      this.refuse(flight, problem);
       return;
     }
-    if (!result || !Array.isArray(result.values)) return;
+    const valid = result as QueueJobResult;
+    // A request whose thread crashed on the host is rerun (alone): under a fresh job id, as after a failed job.
+    if (valid.failures) for (const failure of valid.failures) if (failure.kind === 'crashed') this.bumpRerun(flight.jobs[failure.at].id);
+    let outcomes: BatchOutcomes;
+    try {
+      outcomes = decodeResult(flight.jobs, valid);
+    } catch (error) {
+      // Not expected of a checked result; but this runs in QueueEvents' listener, which must never throw.
+      this.refuse(flight, `the job result cannot be read (${textOf(error)})`);
+      return;
+    }
     // The host's thread time ('auto' sizes batches by it: the round trip includes Redis and the host's load).
-    this.settle(flight, decodeResult(flight.jobs, result), typeof result.ms === 'number' && result.ms >= 0 ? result.ms : undefined);
+    this.settle(flight, outcomes, valid.ms);
+  }
+
+  /** The job's answer cannot be used (a malformed result, or the host refused the job): its requests end with ProtocolError. */
+  private refuse(flight: Flight, reason: string): void {
+    this.settle(flight, failAll(flight.jobs, (job) => new ProtocolError('queue', reason, job.id)));
   }
 
   private async onFailed(jobId: string, failedReason: string): Promise<void> {
@@ -313,10 +387,23 @@ export class QueueExecutor implements Executor {
     if (finishedOn !== null) this.failed(flight, failedReason);
   }
 
-  /** The job failed on the queue (it stalled too often, or its host failed): its requests are rerun once, alone, under new ids. */
+  /**
+   * The job failed on the queue (it stalled too often, or its host failed):
+   * its requests are rerun once, alone, under new ids. A job a host refused
+   * (its data failed the host's checks) is not: it would be refused again.
+   */
   private failed(flight: Flight, reason: string): void {
-    for (const job of flight.jobs) this.reruns.set(job.id, (this.reruns.get(job.id) ?? 0) + 1);
+    if (reason.startsWith(JOB_REFUSED)) {
+      this.refuse(flight, `the worker host refused the job: ${reason.slice(JOB_REFUSED.length)}`);
+      return;
+    }
+    for (const job of flight.jobs) this.bumpRerun(job.id);
     this.settle(flight, failAll(flight.jobs, (job) => new WorkerCrashedError(job.id, `failed in BullMQ job ${flight.jobId}: ${reason || 'no reason given'}`)));
+  }
+
+  /** The next job of request `id`, a rerun, goes under a fresh job id (`…_n`). */
+  private bumpRerun(id: number): void {
+    this.reruns.set(id, (this.reruns.get(id) ?? 0) + 1);
   }
 
   private jobKey(jobId: string): string {
@@ -349,7 +436,8 @@ export class QueueExecutor implements Executor {
         }
         flight.missing = 0;
         if (finishedOn === null) return;
-        if (returnvalue !== null && returnvalue !== 'null') this.onCompleted(flight.jobId, returnvalue);
+        // Completed jobs have a return value (`null` is stored as the text "null"); failed ones have none.
+        if (returnvalue !== null) this.onCompleted(flight.jobId, returnvalue, true);
         else this.failed(flight, failedReason ?? '');
       });
     } catch {
@@ -420,15 +508,12 @@ function isConnectionError(error: unknown): boolean {
   return /connect|connection|closed|ECONN|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|LOADING|READONLY|retries|stream isn't writeable/i.test(`${code} ${message}`);
 }
 
-/** Turns a job's return value back into typed outcomes for its requests. */
+/** Turns a job's return value (checked by `jobResultProblem`) back into typed outcomes for its requests. */
 export function decodeResult(jobs: readonly Job[], result: QueueJobResult): BatchOutcomes {
   const { values, failures } = result;
   if (!failures || failures.length === 0) return { values };
   const errors = new Array<FailureError | undefined>(jobs.length);
-  for (const failure of failures) {
-    const job = jobs[failure.at];
-    if (job) errors[failure.at] = errorFor(job, failure);
-  }
+  for (const failure of failures) errors[failure.at] = errorFor(jobs[failure.at], failure);
   return { values, errors };
 }
 
@@ -443,7 +528,11 @@ function errorFor(job: Job, { kind, error, known }: QueueFailure): FailureError 
     case 'crashed':
       return new WorkerCrashedError(job.id, `crashed on its worker host (${error.message})`);
     default:
-      if (error.code === 'ERR_DATA_CLONE') return new DataCloneError(job.id, 'result', error);
+      // The host's DataCloneError: its `what` and `position` travel in props (the message names the host's request id).
+      if (error.code === 'ERR_DATA_CLONE') {
+        const { what, position } = error.props ?? {};
+        return new DataCloneError(job.id, what === 'arguments' ? 'arguments' : 'result', error, typeof position === 'number' ? position : undefined);
+      }
       return new TaskError(job.task, job.id, error);
   }
 }

@@ -78,6 +78,9 @@ export async function checkConnection({ options, address }: ResolvedConnection, 
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     retryStrategy: () => null,
+    // disconnect() below arms a timer of this length in case the socket does not close; after a failure it is
+    // already closed, and ioredis's default (2 s, ref'd) would keep a process that gives up alive that long.
+    disconnectTimeout: 50,
   });
   // The error event has the real cause (ECONNREFUSED ...); connect() rejects with "Connection is closed".
   let cause: unknown;

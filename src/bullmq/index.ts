@@ -8,10 +8,14 @@
  * - Hosts: `serveTasks(workerModule, { connection, queue, threads })`, or
  *   the `rxjs-threadpool-serve` bin.
  *
+ * Neither end trusts the other: hosts check every job's data, producers
+ * every job's result, against one schema (see the README's "Scaling out",
+ * on what the queue trusts).
+ *
  * @module rxjs-threadpool/bullmq
  */
 export { createQueuePool, type QueuePoolOptions } from './createQueuePool.js';
 export { serveTasks, type ServeOptions, type TaskServer } from './serveTasks.js';
 export type { QueueConnection, QueueConnectionOptions } from './connection.js';
 export type { QueueBackoff } from './QueueExecutor.js';
-export { QueueConnectionError } from '../errors.js';
+export { ProtocolError, QueueConnectionError } from '../errors.js';

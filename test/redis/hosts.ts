@@ -17,6 +17,8 @@ export interface Host {
   readonly log: () => string;
   /** Resolves with its exit code (or signal) when it has exited. */
   readonly exited: Promise<number | string | null>;
+  /** Whether it is still running. */
+  readonly alive: () => boolean;
 }
 
 /** The Redis URL globalSetup started. */
@@ -32,17 +34,19 @@ export function uniqueQueue(name: string): string {
 }
 
 /**
- * Spawns a host and resolves once it serves (it logs "serving"); rejects
- * with its log when it exits first or does not serve within 30 s.
+ * Spawns a host (with `env` added to this process's environment) and
+ * resolves once it serves (it logs "serving"); rejects with its log when it
+ * exits first or does not serve within 30 s.
  */
-export function startHost(redisUrl: string, queue: string, args: readonly string[] = [], module = queueWorker): Promise<Host> {
+export function startHost(redisUrl: string, queue: string, args: readonly string[] = [], module = queueWorker, env?: NodeJS.ProcessEnv): Promise<Host> {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', cli, module, '--redis', redisUrl, '--queue', queue, ...args], {
     cwd: repo,
     stdio: ['ignore', 'ignore', 'pipe'],
+    ...(env ? { env: { ...process.env, ...env } } : {}),
   });
   let text = '';
   const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
-  const host: Host = { child, log: () => text, exited };
+  const host: Host = { child, log: () => text, exited, alive: () => child.exitCode === null && child.signalCode === null };
   return new Promise<Host>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`host did not start within 30 s:\n${text}`)), 30_000);
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -56,6 +60,31 @@ export function startHost(redisUrl: string, queue: string, args: readonly string
       clearTimeout(timer);
       reject(new Error(`host exited (${String(code)}) before serving:\n${text}`));
     });
+  });
+}
+
+/**
+ * Resolves once the log of one of `hosts` matches `pattern` (at once if one
+ * already does); rejects with their logs after `ms`.
+ */
+export function waitForLog(hosts: readonly Host[], pattern: RegExp, ms = 10_000): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const check = (): boolean => {
+      if (!hosts.some((host) => pattern.test(host.log()))) return false;
+      stop();
+      resolve();
+      return true;
+    };
+    const stop = (): void => {
+      clearTimeout(timer);
+      for (const host of hosts) host.child.stderr?.off('data', check);
+    };
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`no host logged ${String(pattern)} within ${ms} ms:\n${hosts.map((host) => host.log()).join('\n---\n')}`));
+    }, ms);
+    // 'data' listeners run in order: startHost's, added first, has appended the chunk to the log when this one runs.
+    if (!check()) for (const host of hosts) host.child.stderr?.on('data', check);
   });
 }
 
