@@ -542,9 +542,11 @@ export class CallbackError extends PoolError {
 
 /**
  * A message that crossed a boundary of the pool was malformed: a job result
- * a queue pool read back from Redis, or a reply from a worker thread. The
- * requests it was for end with this error (they are not retried: whoever
- * answered them cannot be trusted to answer again).
+ * a queue pool read back from Redis, or a reply from a worker thread; or the
+ * other end refused what it was sent as malformed (a worker host refusing a
+ * job past its limits). The requests it was for end with this error (they
+ * are not retried: whoever answered them cannot be trusted to answer again,
+ * and a refused job would be refused again).
  *
  * @category Errors
  */
@@ -555,25 +557,32 @@ export class ProtocolError extends PoolError {
   /**
    * Names the boundary, the request and what was wrong in the message.
    *
-   * @param boundary - `'thread'` (a worker thread's reply) or `'queue'` (a BullMQ job or its result).
-   * @param reason - What was wrong with the message, in words.
+   * @param boundary - `'thread'` (a worker thread) or `'queue'` (a BullMQ job and its worker host).
+   * @param reason - What was wrong, in words.
    * @param requestId - The request it was for, when known.
+   * @param refused - `true` when the other end refused what this side sent (a host refusing a job), rather than answering malformed.
    */
   constructor(
-    /** Where the message came from: a worker thread's reply, or a BullMQ job's result. */
+    /** Where the message crossed: a worker thread's port, or a BullMQ queue. */
     readonly boundary: 'thread' | 'queue',
-    /** What was wrong with the message, in words. */
+    /** What was wrong, in words. */
     readonly reason: string,
     /** The request it was for, when known. */
     readonly requestId?: number,
+    /** Whether the other end refused what was sent (rather than answering malformed). */
+    readonly refused = false,
   ) {
-    const source = boundary === 'thread' ? 'A worker thread sent' : 'A worker host returned';
-    super(
-      `${source} a malformed ${boundary === 'thread' ? 'reply' : 'job result'}${requestId === undefined ? '' : ` for request ${requestId}`}: ${reason}. ` +
+    const about = requestId === undefined ? '' : ` for request ${requestId}`;
+    const what = refused
+      ? `The ${boundary === 'thread' ? 'worker thread' : 'worker host'} refused the ${boundary === 'thread' ? 'run message' : 'job'}${about}: ${reason}. ` +
+        (boundary === 'thread'
+          ? 'The worker runs an rxjs-threadpool of another version, or something else posts on its port.'
+          : 'Keep jobs within the hosts\' limits (--max-job-bytes, --max-job-requests; smaller batches or arguments), and run hosts and producers of the same version.')
+      : `${boundary === 'thread' ? 'A worker thread sent a malformed reply' : 'A worker host returned a malformed job result'}${about}: ${reason}. ` +
         (boundary === 'thread'
           ? 'Does the worker module post its own messages on the worker port?'
-          : 'Is every host on this queue running rxjs-threadpool-serve of the same version, and is the Redis server closed to other writers?'),
-    );
+          : 'Is every host on this queue running rxjs-threadpool-serve of the same version, and is the Redis server closed to other writers?');
+    super(what);
   }
 }
 

@@ -250,8 +250,7 @@ export function kindOf(value: unknown): string {
  * before it settles anything.
  */
 export function doneProblem(message: DoneMessage, count: number): string | undefined {
-  const { values, failures, heapUsed, ms, refused } = message;
-  if (refused !== undefined) return `the worker refused the run message: ${typeof refused === 'string' ? refused : kindOf(refused)}`;
+  const { values, failures, heapUsed, ms } = message;
   if (!Array.isArray(values)) return `values must be an array, got ${kindOf(values)}`;
   if (values.length !== count) return `${values.length} values for ${count} requests`;
   if (heapUsed !== undefined && (typeof heapUsed !== 'number' || !(heapUsed >= 0))) return `heapUsed must be a number of bytes, got ${kindOf(heapUsed)}`;

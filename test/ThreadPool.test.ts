@@ -43,7 +43,9 @@ describe('ThreadPool: the seed\'s own example, ported', () => {
       ...makeRequests('doSomething', data.map(args), printResult),
       ...makeRequests('doSomething', data.map(args), printResult, handleException),
     ];
-    const main = threadPool({ numWorkers: 3 });
+    // resqSize: at most 3 results wait to be polled and no request starts meanwhile, so the run cannot end
+    // before the loop has resized the pool, however late its timers fire on a loaded machine.
+    const main = threadPool({ numWorkers: 3, resqSize: 3 });
     for (const request of requests) await main.putRequest(request);
 
     let i = 0;

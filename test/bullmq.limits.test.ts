@@ -65,8 +65,10 @@ describe('a host refuses jobs past its limits', () => {
       expect(outcome.ok).toBe(false);
       const error = (outcome as { error: ProtocolError }).error;
       expect(error).toBeInstanceOf(ProtocolError);
-      expect(error).toMatchObject({ boundary: 'queue', requestId: outcome.request.id });
-      expect(error.reason).toMatch(/^the worker host refused the job: 20 requests in one job, more than the 8 this host accepts/);
+      expect(error).toMatchObject({ boundary: 'queue', requestId: outcome.request.id, refused: true });
+      expect(error.reason).toMatch(/^20 requests in one job, more than the 8 this host accepts/);
+      expect(error.message).toMatch(/^The worker host refused the job for request \d+: 20 requests/);
+      expect(error.message).toMatch(/--max-job-requests/);
     }
     // No rerun: one job, refused once.
     expect(host!.log().match(/refused: 20 requests/g)?.length).toBe(1);

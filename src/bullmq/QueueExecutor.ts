@@ -375,8 +375,8 @@ export class QueueExecutor implements Executor {
   }
 
   /** The job's answer cannot be used (a malformed result, or the host refused the job): its requests end with ProtocolError. */
-  private refuse(flight: Flight, reason: string): void {
-    this.settle(flight, failAll(flight.jobs, (job) => new ProtocolError('queue', reason, job.id)));
+  private refuse(flight: Flight, reason: string, refused = false): void {
+    this.settle(flight, failAll(flight.jobs, (job) => new ProtocolError('queue', reason, job.id, refused)));
   }
 
   private async onFailed(jobId: string, failedReason: string): Promise<void> {
@@ -394,7 +394,7 @@ export class QueueExecutor implements Executor {
    */
   private failed(flight: Flight, reason: string): void {
     if (reason.startsWith(JOB_REFUSED)) {
-      this.refuse(flight, `the worker host refused the job: ${reason.slice(JOB_REFUSED.length)}`);
+      this.refuse(flight, reason.slice(JOB_REFUSED.length), true);
       return;
     }
     for (const job of flight.jobs) this.bumpRerun(job.id);

@@ -568,10 +568,10 @@ export class ThreadsExecutor implements Executor {
     batch.partsLeft--;
     const { jobs } = batch;
     const count = positions ? positions.length : jobs.length;
-    const problem = doneProblem(message, count);
+    const problem = message.refused === undefined ? doneProblem(message, count) : `${typeof message.refused === 'string' ? message.refused : 'no reason given'}`;
     const position = (at: number): number => (positions ? positions[at] : at);
     if (problem) {
-      for (let at = 0; at < count; at++) this.refuse(batch, position(at), new ProtocolError('thread', problem, jobs[position(at)].id));
+      for (let at = 0; at < count; at++) this.refuse(batch, position(at), new ProtocolError('thread', problem, jobs[position(at)].id, message.refused !== undefined));
       handle.recycle = true;
     } else {
       const { values, failures, heapUsed, ms } = message;
