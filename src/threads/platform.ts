@@ -9,14 +9,14 @@
  * @module
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parentPort, type ResourceLimits } from 'node:worker_threads';
 import { InvalidOptionError } from '../errors.js';
 import { nodeRequire } from '../nodeRequire.js';
-import { isTypeScriptFile, NodeWorker } from './NodeWorker.js';
+import { NodeWorker } from './NodeWorker.js';
+import { isTypeScriptFile, typeScriptProblem, typeScriptRunner, typeScriptWorkerUrl } from './typeScriptWorker.js';
 export { inlineWorkerFactory } from './inlineNode.js';
 import type { ThreadsMaster } from './threadsMaster.js';
 import type { ResolvedSource } from './workerSource.js';
@@ -77,20 +77,10 @@ export function resolvePathSource(worker: unknown, resourceLimits?: ResourceLimi
     create() {
       const found = extensions.map((extension) => file + extension).find((candidate) => existsSync(candidate));
       if (!found) throw new Error(`no such file: ${file}`);
-      if (isTypeScriptFile(found) && !canResolve('ts-node/register/transpile-only')) {
-        throw new Error(`${found} is TypeScript and ts-node is not installed: install ts-node, or point the pool at the compiled .js file`);
-      }
-      return new NodeWorker(found, resourceLimits);
+      if (!isTypeScriptFile(found)) return new NodeWorker(found, resourceLimits);
+      const runner = typeScriptRunner();
+      if (runner.problem) throw new Error(typeScriptProblem(found, runner.problem));
+      return new NodeWorker(typeScriptWorkerUrl(found, runner), resourceLimits);
     },
   };
-}
-
-/** Whether the worker's `require`, which resolves from the working directory, finds `id`. */
-function canResolve(id: string): boolean {
-  try {
-    createRequire(join(process.cwd(), 'worker.js')).resolve(id);
-    return true;
-  } catch {
-    return false;
-  }
 }
