@@ -55,6 +55,19 @@ export function loadThreads(): ThreadsMaster {
 
 const extensions = ['', '.js', '.cjs', '.mjs', '.ts', '.cts', '.mts'];
 
+/**
+ * The files a worker path may name, in order: itself, itself with an
+ * extension added, and for `x.js` (`.mjs`, `.cjs`) its TypeScript source
+ * `x.ts` (`.mts`, `.cts`), as TypeScript's own imports map them: the same
+ * `new URL('./tasks.worker.js', import.meta.url)` then finds the compiled
+ * file after `tsc`, and the source under tsx or type stripping.
+ */
+function candidates(file: string): string[] {
+  const source = /\.([cm]?)js$/.exec(file);
+  const all = extensions.map((extension) => file + extension);
+  return source ? [...all, `${file.slice(0, -source[0].length)}.${source[1]}ts`] : all;
+}
+
 /** `resolveSource` for a worker given as an absolute path or a `file:` URL. */
 export function resolvePathSource(worker: unknown, resourceLimits?: ResourceLimits): ResolvedSource {
   const expected = 'a function returning a threads.js Worker, an absolute path, or a file: URL';
@@ -75,7 +88,7 @@ export function resolvePathSource(worker: unknown, resourceLimits?: ResourceLimi
   return {
     file,
     create() {
-      const found = extensions.map((extension) => file + extension).find((candidate) => existsSync(candidate));
+      const found = candidates(file).find((candidate) => existsSync(candidate));
       if (!found) throw new Error(`no such file: ${file}`);
       if (!isTypeScriptFile(found)) return new NodeWorker(found, resourceLimits);
       const runner = typeScriptRunner();
