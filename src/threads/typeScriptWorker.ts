@@ -82,11 +82,11 @@ function resolveFirst(id: string, near: readonly string[] = []): string | undefi
 export function typeScriptProblem(file: string, problem: string): string {
   const node = process.versions.node;
   const [major = 0, minor = 0] = node.split('.').map(Number);
-  const stripping = major > 22 || (major === 22 && minor >= 6) ? '' : ` (this is Node ${node}, which has none)`;
+  const stripping = major > 22 || (major === 22 && minor >= 6) ? '' : `; this is Node ${node}, which has none`;
   return (
     `${file} is TypeScript, and ${problem}. Worker threads inherit the loader your program runs under; any of these works: ` +
     `run the program under tsx (tsx main.ts, or node --import tsx main.js); ` +
-    `use Node's own type stripping, Node 22.6 or later${stripping} (node --experimental-strip-types main.ts; on by default from 23.6); ` +
+    `use Node's own type stripping (node --experimental-strip-types main.ts, Node 22.6 or later, on by default from 23.6${stripping}); ` +
     `or point the pool at the compiled .js file. ts-node works too, with TypeScript 6 or older (ts-node main.ts, or node -r ts-node/register main.ts)`
   );
 }
