@@ -3,7 +3,6 @@
  *
  * @module
  */
-import type { ResourceLimits } from 'node:worker_threads';
 import { checkInteger, checkOptionsObject } from './checks.js';
 import { InvalidOptionError } from './errors.js';
 import { fromFunctions } from './inlineTasks.js';
@@ -11,7 +10,7 @@ import { Pool } from './Pool.js';
 import type { TaskMap } from './tasks.js';
 import { ThreadsExecutor } from './threads/ThreadsExecutor.js';
 import { defaultPoolSize } from './threads/platform.js';
-import { resolveSource, type WorkerSource } from './threads/workerSource.js';
+import { type ResourceLimits, resolveSource, type WorkerSource } from './threads/workerSource.js';
 
 /** Options of {@link createPool}. */
 export interface PoolOptions {
