@@ -17,7 +17,11 @@ import { type Percentiles, SampleWindow } from './timing.js';
 
 const noSamples = new SampleWindow();
 
-/** A snapshot of a pool's state. */
+/**
+ * A snapshot of a pool's state.
+ *
+ * @category Pools
+ */
 export interface PoolStats {
   /** Live workers (starting, idle or busy; not dismissed). */
   readonly workers: number;
@@ -43,7 +47,11 @@ export interface PoolStats {
   readonly pipelines: readonly PipelineStats[];
 }
 
-/** One pipeline's part of {@link PoolStats}. */
+/**
+ * One pipeline's part of {@link PoolStats}.
+ *
+ * @category Pools
+ */
 export interface PipelineStats {
   /** Its `name` option, else its task's name. */
   readonly name: string;
@@ -63,7 +71,11 @@ export interface PipelineStats {
   readonly run: Percentiles;
 }
 
-/** Options of {@link Pool.dismissWorkers}. */
+/**
+ * Options of {@link Pool.dismissWorkers}.
+ *
+ * @category Pools
+ */
 export interface DismissOptions {
   /** Wait until the dismissed workers have finished their current request and exited. Default `false`. */
   readonly join?: boolean;
@@ -89,6 +101,8 @@ declare const taskTypes: unique symbol;
  * await pool.close();
  * ```
  * @typeParam T - The worker module's task map.
+ *
+ * @category Pools
  */
 export class Pool<T extends TaskMap = TaskMap> {
   /** Type-only (never set at run time): carries `T`, so TypeScript tells pools of different task maps apart. */
