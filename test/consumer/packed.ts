@@ -69,15 +69,16 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Resolves when `file` exists (watching its folder), or rejects after `ms`. */
+/**
+ * Resolves when `file` exists or `lock` is gone (watching the cache folder,
+ * where both change), or rejects after `ms`.
+ */
 function appears(file: string, ms: number, lock: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const folder = join(file, '..');
     const check = (): void => {
-      if (existsSync(file)) finish();
-      else if (!existsSync(lock)) finish(new Error(`the suite building ${relative(repo, file)} stopped without it`));
+      if (existsSync(file) || !existsSync(lock)) finish();
     };
-    const watcher = watch(folder, check);
+    const watcher = watch(cache, check);
     const timer = setTimeout(() => finish(new Error(`${relative(repo, file)} did not appear within ${ms} ms`)), ms);
     function finish(error?: Error): void {
       clearTimeout(timer);
@@ -110,7 +111,7 @@ async function pack(): Promise<string> {
     } catch {
       const holder = Number(readFileSync(join(lock, 'pid'), { encoding: 'utf8', flag: 'a+' }));
       if (holder && !alive(holder)) rmSync(lock, { recursive: true, force: true });
-      else await appears(tarball, 240_000, lock).catch(() => undefined);
+      else await appears(tarball, 240_000, lock);
       continue;
     }
     try {
