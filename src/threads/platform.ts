@@ -70,7 +70,7 @@ function candidates(file: string): string[] {
 
 /** `resolveSource` for a worker given as an absolute path or a `file:` URL. */
 export function resolvePathSource(worker: unknown, resourceLimits?: ResourceLimits): ResolvedSource {
-  const expected = 'a function returning a threads.js Worker, an absolute path, or a file: URL';
+  const expected = 'a file: URL, an absolute path, or a function returning a worker';
   let path: string;
   if (worker instanceof URL || (typeof worker === 'string' && worker.startsWith('file:'))) {
     if (new URL(worker).protocol !== 'file:') throw new InvalidOptionError('worker', String(worker), expected);
@@ -81,7 +81,7 @@ export function resolvePathSource(worker: unknown, resourceLimits?: ResourceLimi
     throw new InvalidOptionError(
       'worker',
       worker,
-      typeof worker === 'string' ? `${expected} (to resolve a relative path from your file, pass () => new Worker("${worker}"))` : expected,
+      typeof worker === 'string' ? `${expected} (for a path relative to your file: new URL("${worker}", import.meta.url), or join(__dirname, "${worker}") in CommonJS)` : expected,
     );
   }
   const file = path;
