@@ -156,6 +156,14 @@ describe('a pool on a .ts worker file, in a consumer project', () => {
     if (!stripsTypes) expect(outcome.message).toContain(`this is Node ${process.versions.node}, which has none`);
   });
 
+  test('a preload that runs no TypeScript is inherited, and the worker fails to start saying so, with the ways out', async () => {
+    await writeFile(join(dirs.bare, 'preload.cjs'), '// a preload of the program (tracing, dotenv...), not a TypeScript loader\n');
+    const outcome = (await output('bare', ['--require', './preload.cjs', 'plain.mjs'])) as { code: string; message: string };
+    expect(outcome.code).toBe('ERR_WORKER_START');
+    expect(outcome.message).toContain('tasks.worker.ts is TypeScript, and the loader this program runs under does not load it in a worker thread');
+    expect(outcome.message).toContain('tsx main.ts');
+  });
+
   test('ts-node installed beside TypeScript 7 (which it cannot run): the pool does not try it, and says why', async () => {
     const outcome = (await output('tsx', ['plain.mjs'])) as { code: string; message: string };
     expect(outcome.code).toBe('ERR_WORKER_START');

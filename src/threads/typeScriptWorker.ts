@@ -27,6 +27,8 @@ export function isTypeScriptFile(file: string): boolean {
 
 /** How this process's worker threads can run TypeScript. */
 export interface TypeScriptRunner {
+  /** Node strips the types itself: the bootstrap imports the file (Node's `require` of an ES module `.ts` file came later). */
+  readonly stripsTypes?: true;
   /** ts-node's register hook, when the bootstrap must install it itself (nothing was inherited). */
   readonly tsNode?: string;
   /** Why nothing can: the message a pool on a `.ts` file fails with. */
@@ -51,7 +53,8 @@ export function typeScriptRunner(): TypeScriptRunner {
 function findRunner(): TypeScriptRunner {
   const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
   const stripsTypes = Boolean((process.features as { typescript?: unknown }).typescript);
-  if (stripsTypes || flags.some((flag) => inheritedFlags.test(flag))) return {};
+  if (stripsTypes || flags.some((flag) => /^--experimental-(?:strip|transform)-types$/.test(flag))) return { stripsTypes: true };
+  if (flags.some((flag) => inheritedFlags.test(flag))) return {};
   const tsNode = resolveFirst('ts-node/register/transpile-only');
   if (!tsNode) return { problem: 'nothing in this process runs TypeScript' };
   const typescript = resolveFirst('typescript/package.json', [tsNode]);
@@ -94,27 +97,27 @@ export function typeScriptProblem(file: string, problem: string): string {
 /**
  * The module a worker thread starts from to load `file`: a `data:` URL (an
  * eval worker does not get the inherited CommonJS hooks; a module does).
- * `require` when a hook for the file's extension is installed in the thread
- * (inherited `-r`, tsx, or the ts-node it registers), `import()` otherwise
- * (an ES loader, type stripping); an extension nothing knows gets the
- * message with the ways out.
+ * `import()` under Node's type stripping; else `require` when a hook for
+ * the file's extension is installed in the thread (inherited `-r`, tsx, or
+ * the ts-node it registers), `import()` otherwise (an ES loader); an
+ * extension nothing knows gets the message with the ways out.
  */
-export function typeScriptWorkerUrl(file: string, { tsNode }: TypeScriptRunner): URL {
+export function typeScriptWorkerUrl(file: string, { tsNode, stripsTypes }: TypeScriptRunner): URL {
   const { href } = pathToFileURL(file);
   const unknown = typeScriptProblem(file, 'the loader this program runs under does not load it in a worker thread');
+  const load = [
+    'try {',
+    `  await import(${JSON.stringify(href)});`,
+    '} catch (error) {',
+    `  if (error?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;`,
+    `  throw new Error(${JSON.stringify(unknown)}, { cause: error });`,
+    '}',
+  ];
   const code = [
     "import { createRequire } from 'node:module';",
     `const require = createRequire(${JSON.stringify(href)});`,
     ...(tsNode ? [`require(${JSON.stringify(tsNode)});`] : []),
-    `if (require.extensions[${JSON.stringify(extname(file))}]) require(${JSON.stringify(file)});`,
-    'else {',
-    '  try {',
-    `    await import(${JSON.stringify(href)});`,
-    '  } catch (error) {',
-    `    if (error?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;`,
-    `    throw new Error(${JSON.stringify(unknown)}, { cause: error });`,
-    '  }',
-    '}',
+    ...(stripsTypes ? load : [`if (require.extensions[${JSON.stringify(extname(file))}]) require(${JSON.stringify(file)});`, 'else {', ...load.map((line) => `  ${line}`), '}']),
   ].join('\n');
   return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }
