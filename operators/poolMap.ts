@@ -225,13 +225,13 @@ export type PoolMapProgress<T extends TaskMap, K extends TaskName<T>> = Progress
 export function poolMap<T extends TaskMap, K extends TaskName<T>>(
   pool: Pool<T>,
   task: K,
-  options: PoolMapOptions<TaskArgs<T, K>> & { readonly progress: true },
-): OperatorFunction<PoolMapInput<T, K>, PoolMapOutcome<T, K> | PoolMapProgress<T, K>>;
+  options?: PoolMapOptions<TaskArgs<T, K>> & { readonly progress?: false },
+): OperatorFunction<PoolMapInput<T, K>, PoolMapOutcome<T, K>>;
 export function poolMap<T extends TaskMap, K extends TaskName<T>>(
   pool: Pool<T>,
   task: K,
-  options?: PoolMapOptions<TaskArgs<T, K>> & { readonly progress?: false },
-): OperatorFunction<PoolMapInput<T, K>, PoolMapOutcome<T, K>>;
+  options: PoolMapOptions<TaskArgs<T, K>> & { readonly progress: true },
+): OperatorFunction<PoolMapInput<T, K>, PoolMapOutcome<T, K> | PoolMapProgress<T, K>>;
 export function poolMap<T extends TaskMap, K extends TaskName<T>>(
   pool: Pool<T>,
   task: K,

@@ -1,4 +1,4 @@
-// TypeDoc plugin for `npm run docs` (typedoc.json): resolves the bare
+// TypeDoc plugin for `npm run docs` (typedoc.config.mjs): resolves the bare
 // `{@link take}`-style links in RxJS's own doc comments to rxjs.dev.
 //
 // `PullSource` extends RxJS's `Observable`, so its page shows the members it

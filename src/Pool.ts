@@ -8,15 +8,20 @@
  */
 import { defer, finalize, type Observable, startWith, Subject } from 'rxjs';
 import { checkInteger, checkKnownKeys, checkOptionsObject } from './checks.js';
-import { PoolClosedError, UnknownTaskError } from './errors.js';
+import { InvalidOptionError, PoolClosedError, UnknownTaskError } from './errors.js';
 import type { Executor } from './executor.js';
 import { type Deliver, type Lane, type LaneOptions, Scheduler } from './scheduler.js';
-import type { TaskMap } from './tasks.js';
+import { workRequest } from './requests.js';
+import type { TaskArgs, TaskMap, TaskName, TaskResult } from './tasks.js';
 import { type Percentiles, SampleWindow } from './timing.js';
 
 const noSamples = new SampleWindow();
 
-/** A snapshot of a pool's state. */
+/**
+ * A snapshot of a pool's state.
+ *
+ * @category Pools
+ */
 export interface PoolStats {
   /** Live workers (starting, idle or busy; not dismissed). */
   readonly workers: number;
@@ -42,7 +47,11 @@ export interface PoolStats {
   readonly pipelines: readonly PipelineStats[];
 }
 
-/** One pipeline's part of {@link PoolStats}. */
+/**
+ * One pipeline's part of {@link PoolStats}.
+ *
+ * @category Pools
+ */
 export interface PipelineStats {
   /** Its `name` option, else its task's name. */
   readonly name: string;
@@ -62,7 +71,11 @@ export interface PipelineStats {
   readonly run: Percentiles;
 }
 
-/** Options of {@link Pool.dismissWorkers}. */
+/**
+ * Options of {@link Pool.dismissWorkers}.
+ *
+ * @category Pools
+ */
 export interface DismissOptions {
   /** Wait until the dismissed workers have finished their current request and exited. Default `false`. */
   readonly join?: boolean;
@@ -88,6 +101,8 @@ declare const taskTypes: unique symbol;
  * await pool.close();
  * ```
  * @typeParam T - The worker module's task map.
+ *
+ * @category Pools
  */
 export class Pool<T extends TaskMap = TaskMap> {
   /** Type-only (never set at run time): carries `T`, so TypeScript tells pools of different task maps apart. */
@@ -263,6 +278,48 @@ export class Pool<T extends TaskMap = TaskMap> {
       });
     }
     return this.closing;
+  }
+
+  /**
+   * Runs one request of `task` and resolves with its result: the one-call
+   * face of `poolMap` (from `rxjs-threadpool/operators`), for code that wants a value, not a stream.
+   *
+   * It goes through the same scheduler as every pipeline: the call opens a
+   * pipeline of its own (it takes turns with the others, and shows in
+   * `stats.pipelines` while it runs), submits its one request and closes
+   * the pipeline when the request has settled. So it queues behind busy
+   * workers, follows the pool's `taskTimeout`, and is rerun once, alone,
+   * when its worker dies under it, as a `poolMap` request is.
+   *
+   * @example
+   * ```ts
+   * const pool = createPool<Tasks>(new URL('./primes.worker.js', import.meta.url));
+   * const count = await pool.run('countPrimes', 100_000); // 9592
+   * await pool.close();
+   * ```
+   * @see `poolMap` for many requests, as a stream of outcomes.
+   * @typeParam K - The task's name.
+   * @param task - The name of a task the worker module exposes.
+   * @param args - The task's arguments.
+   * @returns The task's result (an async task's value, a generator task's
+   * return value; what a generator yields is dropped). Rejects with the
+   * error the request ended with, the same as a `poolMap` outcome's
+   * `error`: `TaskError` when the task threw (its `cause` is the worker's
+   * error), `WorkerCrashedError`, `TaskTimeoutError`, `DataCloneError`,
+   * `UnknownTaskError`, `WorkerStartError`, or `PoolClosedError`; and with
+   * `InvalidOptionError` when `task` is not a task name.
+   */
+  run<K extends TaskName<T>>(task: K, ...args: TaskArgs<T, K>): Promise<TaskResult<T, K>> {
+    return new Promise<TaskResult<T, K>>((resolve, reject) => {
+      if (typeof task !== 'string' || task === '') throw new InvalidOptionError('task', task, 'a task name (a non-empty string)');
+      this.checkTask(task);
+      const lane = this.openLane(task, (outcome) => {
+        lane.close();
+        if (outcome.ok) resolve(outcome.value as TaskResult<T, K>);
+        else reject(outcome.error);
+      });
+      lane.submit(workRequest(args));
+    });
   }
 
   /**

@@ -15,7 +15,11 @@ import type { Lane } from './scheduler.js';
 import type { TaskMap } from './tasks.js';
 import type { WorkerSource } from './threads/workerSource.js';
 
-/** Options of {@link ThreadPool}. */
+/**
+ * Options of {@link ThreadPool}.
+ *
+ * @category Imperative API (ThreadPool)
+ */
 export interface ThreadPoolOptions {
   /** Worker threads (the seed's `num_workers`). Default: the number of CPUs. Ignored when given a pool. */
   readonly numWorkers?: number;
@@ -35,7 +39,11 @@ export interface ThreadPoolOptions {
   readonly pollTimeout?: number;
 }
 
-/** Options of {@link ThreadPool.putRequest}. */
+/**
+ * Options of {@link ThreadPool.putRequest}.
+ *
+ * @category Imperative API (ThreadPool)
+ */
 export interface PutOptions {
   /** Wait for room in a full queue (default `true`) rather than reject at once. */
   readonly block?: boolean;
@@ -43,13 +51,21 @@ export interface PutOptions {
   readonly timeout?: number;
 }
 
-/** Options of {@link ThreadPool.poll}. */
+/**
+ * Options of {@link ThreadPool.poll}.
+ *
+ * @category Imperative API (ThreadPool)
+ */
 export interface PollOptions {
   /** Wait for at least one outcome (default `false`). */
   readonly block?: boolean;
 }
 
-/** Options of {@link ThreadPool.dismissWorkers}. */
+/**
+ * Options of {@link ThreadPool.dismissWorkers}.
+ *
+ * @category Imperative API (ThreadPool)
+ */
 export interface ThreadPoolDismissOptions {
   /** Wait until the dismissed workers have finished their request and exited (the seed's `do_join`). Default `false`. */
   readonly doJoin?: boolean;
@@ -79,6 +95,8 @@ type AnyRequest = WorkRequest<readonly unknown[], unknown>;
  * await threadPool.close();
  * ```
  * @typeParam T - The worker module's task map (`typeof tasks`).
+ *
+ * @category Imperative API (ThreadPool)
  */
 export class ThreadPool<T extends TaskMap = TaskMap> {
   /** The pool underneath (shared with `poolMap` if you like: one scheduler serves both). */

@@ -3,14 +3,13 @@
  *
  * @module
  */
-import type { ResourceLimits } from 'node:worker_threads';
 import { checkInteger, checkKnownKeys, checkOptionsObject, checkPositive, checkTimeout, type OptionAliases } from './checks.js';
 import { fromFunctions } from './inlineTasks.js';
 import { Pool } from './Pool.js';
 import type { TaskMap } from './tasks.js';
 import { MAX_WORKERS, ThreadsExecutor } from './threads/ThreadsExecutor.js';
 import { defaultPoolSize } from './threads/platform.js';
-import { resolveSource, type WorkerSource } from './threads/workerSource.js';
+import { type ResourceLimits, resolveSource, type WorkerSource } from './threads/workerSource.js';
 
 /** The most batches one worker runs at once (`tasksPerWorker`). */
 const MAX_TASKS_PER_WORKER = 1024;
@@ -78,7 +77,11 @@ function checkResourceLimits(resourceLimits: ResourceLimits): void {
   }
 }
 
-/** Options of {@link createPool}. */
+/**
+ * Options of {@link createPool}.
+ *
+ * @category Pools
+ */
 export interface PoolOptions {
   /** Worker threads to start, at most 1024 (with those `createWorkers` adds). Default: the number of CPUs (Node's `availableParallelism()`; in a browser, `navigator.hardwareConcurrency`). */
   readonly size?: number;
@@ -143,21 +146,24 @@ export interface PoolOptions {
  *
  * @example
  * ```ts
- * import { Worker } from 'threads';
- * import type { Tasks } from './tasks.worker';
+ * import type { Tasks } from './tasks.worker.js';
  *
- * const pool = createPool<Tasks>(() => new Worker('./tasks.worker'), { size: 4 });
- * // or: createPool<Tasks>(new URL('./tasks.worker.js', import.meta.url))
+ * const pool = createPool<Tasks>(new URL('./tasks.worker.js', import.meta.url), { size: 4 });
+ * // in a browser: createPool<Tasks>(() => new Worker(new URL('./tasks.worker.js', import.meta.url), { type: 'module' }))
  * // ...
  * await pool.close();
  * ```
  * @typeParam T - The worker module's task map (`typeof tasks`).
- * @param worker - A function returning a threads.js `Worker` (relative paths
- * resolve from your file), an absolute path, or a `file:` URL.
+ * @param worker - A `file:` URL or an absolute path (Node; a `.ts` file runs
+ * under the program's own loader, and a missing `.js` file's `.ts` source is
+ * taken), or a function returning a worker: a Web Worker, a `worker_threads`
+ * Worker, or a threads.js `Worker`.
  * @param options - See {@link PoolOptions}.
  * @returns The pool, starting its workers at once (`pool.ready` resolves when they are up). Close it with `close()`.
  * @throws InvalidOptionError for a bad `worker` or option, synchronously.
  * @see `createPool.fromFunctions(tasks, options)` for a pool from inline functions, without a worker file.
+ *
+ * @category Pools
  */
 export function createPool<T extends TaskMap>(worker: WorkerSource, options?: PoolOptions): Pool<T> {
   const given = checkOptionsObject('options', options);

@@ -15,7 +15,7 @@ export { type PollOptions, type PutOptions, ThreadPool, type ThreadPoolDismissOp
 export { type ArgsOf, isWorkRequest, makeRequests, printError, type WorkRequest, workRequest } from './requests.js';
 export { type Failure, isFailure, isProgress, isResult, type Outcome, type Progress, type Result } from './outcomes.js';
 export type { Task, TaskArgs, TaskInput, TaskMap, TaskName, TaskProgress, TaskResult } from './tasks.js';
-export type { WorkerFactory, WorkerLike, WorkerSource } from './threads/workerSource.js';
+export type { EventEmitterWorker, EventTargetWorker, ResourceLimits, WorkerFactory, WorkerLike, WorkerSource } from './threads/workerSource.js';
 export type { Transferable } from './transfer.js';
 export type { SerializedError } from './protocol.js';
 export {

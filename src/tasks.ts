@@ -8,6 +8,8 @@
  * A task: any function of structured-cloneable arguments, sync or async, or
  * a generator function (what it yields is progress, what it returns the
  * result). Its result must be structured-cloneable too.
+ *
+ * @category Tasks
  */
 // `any[]` is needed for the parameter position to accept every function type.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -16,6 +18,8 @@ export type Task = (...args: any[]) => unknown;
 /**
  * The tasks a worker module exposes, by name: what `exposeTasks` takes and
  * returns. A pool is typed by it (`createPool<typeof tasks>(…)`).
+ *
+ * @category Tasks
  */
 export type TaskMap = { readonly [name: string]: Task };
 
@@ -23,6 +27,8 @@ export type TaskMap = { readonly [name: string]: Task };
  * The task names of a task map.
  *
  * @typeParam T - The task map.
+ *
+ * @category Tasks
  */
 export type TaskName<T extends TaskMap> = Extract<keyof T, string>;
 
@@ -31,6 +37,8 @@ export type TaskName<T extends TaskMap> = Extract<keyof T, string>;
  *
  * @typeParam T - The task map.
  * @typeParam K - The task's name.
+ *
+ * @category Tasks
  */
 export type TaskArgs<T extends TaskMap, K extends TaskName<T>> = Parameters<T[K]>;
 
@@ -40,6 +48,8 @@ export type TaskArgs<T extends TaskMap, K extends TaskName<T>> = Parameters<T[K]
  *
  * @typeParam T - The task map.
  * @typeParam K - The task's name.
+ *
+ * @category Tasks
  */
 export type TaskResult<T extends TaskMap, K extends TaskName<T>> =
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -50,6 +60,8 @@ export type TaskResult<T extends TaskMap, K extends TaskName<T>> =
  *
  * @typeParam T - The task map.
  * @typeParam K - The task's name.
+ *
+ * @category Tasks
  */
 export type TaskProgress<T extends TaskMap, K extends TaskName<T>> =
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -61,6 +73,8 @@ export type TaskProgress<T extends TaskMap, K extends TaskName<T>> =
  *
  * @typeParam T - The task map.
  * @typeParam K - The task's name.
+ *
+ * @category Tasks
  */
 export type TaskInput<T extends TaskMap, K extends TaskName<T>> =
   Parameters<T[K]> extends [infer A, ...infer Rest] ? ([] extends Rest ? A : never) : never;

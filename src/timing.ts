@@ -15,7 +15,11 @@ export function smoothed(previous: number | undefined, sample: number): number {
   return previous === undefined ? sample : 0.7 * previous + 0.3 * sample;
 }
 
-/** A distribution over the window: `count` samples (0 when none yet), in ms. */
+/**
+ * A distribution over the window: `count` samples (0 when none yet), in ms.
+ *
+ * @category Pools
+ */
 export interface Percentiles {
   /** How many samples the window holds (at most 1000; 0 before any, and then every field is 0). */
   readonly count: number;

@@ -3,16 +3,20 @@
  *
  * @module
  */
-import type { TransferListItem } from 'node:worker_threads';
-
 /**
  * A value that moves to the other thread instead of being copied: an
- * `ArrayBuffer`, a `MessagePort`, a stream... (Node's `TransferListItem`).
- * Named here so the library's types never rely on the DOM library's global
- * `Transferable`, which a Node project does not have. `ArrayBufferLike` is
- * accepted as the DOM type accepted it, so `typedArray.buffer` type-checks.
+ * `ArrayBuffer` (`typedArray.buffer` included), a `MessagePort`, a stream,
+ * a `FileHandle`... whatever the runtime can transfer.
+ *
+ * Defined structurally (any object), not as Node's `TransferListItem` or the
+ * DOM's `Transferable`: the first left `node:worker_threads` in @types/node
+ * 26, the second does not exist in a project without the DOM library, and
+ * each runtime's list differs. What the runtime cannot move is refused when
+ * the request is sent, as a `DataCloneError` outcome.
+ *
+ * @category Tasks
  */
-export type Transferable = TransferListItem | ArrayBufferLike;
+export type Transferable = ArrayBufferLike | object;
 
 const brand: unique symbol = Symbol.for('rxjs-threadpool.Transfer') as never;
 

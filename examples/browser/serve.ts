@@ -1,13 +1,14 @@
 /**
  * A tiny static file server for the browser example (Node's `http`, no
- * dependency), and the `npm run example:browser` command: build, then serve
- * on http://127.0.0.1:8080/ (`PORT=...` to change).
+ * dependency), and the `npm run example:browser` command: build (with
+ * esbuild, or the bundler named: `npm run example:browser -- vite`), then
+ * serve on http://127.0.0.1:8080/ (`PORT=...` to change).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import { buildExample } from './build';
+import { type Bundler, buildExample, bundlers } from './build';
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -55,7 +56,9 @@ export function serveFolder(root: string, port = 0, host = '127.0.0.1'): Promise
 
 if (require.main === module) {
   const port = Number(process.env.PORT ?? 8080);
-  buildExample()
+  const bundler = (process.argv[2] ?? 'esbuild') as Bundler;
+  if (!bundlers.includes(bundler)) throw new Error(`usage: npm run example:browser -- [${bundlers.join('|')}]`);
+  buildExample(bundler)
     .then((folder) => serveFolder(folder, port))
     .then(
       ({ url }) => console.log(`rxjs-threadpool browser example: open ${url} (Ctrl-C to stop)`),

@@ -10,7 +10,8 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import type { InlineTaskSpec } from '../inlineSource.js';
 import { nodeRequire } from '../nodeRequire.js';
-import { isTypeScriptFile, NodeWorker } from './NodeWorker.js';
+import { NodeWorker } from './NodeWorker.js';
+import { isTypeScriptFile, typeScriptProblem, typeScriptRunner } from './typeScriptWorker.js';
 
 /** Makes the pool's workers for inline tasks. The script is made when the first worker starts: a library that cannot find its own files fails the pool with `WorkerStartError`. */
 export function inlineWorkerFactory(specs: readonly InlineTaskSpec[], resourceLimits?: ResourceLimits): () => NodeWorker {
@@ -28,7 +29,10 @@ export function workerScript(specs: readonly InlineTaskSpec[]): string {
   const entry = workerEntry();
   const lines = ['"use strict";', '(() => {', `  const specs = ${JSON.stringify(specs)};`];
   if (isTypeScriptFile(entry)) {
-    lines.push(`  require(${JSON.stringify(tsNode(entry))});`, `  require(${JSON.stringify(entry)}).exposeInlineTasks(specs);`);
+    // The library runs from its sources (its own tests): an eval worker inherits no hook, so ts-node it is.
+    const { tsNode, problem = 'ts-node is not installed' } = typeScriptRunner();
+    if (!tsNode) throw new Error(typeScriptProblem(entry, problem));
+    lines.push(`  require(${JSON.stringify(tsNode)});`, `  require(${JSON.stringify(entry)}).exposeInlineTasks(specs);`);
   } else {
     // import() loads either build: the ES module, or the CommonJS one through Node's CommonJS interop.
     const url = (nodeRequire('node:url') as typeof import('node:url')).pathToFileURL(entry).href;
@@ -49,18 +53,4 @@ function workerEntry(): string {
     }
   }
   throw new Error('rxjs-threadpool cannot find its own worker/inlineWorker module (next to its nodeRequire module): is the package complete?');
-}
-
-/** ts-node's register hook, for a worker that loads the library's `.ts` sources. */
-function tsNode(entry: string): string {
-  const id = 'ts-node/register/transpile-only';
-  const { createRequire } = nodeRequire('node:module') as typeof import('node:module');
-  for (const from of [nodeRequire, createRequire(`${process.cwd()}/worker.js`)]) {
-    try {
-      return from.resolve(id);
-    } catch {
-      // try the next
-    }
-  }
-  throw new Error(`${entry} is TypeScript (rxjs-threadpool runs from its sources) and ts-node is not installed: install ts-node, or use the built package`);
 }

@@ -16,7 +16,7 @@ export function inlineWorkerFactory(): () => WorkerPort {
   throw new InvalidOptionError(
     'createPool.fromFunctions',
     'a browser',
-    'Node.js: inline tasks run on worker_threads (in a browser, use a worker module: createPool(() => new Worker(new URL("./tasks.worker.js", import.meta.url))))',
+    'Node.js: inline tasks run on worker_threads (in a browser, use a worker module: createPool(() => new Worker(new URL("./tasks.worker.js", import.meta.url), { type: "module" })))',
   );
 }
 
@@ -38,5 +38,5 @@ export function loadThreads(): ThreadsMaster {
 
 /** Paths and file URLs need Node's file system and worker threads: in a browser, a worker is a factory. */
 export function resolvePathSource(worker: unknown): ResolvedSource {
-  throw new InvalidOptionError('worker', worker, 'a function returning a threads.js Worker (in a browser: () => new Worker(new URL("./tasks.worker.js", import.meta.url)))');
+  throw new InvalidOptionError('worker', worker, 'a function returning a worker (in a browser: () => new Worker(new URL("./tasks.worker.js", import.meta.url), { type: "module" }))');
 }

@@ -9,14 +9,14 @@
  * @module
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parentPort, type ResourceLimits } from 'node:worker_threads';
 import { InvalidOptionError } from '../errors.js';
 import { nodeRequire } from '../nodeRequire.js';
-import { isTypeScriptFile, NodeWorker } from './NodeWorker.js';
+import { NodeWorker } from './NodeWorker.js';
+import { isTypeScriptFile, typeScriptProblem, typeScriptRunner, typeScriptWorkerUrl } from './typeScriptWorker.js';
 export { inlineWorkerFactory } from './inlineNode.js';
 import type { ThreadsMaster } from './threadsMaster.js';
 import type { ResolvedSource } from './workerSource.js';
@@ -55,9 +55,22 @@ export function loadThreads(): ThreadsMaster {
 
 const extensions = ['', '.js', '.cjs', '.mjs', '.ts', '.cts', '.mts'];
 
+/**
+ * The files a worker path may name, in order: itself, itself with an
+ * extension added, and for `x.js` (`.mjs`, `.cjs`) its TypeScript source
+ * `x.ts` (`.mts`, `.cts`), as TypeScript's own imports map them: the same
+ * `new URL('./tasks.worker.js', import.meta.url)` then finds the compiled
+ * file after `tsc`, and the source under tsx or type stripping.
+ */
+function candidates(file: string): string[] {
+  const source = /\.([cm]?)js$/.exec(file);
+  const all = extensions.map((extension) => file + extension);
+  return source ? [...all, `${file.slice(0, -source[0].length)}.${source[1]}ts`] : all;
+}
+
 /** `resolveSource` for a worker given as an absolute path or a `file:` URL. */
 export function resolvePathSource(worker: unknown, resourceLimits?: ResourceLimits): ResolvedSource {
-  const expected = 'a function returning a threads.js Worker, an absolute path, or a file: URL';
+  const expected = 'a file: URL, an absolute path, or a function returning a worker';
   let path: string;
   if (worker instanceof URL || (typeof worker === 'string' && worker.startsWith('file:'))) {
     if (new URL(worker).protocol !== 'file:') throw new InvalidOptionError('worker', String(worker), expected);
@@ -68,29 +81,19 @@ export function resolvePathSource(worker: unknown, resourceLimits?: ResourceLimi
     throw new InvalidOptionError(
       'worker',
       worker,
-      typeof worker === 'string' ? `${expected} (to resolve a relative path from your file, pass () => new Worker("${worker}"))` : expected,
+      typeof worker === 'string' ? `${expected} (for a path relative to your file: new URL("${worker}", import.meta.url), join(__dirname, "${worker}"), or () => new Worker("${worker}") with threads.js's Worker)` : expected,
     );
   }
   const file = path;
   return {
     file,
     create() {
-      const found = extensions.map((extension) => file + extension).find((candidate) => existsSync(candidate));
+      const found = candidates(file).find((candidate) => existsSync(candidate));
       if (!found) throw new Error(`no such file: ${file}`);
-      if (isTypeScriptFile(found) && !canResolve('ts-node/register/transpile-only')) {
-        throw new Error(`${found} is TypeScript and ts-node is not installed: install ts-node, or point the pool at the compiled .js file`);
-      }
-      return new NodeWorker(found, resourceLimits);
+      if (!isTypeScriptFile(found)) return new NodeWorker(found, resourceLimits);
+      const runner = typeScriptRunner();
+      if (runner.problem) throw new Error(typeScriptProblem(found, runner.problem));
+      return new NodeWorker(typeScriptWorkerUrl(found, runner), resourceLimits);
     },
   };
-}
-
-/** Whether the worker's `require`, which resolves from the working directory, finds `id`. */
-function canResolve(id: string): boolean {
-  try {
-    createRequire(join(process.cwd(), 'worker.js')).resolve(id);
-    return true;
-  } catch {
-    return false;
-  }
 }

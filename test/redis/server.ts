@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, Socket } from 'node:net';
+import { missingMessage } from '../programs/programs';
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -64,7 +65,7 @@ export class RedisServer {
     });
     this.child = child;
     await new Promise<void>((resolve, reject) => {
-      child.once('error', reject);
+      child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new Error(missingMessage('redis-server', 'this test')) : error));
       child.once('spawn', resolve);
     });
     await waitForPing(this.port, 5000);
