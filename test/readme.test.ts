@@ -87,6 +87,7 @@ const prints: Record<string, readonly (string | RegExp)[]> = {
   'seed.ts': ['Result from request', 'Exception occurred in request'],
   'producer.ts': ['1465 primes counted on the hosts'],
   'page.ts': ['countPrimes(100000) = 9592', 'countPrimes(200000) = 17984'],
+  'cancel-with-outcomes.ts': [/^50 outcomes for 50 requests, (4\d) of them TaskCancelledError$/m],
 };
 
 /** Runs `task` on each item, at most `limit` at a time. */
