@@ -82,7 +82,8 @@ export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {
    * requests. Queued ones never start either way. `'abandon'` (the default)
    * lets them finish and drops their outcomes; `'terminate'` terminates the
    * workers running them and starts fresh ones, for tasks too long to wait
-   * for. Other pipelines' requests are never touched. On a queue pool
+   * for. Other pipelines' requests are not cancelled (with `tasksPerWorker`
+   * > 1, one that shared a terminated worker is rerun). On a queue pool
    * (`rxjs-threadpool/bullmq`) `'terminate'` acts as `'abandon'`.
    */
   readonly cancel?: 'abandon' | 'terminate';
@@ -422,7 +423,7 @@ function runPipeline<T extends TaskMap, K extends TaskName<T>>(
   subscriber.add(() => {
     closed = true;
     signal?.removeEventListener('abort', onAbort);
-    void iterator?.return?.();
+    closeIterator(iterator);
     lane.close();
   });
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -437,6 +438,20 @@ function runPipeline<T extends TaskMap, K extends TaskName<T>>(
       completeIfDone();
     }),
   );
+}
+
+/**
+ * Tells a pulled iterator that no more values are wanted. What its `return`
+ * does wrong (a rejection; a generator already running, when it aborted its
+ * own signal) must not become an unhandled error of the process.
+ */
+function closeIterator(iterator: AsyncIterator<unknown> | Iterator<unknown> | undefined): void {
+  try {
+    const closing = iterator?.return?.();
+    if (isPromise(closing)) closing.catch(() => undefined);
+  } catch {
+    // Already running or already done: nothing to close.
+  }
 }
 
 /** What a `transfer` function returned, checked: an array (empty when there is nothing to move). */

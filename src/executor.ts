@@ -120,7 +120,9 @@ export interface Executor {
    * An idle slot, now marked busy, or `undefined` when all are busy. With
    * `alone`, the slot's worker must run nothing else while this batch runs
    * (a request rerun after its worker died: a second death must be its own
-   * fault); an executor whose slots never share a worker ignores it.
+   * fault); an executor whose slots never share a worker ignores it. When
+   * none is free of other work it may set one aside to empty and return
+   * `undefined`; the scheduler serves other lanes meanwhile and asks again.
    */
   acquire(alone?: boolean): Slot | undefined;
   /** Live slots (starting, idle or busy; not retiring). */

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { config } from 'rxjs';
 import { type FailureError, InvalidOptionError, textOf, WorkerCrashedError } from './errors.js';
 import type { AutoBatchTuning, BatchOutcomes, Executor, Job, RunLimits, Slot } from './executor.js';
 import type { Outcome } from './outcomes.js';
@@ -255,16 +256,20 @@ export class Lane {
 /**
  * Hands an outcome to its lane. A lane's consumer that throws (a
  * subscriber's `next` under RxJS's synchronous error handling, say) must not
- * cost the batch-mates after it their outcomes: the error is rethrown
- * asynchronously, as RxJS reports an unhandled error.
+ * cost the requests after it their outcomes: the error goes to RxJS's
+ * `config.onUnhandledError`, else is rethrown asynchronously, as RxJS
+ * reports an unhandled error.
  */
 function deliverSafely(lane: Lane, outcome: Outcome<readonly unknown[]>, tag: number): void {
   try {
     lane.deliver(outcome, tag);
   } catch (error) {
-    setTimeout(() => {
-      throw error;
-    });
+    const report = config.onUnhandledError;
+    if (report) report(error);
+    else
+      setTimeout(() => {
+        throw error;
+      });
   }
 }
 
@@ -374,7 +379,7 @@ export class Scheduler {
     this.counts.failed++;
     lane.failed++;
     this.changed();
-    lane.deliver({ ok: false, request: entry.request, error: errorFor(entry.request) }, entry.tag);
+    deliverSafely(lane, { ok: false, request: entry.request, error: errorFor(entry.request) }, entry.tag);
     return true;
   }
 
@@ -383,7 +388,7 @@ export class Scheduler {
     this.counts.failed++;
     lane.failed++;
     this.changed();
-    if (!lane.closed) lane.deliver({ ok: false, request, error }, tag);
+    if (!lane.closed) deliverSafely(lane, { ok: false, request, error }, tag);
   }
 
   /** Ends every queued request, and every later one, with `error`. */
@@ -397,7 +402,7 @@ export class Scheduler {
         this.counts.queued--;
         this.counts.failed++;
         lane.failed++;
-        if (!lane.closed) lane.deliver({ ok: false, request: entry.request, error }, entry.tag);
+        if (!lane.closed) deliverSafely(lane, { ok: false, request: entry.request, error }, entry.tag);
       }
       lane.queue.length = 0;
       lane.head = 0;
@@ -421,7 +426,7 @@ export class Scheduler {
    * The next lane that may start a batch (see `Lane.mayStart`), `undefined` when none may:
    * round-robin among the lanes of the highest priority that has work.
    */
-  private nextLane(): Lane | undefined {
+  private nextLane(waiting: ReadonlySet<Lane> | undefined): Lane | undefined {
     const count = this.ring.length;
     const tuning = this.executor.autoBatch;
     let best: Lane | undefined;
@@ -429,7 +434,9 @@ export class Scheduler {
     for (let i = 0; i < count; i++) {
       if (this.next >= count) this.next = 0;
       const lane = this.ring[this.next];
-      if (this.prioritized === 0) {
+      if (waiting?.has(lane)) {
+        // Its rerun waits for a worker of its own: the others go on meanwhile.
+      } else if (this.prioritized === 0) {
         if (lane.mayStart(tuning)) return lane;
       } else if ((!best || lane.priority > best.priority) && lane.mayStart(tuning)) {
         best = lane;
@@ -451,12 +458,22 @@ export class Scheduler {
     try {
       do {
         this.again = false;
+        /** Lanes whose next request, a rerun, waits for a worker running nothing else. */
+        let waitingAlone: Set<Lane> | undefined;
         while (this.ring.length > 0) {
-          const lane = this.nextLane();
+          const lane = this.nextLane(waitingAlone);
           if (!lane) break;
           // A rerun after a crash runs alone on its worker: only its own fault can end it a second time.
-          const slot = this.executor.acquire(lane.queue[lane.head].suspect);
-          if (!slot) break;
+          // While no worker is free of other work (tasksPerWorker > 1), the executor sets one aside to
+          // empty for it, and the other lanes go on.
+          const alone = lane.queue[lane.head].suspect;
+          const slot = this.executor.acquire(alone);
+          if (!slot) {
+            if (!alone) break;
+            (waitingAlone ??= new Set()).add(lane);
+            this.next++;
+            continue;
+          }
           const entries = lane.take(lane.batchSize(this.executor.capacity, this.executor.autoBatch));
           const size = entries.length;
           if (lane.head === lane.queue.length) {

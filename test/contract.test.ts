@@ -145,6 +145,19 @@ describe('3. a rerun after a crash runs alone on its worker', () => {
     expect(pool.stats).toMatchObject({ completed: 1, failed: 1 });
   });
 
+  test('while other pipelines keep the only worker busy (tasksPerWorker: 2), the rerun waits for it to empty, then runs alone; everything ends', async () => {
+    const pool = faultsPool({ size: 1, tasksPerWorker: 2 });
+    await pool.ready;
+    const busy = collect(from(Array.from({ length: 12 }, () => workRequest([40] as [number]))).pipe(poolMap(pool, 'sleep', { batch: 1 })));
+    const crashed = collect(from([workRequest([1, 1, 60] as [number, number, number]), workRequest([2, 1, 60] as [number, number, number])]).pipe(poolMap(pool, 'exitOn', { batch: 1 })));
+    const [slept, outcomes] = await Promise.all([busy, crashed]);
+    expect(slept.map((outcome) => outcome.ok && outcome.value)).toEqual(Array(12).fill(40));
+    const byArg = new Map(outcomes.map((outcome) => [outcome.request.args[0], outcome]));
+    expect(byArg.get(1)).toMatchObject({ ok: false, error: { code: 'ERR_WORKER_CRASHED' } });
+    expect(byArg.get(2)).toMatchObject({ ok: true, value: 2 });
+    expect(pool.stats).toMatchObject({ busy: 0, queued: 0, pipelines: [] });
+  });
+
   test('one pipeline timing out on shared workers (tasksPerWorker: 2) never fails another pipeline\'s requests', async () => {
     const pool = faultsPool({ size: 2, tasksPerWorker: 2 });
     await pool.ready;

@@ -46,6 +46,21 @@ describe('10. transfer lists in a batch', () => {
     expect(outcomes.map((outcome) => outcome.ok && outcome.value)).toEqual([8, 4, 10]);
   });
 
+  test('a batch split because one request cannot be cloned keeps the requests that share a buffer together', async () => {
+    const pool = tasksPool({ size: 1 });
+    const shared = values(8, 1);
+    const view = new Float64Array(shared.buffer, 0, 4);
+    // Queued before the worker is ready, so the three travel in one batch, which cannot be posted whole.
+    const outcomes = await collect(
+      from([workRequest([shared] as [Float64Array]), workRequest([view] as [Float64Array]), workRequest([(() => 1) as never] as [Float64Array])]).pipe(
+        poolMap(pool, 'sum', { batch: 3, transfer: (array) => (array instanceof Float64Array ? [array.buffer] : []) }),
+      ),
+    );
+    expect(outcomes).toHaveLength(3);
+    expect(outcomes.map((outcome) => (outcome.ok ? outcome.value : outcome.error.code))).toEqual([8, 4, 'ERR_DATA_CLONE']);
+    expect(pool.stats).toMatchObject({ busy: 0, pipelines: [] });
+  });
+
   test('a typed array listed instead of its buffer fails that request, naming the mistake', async () => {
     const pool = tasksPool({ size: 1 });
     const [outcome] = await collect(of(values(2, 1)).pipe(poolMap(pool, 'sum', { transfer: (array) => [array as never] })));
@@ -107,6 +122,25 @@ describe('18. what cannot travel, and what travels changed', () => {
   });
 });
 
+describe('results that cannot travel back', () => {
+  test('a result moving a buffer it already moved fails with DataCloneError instead of hanging (Node drops such a message)', async () => {
+    const pool = faultsPool({ size: 1 });
+    const [first] = await collect(from([workRequest([])]).pipe(poolMap(pool, 'moveCachedBuffer')));
+    expect(first.ok && Array.from(first.value)).toEqual(Array(8).fill(3));
+    const [second] = await collect(from([workRequest([])]).pipe(poolMap(pool, 'moveCachedBuffer')));
+    expect(!second.ok && second.error).toMatchObject({ code: 'ERR_DATA_CLONE', what: 'result' });
+    expect(pool.stats).toMatchObject({ busy: 0 });
+  });
+
+  test.each([['typed array' as const], ['object' as const]])('a result transfer list holding a %s fails that request alone; its batch-mates get their results', async (kind) => {
+    const pool = faultsPool({ size: 1 });
+    // Queued before the worker is ready: one batch of three, the bad one in the middle.
+    const outcomes = await collect(from(['good', kind, 'good'] as const).pipe(poolMap(pool, 'badResultTransfer', { batch: 3 })));
+    expect(outcomes.map((outcome) => (outcome.ok ? Array.from(outcome.value) : outcome.error.code))).toEqual([[1, 1, 1, 1], 'ERR_DATA_CLONE', [1, 1, 1, 1]]);
+    expect(!outcomes[1].ok && outcomes[1].error).toMatchObject({ what: 'result', requestId: outcomes[1].request.id });
+  });
+});
+
 describe('messages on the worker port', () => {
   test('a malformed run message is refused by the worker, which stays up and serves the pool', async () => {
     let worker: ThreadsWorker | undefined;
@@ -116,7 +150,7 @@ describe('messages on the worker port', () => {
         return worker;
       }, { size: 1 }),
     );
-    await pool.ready;
+    const [before] = await collect(from([workRequest([])]).pipe(poolMap(pool, 'threadId')));
     // What a stray sender could post: a run message whose task list does not match its arguments.
     const errors: unknown[] = [];
     (worker as unknown as NodeJS.EventEmitter).on('error', (error: unknown) => errors.push(error));
@@ -125,6 +159,9 @@ describe('messages on the worker port', () => {
     const outcomes = await collect(from([1, 2, 3]).pipe(poolMap(pool, 'double')));
     expect(outcomes.map((outcome) => outcome.ok && outcome.value)).toEqual([2, 4, 6]);
     expect(errors).toEqual([]);
+    // The same thread serves on: the worker refused the messages; it was not replaced after a crash.
+    const [after] = await collect(from([workRequest([])]).pipe(poolMap(pool, 'threadId')));
+    expect(after.ok && after.value).toBe(before.ok && before.value);
     expect(pool.stats.workers).toBe(1);
   });
 

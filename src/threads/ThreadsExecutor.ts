@@ -83,6 +83,8 @@ interface Batch {
   sent: number;
   /** The worker's own time over the parts that answered (ms), when it reported one. */
   workMs: number | undefined;
+  /** When it travels in several parts (or some requests were refused): which requests already have their outcome. */
+  answered?: boolean[];
   /** The batch's timeout. */
   timer?: ReturnType<typeof setTimeout>;
   /** Receives progress by position in `jobs`. */
@@ -196,6 +198,8 @@ export class ThreadsExecutor implements Executor {
   private readonly idle: WorkerHandle[] = [];
   private readonly perWorker: number;
   private live = 0;
+  /** A worker set aside, out of `idle`, to empty for a batch that must run alone (see `takeEmpty`). */
+  private reserved: WorkerHandle | undefined;
   /** Slots whose idle worker exited after `idleTimeout`: a thread starts again when work comes. */
   private dormant = 0;
   private running = 0;
@@ -249,10 +253,27 @@ export class ThreadsExecutor implements Executor {
     return undefined;
   }
 
-  /** A started worker running nothing, taken out of `idle`, so no other batch joins the one it is about to run. */
+  /**
+   * A started worker running nothing, for a batch that must run alone on it
+   * (taken out of `idle`, so no other batch joins it). When every worker is
+   * busy, the least-loaded one is set aside for it: it takes no new batch,
+   * so it empties while the others go on working, and the next `acquire`
+   * for a batch alone gets it.
+   */
   private takeEmpty(): WorkerHandle | undefined {
+    const reserved = this.reserved;
+    if (reserved?.batches.length === 0) {
+      this.reserved = undefined;
+      return reserved;
+    }
     const at = this.idle.findIndex((handle) => handle.batches.length === 0);
-    return at === -1 ? undefined : this.idle.splice(at, 1)[0];
+    if (at !== -1) return this.idle.splice(at, 1)[0];
+    if (!reserved && this.idle.length > 0) {
+      let least = 0;
+      for (let i = 1; i < this.idle.length; i++) if (this.idle[i].batches.length < this.idle[least].batches.length) least = i;
+      this.reserved = this.idle.splice(least, 1)[0];
+    }
+    return undefined;
   }
 
   /** The worker with room and the fewest batches running, taken out of `idle` when this fills it. */
@@ -268,7 +289,7 @@ export class ThreadsExecutor implements Executor {
 
   /** A worker with nothing to do: it does not keep the process alive, and exits after `idleTimeout`. */
   private makeIdle(handle: WorkerHandle): void {
-    if (!this.idle.includes(handle)) this.idle.push(handle);
+    if (handle !== this.reserved && !this.idle.includes(handle)) this.idle.push(handle);
     if (handle.batches.length > 0) return;
     (handle.worker as Partial<Refable>).unref?.();
     const { idleTimeout } = this.options;
@@ -299,7 +320,8 @@ export class ThreadsExecutor implements Executor {
     const victims: WorkerHandle[] = [];
     const order: State[] = ['idle', 'starting', 'busy'];
     for (const state of order) {
-      for (const handle of state === 'idle' ? [...this.idle].reverse() : this.handles) {
+      const idleOnes = this.reserved?.batches.length === 0 ? [this.reserved, ...this.idle] : this.idle;
+      for (const handle of state === 'idle' ? [...idleOnes].reverse() : this.handles) {
         if (victims.length === n) break;
         if (handle.state === state && !handle.retiring) victims.push(handle);
       }
@@ -307,6 +329,9 @@ export class ThreadsExecutor implements Executor {
     for (const handle of victims) {
       handle.retiring = true;
       this.live--;
+      // A busy one (with tasksPerWorker > 1) takes no further batch while it finishes.
+      this.dropIdle(handle);
+      if (this.reserved === handle) this.reserved = undefined;
       if (handle.state !== 'busy') this.stop(handle, true);
     }
     this.host.wake();
@@ -346,7 +371,7 @@ export class ThreadsExecutor implements Executor {
       const batches = handle.batches;
       this.stop(handle, true);
       exits.push(handle.exited);
-      for (const batch of batches) batch.done(failAll(batch.jobs, errorFor), performance.now() - batch.started);
+      for (const batch of batches) batch.done(this.endEarly(batch, errorFor), performance.now() - batch.started);
     }
     this.live = 0;
     return Promise.all(exits).then(() => undefined);
@@ -372,17 +397,15 @@ export class ThreadsExecutor implements Executor {
       this.partAnswered(handle, batch);
       return;
     }
-    let failure: { readonly error: unknown } | undefined = this.post(handle, batch, positions);
+    const failure = this.post(handle, batch, positions);
     if (!failure) return;
-    if ((positions ?? jobs).length === 1) {
-      const at = positions ? positions[0] : 0;
-      this.refuse(batch, at, cloneError(jobs[at], failure.error));
-      this.partAnswered(handle, batch);
-      return;
-    }
-    for (const at of positions ?? jobs.map((_, i) => i)) {
-      failure = this.post(handle, batch, [at]);
-      if (failure) this.refuse(batch, at, cloneError(jobs[at], failure.error));
+    const all = positions ?? jobs.map((_, i) => i);
+    // Posted again in groups: one per request, but requests that share a transferable travel together (a
+    // group posted first would move it away from the others, and Node drops a message naming a moved buffer).
+    const groups = all.length === 1 ? [all] : groupsBySharedTransfer(jobs, all);
+    for (const group of groups) {
+      const again = groups.length === 1 ? failure : this.post(handle, batch, group);
+      if (again) for (const at of group) this.refuse(batch, at, cloneError(jobs[at], again.error));
     }
     if (batch.partsLeft === 0) this.partAnswered(handle, batch);
   }
@@ -404,14 +427,27 @@ export class ThreadsExecutor implements Executor {
       return { error };
     }
     handle.parts.set(id, { batch, positions });
+    if (positions) batch.answered ??= new Array<boolean>(batch.jobs.length).fill(false);
     batch.partsLeft++;
     batch.sent += jobs.length;
     return undefined;
   }
 
-  /** A request of the batch ends with `error` without running. */
+  /** A request of the batch ends with `error` (without running, or as its part's answer). */
   private refuse(batch: Batch, at: number, error: FailureError): void {
     (batch.errors ??= new Array<FailureError | undefined>(batch.jobs.length))[at] = error;
+    (batch.answered ??= new Array<boolean>(batch.jobs.length).fill(false))[at] = true;
+  }
+
+  /**
+   * A batch ended early (its worker died, timed out, was cancelled or the
+   * pool closed): the requests still waiting end with `errorFor(job)`; those
+   * whose part had already answered keep their outcome.
+   */
+  private endEarly(batch: Batch, errorFor: (job: Job) => FailureError): BatchOutcomes {
+    const { answered } = batch;
+    if (!answered) return failAll(batch.jobs, errorFor);
+    return { values: batch.values, errors: batch.jobs.map((job, i) => (answered[i] ? batch.errors?.[i] : errorFor(job))) };
   }
 
   private flags(batch: Batch): { progress?: true; memory?: true } | undefined {
@@ -573,12 +609,17 @@ export class ThreadsExecutor implements Executor {
     if (problem) {
       for (let at = 0; at < count; at++) this.refuse(batch, position(at), new ProtocolError('thread', problem, jobs[position(at)].id, message.refused !== undefined));
       handle.recycle = true;
+      this.dropIdle(handle);
     } else {
       const { values, failures, heapUsed, ms } = message;
       const { maxHeapPerWorker } = this.options;
-      if (maxHeapPerWorker !== undefined && heapUsed !== undefined && heapUsed > maxHeapPerWorker) handle.recycle = true;
+      if (maxHeapPerWorker !== undefined && heapUsed !== undefined && heapUsed > maxHeapPerWorker) {
+        handle.recycle = true;
+        this.dropIdle(handle);
+      }
       if (positions) for (let at = 0; at < count; at++) batch.values[positions[at]] = values[at];
       else for (let at = 0; at < count; at++) batch.values[at] = values[at];
+      if (batch.answered) for (let at = 0; at < count; at++) batch.answered[position(at)] = true;
       for (const failure of failures ?? []) {
         const i = position(failure.at);
         const job = jobs[i];
@@ -633,6 +674,16 @@ export class ThreadsExecutor implements Executor {
       this.makeIdle(handle);
     }
     batch.done(outcomes, performance.now() - batch.started, workMs);
+    if (this.reserved === handle) {
+      // Set aside for a rerun, and now empty: the scheduler claims it now, or (its lane was closed, say)
+      // it goes back to serving everyone.
+      this.host.wake();
+      if (this.reserved === handle && handle.state === 'idle') {
+        this.reserved = undefined;
+        this.makeIdle(handle);
+        this.host.wake();
+      }
+    }
   }
 
   /** The worker died on its own (exit, error event, uncaught error). */
@@ -642,7 +693,7 @@ export class ThreadsExecutor implements Executor {
       this.startFailed(handle, cause ?? new Error(`it ${reason} before calling exposeTasks()`));
       return;
     }
-    if ((cause as { code?: unknown } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY') reason = 'ran out of memory (its resourceLimits)';
+    if (codeOf(cause) === 'ERR_WORKER_OUT_OF_MEMORY') reason = 'ran out of memory (its resourceLimits)';
     this.replace(handle, undefined, (job) => new WorkerCrashedError(job.id, reason, cause, handle.number));
   }
 
@@ -679,7 +730,7 @@ export class ThreadsExecutor implements Executor {
         batch === undefined || each === batch
           ? errorFor
           : (job: Job) => new WorkerCrashedError(job.id, 'was terminated because another request running in it timed out or was cancelled', undefined, handle.number);
-      each.done(failAll(each.jobs, fail), now - each.started);
+      each.done(this.endEarly(each, fail), now - each.started);
     }
   }
 
@@ -709,6 +760,7 @@ export class ThreadsExecutor implements Executor {
     const teardown = graceful && handle.state === 'idle' ? handle.thread?.teardown : undefined;
     if (handle.state === 'busy') this.running--;
     this.dropIdle(handle);
+    if (this.reserved === handle) this.reserved = undefined;
     handle.state = 'gone';
     for (const batch of handle.batches) clearTimeout(batch.timer);
     handle.batches = [];
@@ -756,6 +808,40 @@ function bounded(work: Promise<unknown>, ms: number): Promise<unknown> {
   });
 }
 
+/**
+ * The requests at `positions`, in groups that share no transferable: each
+ * request alone, except those whose transfer lists name a common item.
+ */
+function groupsBySharedTransfer(jobs: readonly Job[], positions: readonly number[]): number[][] {
+  const groupOf = new Map<Transferable, number[]>();
+  const groups: number[][] = [];
+  for (const at of positions) {
+    let group: number[] | undefined;
+    for (const item of jobs[at].transfer ?? []) {
+      const other = groupOf.get(item);
+      if (!other || other === group) continue;
+      if (!group) {
+        group = other;
+        continue;
+      }
+      // Two groups meet in this request: merge the later into the earlier.
+      const [keep, gone] = groups.indexOf(other) < groups.indexOf(group) ? [other, group] : [group, other];
+      keep.push(...gone);
+      groups.splice(groups.indexOf(gone), 1);
+      for (const [key, value] of groupOf) if (value === gone) groupOf.set(key, keep);
+      group = keep;
+    }
+    if (!group) {
+      group = [];
+      groups.push(group);
+    }
+    group.push(at);
+    for (const item of jobs[at].transfer ?? []) groupOf.set(item, group);
+  }
+  for (const group of groups) group.sort((a, b) => a - b);
+  return groups;
+}
+
 /** A request's arguments could not be posted: a `DataCloneError` naming the first argument that cannot be cloned, when one cannot. */
 function cloneError(job: Job, error: unknown): DataCloneError {
   const position = job.transfer ? -1 : job.args.findIndex((arg) => !isCloneable(arg));
@@ -764,6 +850,15 @@ function cloneError(job: Job, error: unknown): DataCloneError {
 
 /** What a worker sent without an error. */
 const unknownError: SerializedError = { name: 'Error', message: 'unknown error' };
+
+/** An error's `code`, read without trusting the error (a factory's worker may emit a revoked proxy, or a getter that throws). */
+function codeOf(cause: unknown): unknown {
+  try {
+    return (cause as { code?: unknown } | undefined)?.code;
+  } catch {
+    return undefined;
+  }
+}
 
 /** How a start error names a worker made by a factory whose error names no file of the user's. */
 const FACTORY = '(from the worker factory)';

@@ -10,6 +10,7 @@ import { InvalidOptionError } from '../errors.js';
 import { batchProblem, DONE, type DoneMessage, isCloneable, PROGRESS, type ProgressMessage, RUN, type RunMessage, serializeError, type WireFailure, type WorkerApi } from '../protocol.js';
 import type { TaskMap } from '../tasks.js';
 import { type Transferable, unwrapTransfer } from '../transfer.js';
+import { transferProblem } from '../transferChecks.js';
 import { type MasterPort, masterPort } from './port.js';
 
 /** The part of `threads/worker` we use, typed here (its own types are not found under every module resolution). */
@@ -30,7 +31,8 @@ const { expose } = threadsWorker as unknown as { expose(exposed: object): void }
  * export type Tasks = typeof tasks;
  * ```
  *
- * Tasks may be sync or async; a worker runs one request at a time, and a
+ * Tasks may be sync or async; a worker runs one batch at a time (several
+ * with the pool's `tasksPerWorker`, for async tasks), and a
  * batch of requests one after another. What a task throws (or rejects with)
  * becomes that request's `TaskError`, with the error's name, message, stack,
  * `code` and other cloneable fields. A result that cannot be cloned back
@@ -180,40 +182,60 @@ function runBatch(tasks: TaskMap, port: MasterPort, message: RunMessage): void {
   else void settled.then(() => reply(port, run, performance.now() - started));
 }
 
-/** Posts a batch's outcomes; a result that cannot be cloned becomes that request's error alone. */
+/**
+ * Posts a batch's outcomes; a result that cannot be cloned, or whose
+ * transfer list cannot be moved, becomes that request's error alone (the
+ * master checks every reply: a reply of the wrong shape would fail the
+ * whole batch).
+ */
 function reply(port: MasterPort, run: BatchRun, ms: number): void {
   const { batch } = run.message;
+  const heap = run.message.memory ? { heapUsed: heapUsed() } : undefined;
+  const post = (): void => port.post({ type: DONE, batch, values: run.values, failures: run.failures, ms, ...heap } satisfies DoneMessage, run.transferList());
+  let failure: unknown;
   try {
-    const heap = run.message.memory ? { heapUsed: heapUsed() } : undefined;
-    port.post({ type: DONE, batch, values: run.values, failures: run.failures, ms, ...heap } satisfies DoneMessage, run.transferables);
+    post();
     return;
-  } catch (failure) {
-    for (let at = 0; at < run.values.length; at++) {
-      try {
-        structuredClone(run.values[at]);
-      } catch (error) {
-        run.values[at] = undefined;
-        run.fail(at, { at, error: serializeError(error), uncloneable: true });
-      }
-    }
+  } catch (error) {
+    failure = error;
+  }
+  // Find the results that cannot travel: those without a transfer list can be tried by cloning them.
+  for (let at = 0; at < run.values.length; at++) {
+    if (run.moves(at)) continue;
     try {
-      port.post({ type: DONE, batch, values: run.values, failures: run.failures, ms } satisfies DoneMessage, run.transferables.filter((item) => isCloneable(item)));
-    } catch {
-      const failures = run.values.map((_, at): WireFailure => ({ at, error: serializeError(failure), uncloneable: true }));
-      port.post({ type: DONE, batch, values: [], failures, ms } satisfies DoneMessage);
+      structuredClone(run.values[at]);
+    } catch (error) {
+      run.refuse(at, error);
     }
+  }
+  try {
+    post();
+    return;
+  } catch (error) {
+    failure = error;
+  }
+  // Still refused: try each result that moves buffers on its own, by a structured clone that moves them
+  // into the copy (which then travels in its place), so only the one that cannot travel fails.
+  for (let at = 0; at < run.values.length; at++) if (run.moves(at)) run.tryAlone(at);
+  try {
+    post();
+  } catch {
+    const failures = run.values.map((_, at): WireFailure => ({ at, error: serializeError(failure), uncloneable: true }));
+    port.post({ type: DONE, batch, values: new Array<unknown>(run.values.length), failures, ms } satisfies DoneMessage);
   }
 }
 
 /**
  * One batch running in the worker: its requests one after another,
- * synchronously until a task returns a promise. Buffers that tasks marked
- * with `transfer()` are collected in `transferables`.
+ * synchronously until a task returns a promise. The buffers each result
+ * marked with `transfer()` are kept by position, checked before anything
+ * is posted.
  */
 export class BatchRun {
   readonly values: unknown[];
   failures: WireFailure[] | undefined;
-  readonly transferables: Transferable[] = [];
+  /** Each result's transfer list, by position (only for results that have one). */
+  private readonly moved = new Map<number, readonly Transferable[]>();
 
   constructor(
     private readonly tasks: TaskMap,
@@ -222,6 +244,56 @@ export class BatchRun {
     private readonly progressPort?: MasterPort,
   ) {
     this.values = new Array<unknown>(message.args.length);
+  }
+
+  /** Records a task's result at `at`: a result marked with `transfer()` whose list cannot be moved is that request's error. */
+  settle(at: number, result: unknown): void {
+    const list: Transferable[] = [];
+    const value = unwrapTransfer(result, list);
+    if (list.length > 0) {
+      const problem = transferProblem(list);
+      if (problem !== undefined) {
+        this.refuse(at, new TypeError(`its result's ${problem}`));
+        return;
+      }
+      this.moved.set(at, list);
+    }
+    this.values[at] = value;
+  }
+
+  /** Whether the result at `at` moves buffers. */
+  moves(at: number): boolean {
+    return this.moved.has(at);
+  }
+
+  /**
+   * Checks the result at `at` with its transfer list alone: a structured
+   * clone that moves its buffers into the copy, which replaces it (the
+   * buffers are then the copy's); a result that cannot be cloned so is refused.
+   */
+  tryAlone(at: number): void {
+    const list = this.moved.get(at) ?? [];
+    try {
+      const copy = structuredClone({ value: this.values[at], list }, { transfer: list as Transferable[] as never });
+      this.values[at] = copy.value;
+      this.moved.set(at, copy.list);
+    } catch (error) {
+      this.refuse(at, error);
+    }
+  }
+
+  /** The result at `at` cannot be sent back: it becomes that request's `DataCloneError`. */
+  refuse(at: number, error: unknown): void {
+    this.values[at] = undefined;
+    this.moved.delete(at);
+    this.fail(at, { at, error: serializeError(error), uncloneable: true });
+  }
+
+  /** Every buffer the results move, each once (two results may share one). */
+  transferList(): Transferable[] {
+    const items = new Set<Transferable>();
+    for (const list of this.moved.values()) for (const item of list) items.add(item);
+    return [...items];
   }
 
   /** Records a failure (keeping `failures` in position order). */
@@ -251,7 +323,7 @@ export class BatchRun {
       }
       if (isThenable(value)) return this.await(at, value);
       if (isGenerator(value)) return this.drain(at, value);
-      this.values[at] = unwrapTransfer(value, this.transferables);
+      this.settle(at, value);
     }
     return true;
   }
@@ -261,7 +333,7 @@ export class BatchRun {
       for (;;) {
         const step = await generator.next();
         if (step.done) {
-          this.values[at] = unwrapTransfer(step.value, this.transferables);
+          this.settle(at, step.value);
           break;
         }
         this.progressPort?.post({ type: PROGRESS, batch: this.message.batch, at, value: step.value } satisfies ProgressMessage);
@@ -276,7 +348,7 @@ export class BatchRun {
 
   private async await(at: number, pending: PromiseLike<unknown>): Promise<void> {
     try {
-      this.values[at] = unwrapTransfer(await pending, this.transferables);
+      this.settle(at, await pending);
     } catch (error) {
       this.fail(at, { at, error: serializeError(error) });
     }
