@@ -61,6 +61,22 @@ describe('10. transfer lists in a batch', () => {
     expect(pool.stats).toMatchObject({ busy: 0, pipelines: [] });
   });
 
+  test('when a split batch\'s worker dies, the requests whose part already answered keep their outcome', async () => {
+    const pool = faultsPool({ size: 1 });
+    // One batch of three (queued before the worker is ready): the uncloneable middle one splits it.
+    // A synchronous task, so the first part answers before the worker reads the part that kills it.
+    const requests = [
+      workRequest([values(2, 1), false] as [Float64Array, boolean]),
+      workRequest([(() => 0) as never, false] as [Float64Array, boolean]),
+      workRequest([values(2, 3), true] as [Float64Array, boolean]),
+    ];
+    const outcomes = await collect(from(requests).pipe(poolMap(pool, 'sumOrExit', { batch: 3, rerunOnCrash: false })));
+    const byArg = new Map(outcomes.map((outcome) => [requests.indexOf(outcome.request) + 1, outcome]));
+    expect(byArg.get(1)).toMatchObject({ ok: true, value: 2 });
+    expect(byArg.get(2)).toMatchObject({ ok: false, error: { code: 'ERR_DATA_CLONE' } });
+    expect(byArg.get(3)).toMatchObject({ ok: false, error: { code: 'ERR_WORKER_CRASHED' } });
+  });
+
   test('a typed array listed instead of its buffer fails that request, naming the mistake', async () => {
     const pool = tasksPool({ size: 1 });
     const [outcome] = await collect(of(values(2, 1)).pipe(poolMap(pool, 'sum', { transfer: (array) => [array as never] })));
