@@ -36,5 +36,7 @@ export default {
   },
   treatWarningsAsErrors: true,
   // Links to the main branch (a local commit may not be on GitHub); none without a repository.
-  ...(github ? { disableGit: true, gitRevision: 'main', sourceLinkTemplate: `https://github.com/${github}/blob/{gitRevision}/{path}#L{line}` } : { disableSources: true }),
+  ...(github
+    ? { disableGit: true, gitRevision: 'main', sourceLinkTemplate: `https://github.com/${github}/blob/{gitRevision}/{path}#L{line}` }
+    : { disableSources: true }),
 };

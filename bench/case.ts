@@ -40,7 +40,11 @@ async function measure(input: CaseInput): Promise<Record<string, number>> {
   try {
     switch (input.workload) {
       case 'tiny': {
-        await system.runAll('inc', Array.from({ length: 1000 }, (_, i) => i), false);
+        await system.runAll(
+          'inc',
+          Array.from({ length: 1000 }, (_, i) => i),
+          false,
+        );
         const inputs = Array.from({ length: input.tinyCount }, (_, i) => i);
         const start = performance.now();
         await system.runAll('inc', inputs, false);
@@ -49,7 +53,11 @@ async function measure(input: CaseInput): Promise<Record<string, number>> {
       case 'cpu': {
         await system.runAll('burn', [1000, 1000], false);
         const start = performance.now();
-        await system.runAll('burn', Array.from({ length: 64 }, () => input.burnIterations), false);
+        await system.runAll(
+          'burn',
+          Array.from({ length: 64 }, () => input.burnIterations),
+          false,
+        );
         return { wallMs: performance.now() - start };
       }
       case 'payload copy':

@@ -43,7 +43,13 @@ type Workload = 'tiny' | 'cpu';
 type Around = () => Promise<() => Promise<void>>;
 
 /** Runs `workload` through `runAll` after a warm-up; resolves with the measured run's wall time in ms. */
-async function timeWorkload(runAll: (op: 'inc' | 'burn', inputs: number[]) => Promise<void>, workload: Workload, count: number, iterations: number, around?: Around): Promise<number> {
+async function timeWorkload(
+  runAll: (op: 'inc' | 'burn', inputs: number[]) => Promise<void>,
+  workload: Workload,
+  count: number,
+  iterations: number,
+  around?: Around,
+): Promise<number> {
   const [op, warmUp, measured] =
     workload === 'tiny'
       ? (['inc', Array.from({ length: 1000 }, (_, i) => i), Array.from({ length: count }, (_, i) => i)] as const)
@@ -105,7 +111,6 @@ async function runPlain(url: string, queue: string, workload: Workload, count: n
   }
 }
 
-
 /** CPU time (ms) a process has used so far, from /proc (Linux). */
 function processCpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -147,7 +152,12 @@ function costProbe(url: string, hosts: readonly ChildProcess[], requests: number
       const redisMs = redisAfter.cpuMs - redisBefore.cpuMs;
       if (process.argv.includes('--commands')) {
         const lines = [...redisAfter.calls].map(([name, n]) => [name, (n - (redisBefore.calls.get(name) ?? 0)) / jobs] as const).filter(([, n]) => n > 0.01);
-        console.log(`    ${lines.sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${n.toFixed(2)}`).join(', ')}`);
+        console.log(
+          `    ${lines
+            .sort((a, b) => b[1] - a[1])
+            .map(([name, n]) => `${name} ${n.toFixed(2)}`)
+            .join(', ')}`,
+        );
       }
       const us = (ms: number, per: number): string => `${((ms * 1000) / per).toFixed(1)}`.padStart(6);
       console.log(
@@ -160,7 +170,7 @@ function costProbe(url: string, hosts: readonly ChildProcess[], requests: number
 
 async function main(): Promise<void> {
   const rounds = Number(argument('rounds') ?? 3);
-  const count = Number(argument("tiny-count") ?? 100_000);
+  const count = Number(argument('tiny-count') ?? 100_000);
   const json = process.argv.includes('--json');
   const cost = process.argv.includes('--cost');
   const only = argument('systems')?.split(',');
@@ -224,14 +234,22 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }
-  console.log(`\n## distributed (BullMQ on redis-server, 2 host processes; ${rounds} rounds, median; ${count} tiny requests; cpu: 64 × 22 ms${Number.isNaN(serialMs) ? '' : `, serial ${Math.round(serialMs)} ms`})`);
+  console.log(
+    `\n## distributed (BullMQ on redis-server, 2 host processes; ${rounds} rounds, median; ${count} tiny requests; cpu: 64 × 22 ms${Number.isNaN(serialMs) ? '' : `, serial ${Math.round(serialMs)} ms`})`,
+  );
   const shown = (value: number, text: string): string => (Number.isNaN(value) ? '—' : text);
   for (const system of systems) {
     const t = result.tiny[system];
     const c = result.cpu[system];
     if (Number.isNaN(t.requestsPerSecond) && Number.isNaN(c.wallMs)) continue;
-    const tinyText = shown(t.requestsPerSecond, `${Math.round(t.requestsPerSecond).toLocaleString('en-US')} req/s  ×${t.ratioToPlainBest.toFixed(2)} plain BullMQ's best`);
-    const cpuText = shown(c.wallMs, `${Math.round(c.wallMs)} ms, speedup ${c.speedup.toFixed(2)}, ×${(cpu('plain BullMQ c8') / c.wallMs).toFixed(2)} plain c8's speed`);
+    const tinyText = shown(
+      t.requestsPerSecond,
+      `${Math.round(t.requestsPerSecond).toLocaleString('en-US')} req/s  ×${t.ratioToPlainBest.toFixed(2)} plain BullMQ's best`,
+    );
+    const cpuText = shown(
+      c.wallMs,
+      `${Math.round(c.wallMs)} ms, speedup ${c.speedup.toFixed(2)}, ×${(cpu('plain BullMQ c8') / c.wallMs).toFixed(2)} plain c8's speed`,
+    );
     console.log(`  ${system.padEnd(28)} tiny ${tinyText.padStart(44)}   cpu ${cpuText}`);
   }
   console.log(

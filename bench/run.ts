@@ -30,13 +30,14 @@ const plans: readonly Plan[] = [
   { workload: 'stream', systems: ['rxjs-threadpool', 'rxjs-threadpool batch:1', 'piscina', 'piscina best'], metric: 'latencyP99Ms', higherIsBetter: false },
 ];
 
-
-
 function runCase(input: CaseInput): CaseOutput {
-  const stdout = execFileSync(process.execPath, [join(__dirname, 'case.js'), JSON.stringify(input)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 180_000 });
+  const stdout = execFileSync(process.execPath, [join(__dirname, 'case.js'), JSON.stringify(input)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 180_000,
+  });
   return JSON.parse(stdout.trim().split('\n').pop() as string) as CaseOutput;
 }
-
 
 interface Row {
   workload: Workload;
@@ -104,19 +105,30 @@ function main(): void {
     }
   }
 
-  const machine = { cpus: availableParallelism(), model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, rounds, burnIterations };
+  const machine = {
+    cpus: availableParallelism(),
+    model: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    rounds,
+    burnIterations,
+  };
   if (json) {
     process.stdout.write(`${JSON.stringify({ machine, rows }, null, 2)}\n`);
     return;
   }
-  console.log(`rxjs-threadpool benchmark · ${machine.cpus} CPUs (${machine.model}) · ${machine.memoryGiB} GiB · Node ${machine.node} · ${rounds} rounds, median (min–max)`);
+  console.log(
+    `rxjs-threadpool benchmark · ${machine.cpus} CPUs (${machine.model}) · ${machine.memoryGiB} GiB · Node ${machine.node} · ${rounds} rounds, median (min–max)`,
+  );
   console.log('ratio: the system / rxjs-threadpool, > 1 means better than rxjs-threadpool');
   for (const plan of selected) {
     console.log(`\n## ${plan.workload}`);
-    const lines = rows.filter((row) => row.workload === plan.workload).map((row) => {
-      const cells = Object.entries(row.metrics).map(([name, value]) => `${name} ${format(value.median)} (${format(value.min)}–${format(value.max)})`);
-      return `  ${row.system.padEnd(24)} ratio ${row.ratio.toFixed(2).padStart(6)}   ${cells.join('   ')}   peak RSS ${Math.round(row.maxRssMB)} MB`;
-    });
+    const lines = rows
+      .filter((row) => row.workload === plan.workload)
+      .map((row) => {
+        const cells = Object.entries(row.metrics).map(([name, value]) => `${name} ${format(value.median)} (${format(value.min)}–${format(value.max)})`);
+        return `  ${row.system.padEnd(24)} ratio ${row.ratio.toFixed(2).padStart(6)}   ${cells.join('   ')}   peak RSS ${Math.round(row.maxRssMB)} MB`;
+      });
     console.log(lines.join('\n'));
   }
 }

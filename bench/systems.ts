@@ -77,7 +77,8 @@ async function loadPiscina(size: number, best: boolean): Promise<System> {
     pool.run({ op, x }, transfer ? { transferList: [(x as Float64Array).buffer as ArrayBuffer] } : {});
   return {
     ready: () => (run('inc', 0, false) as Promise<unknown>).then(() => undefined),
-    runAll: (op, inputs, transfer) => (best ? windowed(inputs, 64, (x) => run(op, x, transfer)) : Promise.all(inputs.map((x) => run(op, x, transfer))).then(() => undefined)),
+    runAll: (op, inputs, transfer) =>
+      best ? windowed(inputs, 64, (x) => run(op, x, transfer)) : Promise.all(inputs.map((x) => run(op, x, transfer))).then(() => undefined),
     stream(op, done) {
       const pending = new Set<Promise<unknown>>();
       return {

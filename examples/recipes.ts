@@ -82,7 +82,11 @@ export function growWhenBusy(pool: Pool<Tasks>, max: number, backlog: number): O
  * sent and not yet answered, and when `stop` fires emit a
  * `TaskCancelledError` for each.
  */
-export function countUntilWithOutcomes(pool: Pool<Tasks>, limits: Observable<number>, stop: Observable<unknown>): Observable<PoolMapOutcome<Tasks, 'countPrimes'>> {
+export function countUntilWithOutcomes(
+  pool: Pool<Tasks>,
+  limits: Observable<number>,
+  stop: Observable<unknown>,
+): Observable<PoolMapOutcome<Tasks, 'countPrimes'>> {
   return defer(() => {
     const unanswered = new Map<number, WorkRequest<[number]>>();
     const answered = limits.pipe(
@@ -92,7 +96,9 @@ export function countUntilWithOutcomes(pool: Pool<Tasks>, limits: Observable<num
       tap(({ request }) => unanswered.delete(request.id)),
       takeUntil(stop),
     );
-    const cancelled = defer(() => from([...unanswered.values()].map((request) => ({ ok: false as const, request, error: new TaskCancelledError(request.id) }))));
+    const cancelled = defer(() =>
+      from([...unanswered.values()].map((request) => ({ ok: false as const, request, error: new TaskCancelledError(request.id) }))),
+    );
     return concat(answered, cancelled);
   });
 }

@@ -43,7 +43,13 @@ class VirtualWorker implements Slot {
 }
 
 function isSyncGenerator(value: unknown): value is Generator<unknown, unknown, undefined> {
-  return typeof value === 'object' && value !== null && Symbol.iterator in value && typeof (value as Generator).next === 'function' && typeof (value as Generator).throw === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Symbol.iterator in value &&
+    typeof (value as Generator).next === 'function' &&
+    typeof (value as Generator).throw === 'function'
+  );
 }
 
 function isAsyncIterator(value: unknown): boolean {
@@ -198,7 +204,13 @@ export class VirtualExecutor implements Executor {
       if (typeof (value as { then?: unknown } | null)?.then === 'function' || isAsyncIterator(value)) {
         return {
           ok: false,
-          error: new TaskError(job.task, job.id, serializeError(new TypeError('a virtual pool runs synchronous tasks (and sync generators) only; this one returned a promise or an async generator'))),
+          error: new TaskError(
+            job.task,
+            job.id,
+            serializeError(
+              new TypeError('a virtual pool runs synchronous tasks (and sync generators) only; this one returned a promise or an async generator'),
+            ),
+          ),
         };
       }
       return { ok: true, value: unwrapTransfer(value) };

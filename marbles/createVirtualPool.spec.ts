@@ -78,7 +78,12 @@ describe('createVirtualPool: virtual time', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const pool = createVirtualPool(tasks, { scheduler: testScheduler });
       expect(pool.size).toBe(1);
-      expectObservable(cold('(abc|)', { a: 1, b: 2, c: 3 }).pipe(poolMap(pool, 'double'), map((o) => o.ok && o.value))).toBe('-ab(c|)', { a: 2, b: 4, c: 6 });
+      expectObservable(
+        cold('(abc|)', { a: 1, b: 2, c: 3 }).pipe(
+          poolMap(pool, 'double'),
+          map((o) => o.ok && o.value),
+        ),
+      ).toBe('-ab(c|)', { a: 2, b: 4, c: 6 });
     });
   });
 
@@ -88,7 +93,12 @@ describe('createVirtualPool: virtual time', () => {
       const duration = (task: string, args: readonly unknown[]): number => (seen.push(`${task}(${args.join(',')})`), task === 'wait' ? (args[0] as number) : 1);
       const pool = createVirtualPool(tasks, { scheduler: testScheduler, size: 3, duration });
       const waits = cold('(abc|)', { a: 5, b: 2, c: 3 });
-      expectObservable(waits.pipe(poolMap(pool, 'wait'), map((o) => o.ok && o.value))).toBe('--bc-(a|)', { a: 5, b: 2, c: 3 });
+      expectObservable(
+        waits.pipe(
+          poolMap(pool, 'wait'),
+          map((o) => o.ok && o.value),
+        ),
+      ).toBe('--bc-(a|)', { a: 5, b: 2, c: 3 });
       expectSubscriptions(waits.subscriptions).toBe('(^!)');
       testScheduler.flush();
       expect(seen).toEqual(['wait(5)', 'wait(2)', 'wait(3)']);
@@ -98,7 +108,10 @@ describe('createVirtualPool: virtual time', () => {
   test('a task that returns a promise fails that request: a virtual pool runs synchronous tasks only', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const pool = createVirtualPool({ later: async (x: number) => x }, { scheduler: testScheduler });
-      const out = cold('a|', { a: 1 }).pipe(poolMap(pool, 'later'), map((o) => (o.ok ? 'ok' : (o.error as Error & { code: string }).code)));
+      const out = cold('a|', { a: 1 }).pipe(
+        poolMap(pool, 'later'),
+        map((o) => (o.ok ? 'ok' : (o.error as Error & { code: string }).code)),
+      );
       expectObservable(out).toBe('-(e|)', { e: 'ERR_TASK_FAILED' });
     });
   });
@@ -115,8 +128,18 @@ describe('createVirtualPool: stats$', () => {
       );
       expectObservable(counts).toBe('x----(yz)-(uv)', { x: 'c0 f0', y: 'c1 f0', z: 'c2 f0', u: 'c2 f1', v: 'c2 f2' });
       // both workers run the doubles 0-5, then the failing requests 5-10
-      expectObservable(cold('(ab|)', { a: 1, b: 2 }).pipe(poolMap(pool, 'double'), map(() => 'x'))).toBe('-----(xx|)     ');
-      expectObservable(cold('(ab|)', { a: 1, b: 2 }).pipe(poolMap(pool, 'fail'), map(() => 'x'))).toBe('----------(xx|)');
+      expectObservable(
+        cold('(ab|)', { a: 1, b: 2 }).pipe(
+          poolMap(pool, 'double'),
+          map(() => 'x'),
+        ),
+      ).toBe('-----(xx|)     ');
+      expectObservable(
+        cold('(ab|)', { a: 1, b: 2 }).pipe(
+          poolMap(pool, 'fail'),
+          map(() => 'x'),
+        ),
+      ).toBe('----------(xx|)');
     });
   });
 
@@ -124,10 +147,12 @@ describe('createVirtualPool: stats$', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const pool = createVirtualPool(tasks, { scheduler: testScheduler, size: 1, duration: 3 });
       testScheduler.schedule(() => void pool.createWorkers(1), 5);
-      expectObservable(cold('(abcd|)', { a: 1, b: 2, c: 3, d: 4 }).pipe(poolMap(pool, 'double'), map((o) => o.ok && o.value))).toBe(
-        '---a--b-c(d|)',
-        { a: 2, b: 4, c: 6, d: 8 },
-      );
+      expectObservable(
+        cold('(abcd|)', { a: 1, b: 2, c: 3, d: 4 }).pipe(
+          poolMap(pool, 'double'),
+          map((o) => o.ok && o.value),
+        ),
+      ).toBe('---a--b-c(d|)', { a: 2, b: 4, c: 6, d: 8 });
       // sampled on frames where nothing else happens: a 0-3, b 3-6; the new worker takes c at 5 (5-8), d 6-9
       const samples = cold('-a--b--c--d|').pipe(map(() => summary(pool.stats)));
       expectObservable(samples).toBe('-a--b--c--d|', {

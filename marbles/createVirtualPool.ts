@@ -55,7 +55,11 @@ export interface VirtualPoolOptions {
 export function createVirtualPool<T extends TaskMap>(tasks: T, options: VirtualPoolOptions): Pool<T> {
   checkTasks(tasks);
   const given = checkOptionsObject('options', options);
-  checkKnownKeys('the createVirtualPool options', given, ['scheduler', 'size', 'duration'], { frames: 'duration', workers: 'size', testScheduler: 'scheduler' });
+  checkKnownKeys('the createVirtualPool options', given, ['scheduler', 'size', 'duration'], {
+    frames: 'duration',
+    workers: 'size',
+    testScheduler: 'scheduler',
+  });
   const { scheduler, size = 1, duration = 1 } = given;
   if (typeof scheduler?.schedule !== 'function') throw new InvalidOptionError('scheduler', scheduler, 'an RxJS scheduler (your TestScheduler)');
   checkInteger('size', size, 0, 1_000_000);

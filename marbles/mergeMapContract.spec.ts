@@ -446,7 +446,11 @@ describe('mergeMap contract: source errors', () => {
       const { pool, started, referenceStarted } = sameAsMergeMap(helpers, {
         size: 1,
         duration: 3,
-        source: () => concat(of(1, 2), throwError(() => boom)),
+        source: () =>
+          concat(
+            of(1, 2),
+            throwError(() => boom),
+          ),
         expected: '#',
         error: boom,
       });
@@ -481,7 +485,14 @@ describe('mergeMap contract: source errors', () => {
       expectSubscriptions(source.subscriptions).toBe('^--!');
       // poolMap's pipeline is mergeMap with the inner's error caught into a value …
       const caught = cold('abc|', n).pipe(
-        mergeMap((x) => timer(1).pipe(map(() => failIfOdd(x)), catchError(() => of(failed))), 1),
+        mergeMap(
+          (x) =>
+            timer(1).pipe(
+              map(() => failIfOdd(x)),
+              catchError(() => of(failed)),
+            ),
+          1,
+        ),
       );
       expectObservable(caught).toBe(expected, values);
       // … while a plain mergeMap errors the whole stream at the first throwing inner
@@ -498,7 +509,12 @@ describe('mergeMap contract: unsubscription chains', () => {
         size: 2,
         duration: 6,
         source: () => helpers.hot('-a---b---c---d---e---|', n),
-        around: (stage) => (source) => source.pipe(map((x) => x), stage, map((x) => x)),
+        around: (stage) => (source) =>
+          source.pipe(
+            map((x) => x),
+            stage,
+            map((x) => x),
+          ),
         // a 1-7, b 5-11, c 9-15, d 13-19: c and d are running when the output is unsubscribed at 14
         expected: '                -------a---b---        ',
         unsub: '                   ^-------------!        ',
@@ -611,7 +627,12 @@ describe('mergeMap contract: synchronous sources', () => {
       expectObservable(source(viaPoolCount).pipe(viaPool(pool), take(3))).toBe('(eee|)', { e: closed });
       // The reference: each request's inner gives its failure synchronously. (An inner that *errors*
       // synchronously, throwError, would error mergeMap's stream at the first value and stop the source at 1.)
-      expectObservable(source(referenceCount).pipe(mergeMap(() => of(closed)), take(3))).toBe('(eee|)', { e: closed });
+      expectObservable(
+        source(referenceCount).pipe(
+          mergeMap(() => of(closed)),
+          take(3),
+        ),
+      ).toBe('(eee|)', { e: closed });
       flush();
       expect(referenceCount.n).toBe(3);
       expect(viaPoolCount.n).toBe(3);
@@ -642,7 +663,12 @@ describe('mergeMap contract: synchronous sources', () => {
       const viaPoolSide = make();
       const referenceSide = make();
       expectObservable(viaPoolSide.source.pipe(viaPool(pool), take(1))).toBe('(e|)', { e: closed });
-      expectObservable(referenceSide.source.pipe(mergeMap(() => of(closed)), take(1))).toBe('(e|)', { e: closed });
+      expectObservable(
+        referenceSide.source.pipe(
+          mergeMap(() => of(closed)),
+          take(1),
+        ),
+      ).toBe('(e|)', { e: closed });
       flush();
       expect(referenceSide.state).toEqual({ pulled: 1, finalized: true });
       expect(viaPoolSide.state).toEqual({ pulled: 1, finalized: true });
@@ -669,7 +695,9 @@ describe('mergeMap contract: synchronous sources', () => {
       const referenceStarted: number[] = [];
       expectObservable(abortingAfter3(viaPoolAbort, viaPoolCount).pipe(poolMap(pool, 'double', { signal: viaPoolAbort.signal }), show)).toBe('|');
       // The reference of `signal`: the mergeMap pipeline taken until the signal aborts
-      expectObservable(abortingAfter3(referenceAbort, referenceCount).pipe(reference(1, 2, referenceStarted), takeUntil(aborted(referenceAbort.signal)))).toBe('|');
+      expectObservable(abortingAfter3(referenceAbort, referenceCount).pipe(reference(1, 2, referenceStarted), takeUntil(aborted(referenceAbort.signal)))).toBe(
+        '|',
+      );
       flush();
       expect(referenceCount.n).toBe(3);
       expect(viaPoolCount.n).toBe(3);
@@ -702,20 +730,23 @@ describe('mergeMap contract: synchronous sources', () => {
     });
   });
 
-  test.each(countingSources)("queue { size: 2 } overflow 'error' and take(2): two refusals close the output and stop the synchronous source: %s", (_name, source) => {
-    // No mergeMap counterpart: mergeMap buffers without bound. One worker: 1 runs, 2 and 3 wait, 4 and 5 are
-    // refused at once (QueueFullError) and take(2) closes the output on the second refusal, so the source must stop at 5.
-    testScheduler.run(({ expectObservable, flush }) => {
-      const { pool, started } = openPool(1, 3);
-      const counter = { n: 0 };
-      const out = source(counter).pipe(poolMap(pool, 'double', { queue: { size: 2 } }), label, take(2));
-      expectObservable(out).toBe('(xy|)', { x: '4!ERR_QUEUE_FULL', y: '5!ERR_QUEUE_FULL' });
-      flush();
-      expect(counter.n).toBe(5);
-      expect(started).toEqual([1]);
-      expect(pool.stats).toMatchObject({ queued: 0, busy: 0, pipelines: [] });
-    });
-  });
+  test.each(countingSources)(
+    "queue { size: 2 } overflow 'error' and take(2): two refusals close the output and stop the synchronous source: %s",
+    (_name, source) => {
+      // No mergeMap counterpart: mergeMap buffers without bound. One worker: 1 runs, 2 and 3 wait, 4 and 5 are
+      // refused at once (QueueFullError) and take(2) closes the output on the second refusal, so the source must stop at 5.
+      testScheduler.run(({ expectObservable, flush }) => {
+        const { pool, started } = openPool(1, 3);
+        const counter = { n: 0 };
+        const out = source(counter).pipe(poolMap(pool, 'double', { queue: { size: 2 } }), label, take(2));
+        expectObservable(out).toBe('(xy|)', { x: '4!ERR_QUEUE_FULL', y: '5!ERR_QUEUE_FULL' });
+        flush();
+        expect(counter.n).toBe(5);
+        expect(started).toEqual([1]);
+        expect(pool.stats).toMatchObject({ queued: 0, busy: 0, pipelines: [] });
+      });
+    },
+  );
 });
 
 describe('mergeMap contract: re-entrancy', () => {
@@ -840,7 +871,11 @@ describe('mergeMap contract: finalize order', () => {
       const { pool } = openPool(1, 3, (x) => viaPoolSide.log(`start ${x}`));
       let pipelinesAtFinalize = -1;
       subscribeLogged(cold('ab|', n), viaPool(pool), viaPoolSide.log, () => (pipelinesAtFinalize = pool.stats.pipelines.length));
-      subscribeLogged(cold('ab|', n), reference(1, 3, [], double, (x) => referenceSide.log(`start ${x}`)), referenceSide.log);
+      subscribeLogged(
+        cold('ab|', n),
+        reference(1, 3, [], double, (x) => referenceSide.log(`start ${x}`)),
+        referenceSide.log,
+      );
       flush();
       // as in concatMap's "finalize before moving to the next": b starts only once a's outcome is out
       expect(referenceSide.entries).toEqual(['0 start 1', '2 source finalized', '3 next 2', '3 start 2', '6 next 4', '6 complete', '6 output finalized']);
@@ -856,7 +891,11 @@ describe('mergeMap contract: finalize order', () => {
       const referenceSide = logger();
       const { pool } = openPool(1, 3, (x) => viaPoolSide.log(`start ${x}`));
       const viaPoolSubscription = subscribeLogged(cold('abcdef|', n), viaPool(pool), viaPoolSide.log);
-      const referenceSubscription = subscribeLogged(cold('abcdef|', n), reference(1, 3, [], double, (x) => referenceSide.log(`start ${x}`)), referenceSide.log);
+      const referenceSubscription = subscribeLogged(
+        cold('abcdef|', n),
+        reference(1, 3, [], double, (x) => referenceSide.log(`start ${x}`)),
+        referenceSide.log,
+      );
       testScheduler.schedule(() => (viaPoolSubscription.unsubscribe(), referenceSubscription.unsubscribe()), 4);
       flush();
       expect(referenceSide.entries).toEqual(['0 start 1', '3 next 2', '3 start 2', '4 source finalized', '4 output finalized']);
@@ -872,7 +911,11 @@ describe('mergeMap contract: finalize order', () => {
       const { pool } = openPool(1, 5, (x) => viaPoolSide.log(`start ${x}`));
       const boom = new Error('boom');
       subscribeLogged(cold('a-#', n, boom), viaPool(pool), viaPoolSide.log);
-      subscribeLogged(cold('a-#', n, boom), reference(1, 5, [], double, (x) => referenceSide.log(`start ${x}`)), referenceSide.log);
+      subscribeLogged(
+        cold('a-#', n, boom),
+        reference(1, 5, [], double, (x) => referenceSide.log(`start ${x}`)),
+        referenceSide.log,
+      );
       flush();
       expect(referenceSide.entries).toEqual(['0 start 1', '2 error boom', '2 source finalized', '2 output finalized']);
       expect(viaPoolSide.entries).toEqual(referenceSide.entries);
@@ -950,7 +993,10 @@ describe('mergeMap contract: operators around it', () => {
       // inner x: a 1-4, b 4-7, c 7-10 (terminated at 8); inner y: a 8-11, b 11-14, c 14-17
       const expected = '   ----a--b---a--b--c|';
       const values = { a: 2, b: 4, c: 6 };
-      expectObservable(hot(outer).pipe(switchMap(() => cold('a-b-c|', innerValues).pipe(viaPool(pool, 'double', { cancel: 'terminate' }))))).toBe(expected, values);
+      expectObservable(hot(outer).pipe(switchMap(() => cold('a-b-c|', innerValues).pipe(viaPool(pool, 'double', { cancel: 'terminate' }))))).toBe(
+        expected,
+        values,
+      );
       expectObservable(hot(outer).pipe(switchMap(() => cold('a-b-c|', innerValues).pipe(reference(1, 3))))).toBe(expected, values);
       flush();
       expect(pool.stats).toMatchObject({ workers: 1, queued: 0, busy: 0, pipelines: [] });
@@ -1006,8 +1052,7 @@ describe('mergeMap contract: operators around it', () => {
         around: (stage) => (source) => source.pipe(stage, retry(1)),
         expected: '                 -a--a-#',
         values: doubled,
-        subs: ['                    ^--!   ',
-               '                    ---^--!'],
+        subs: ['                    ^--!   ', '                    ---^--!'],
       });
     });
   });
@@ -1018,7 +1063,11 @@ describe('mergeMap contract: operators around it', () => {
         size: 1,
         duration: 2,
         source: () => helpers.cold('ab-#', n),
-        around: (stage) => (source) => source.pipe(stage, catchError(() => helpers.cold('--z|', { z: 'caught' }))),
+        around: (stage) => (source) =>
+          source.pipe(
+            stage,
+            catchError(() => helpers.cold('--z|', { z: 'caught' })),
+          ),
         // a 0-2; b 2-4 is running when the source errors at 3
         expected: '                 --a--z|',
         values: { ...doubled, z: 'caught' },
@@ -1061,29 +1110,32 @@ describe('poolMap contract: a throwing transfer option', () => {
     ['with ordered: true, requests spaced out', true, 'a----b----c|      ', '----ab--------(c|)'],
     // ordered over a burst: 2's failure waits for 1's outcome (4), and 3 runs 4-8
     ['with ordered: true, requests in a burst', true, '(abc|)      ', '----(ab)(c|)'],
-  ] as const)('%s: three outcomes, the second a failure naming transfer and its request; then completion, with no pipeline left', (_name, ordered, sourceMarble, expected) => {
-    testScheduler.run(({ cold, expectObservable, flush }) => {
-      const { pool, started } = openPool(1, 4);
-      const failures: Failure<readonly unknown[]>[] = [];
-      const source = cold(sourceMarble, n);
-      const out = source.pipe(
-        poolMap(pool, 'double', { transfer, ordered }),
-        tap((outcome) => {
-          if (!outcome.ok) failures.push(outcome);
-        }),
-        // the failure's error is checked below, not its code
-        map((outcome) => (outcome.ok ? `${outcome.request.args[0]}=${outcome.value}` : `${outcome.request.args[0]}!`)),
-      );
-      expectObservable(out).toBe(expected, { a: '1=2', b: '2!', c: '3=6' });
-      flush();
-      expect(started).toEqual([1, 3]);
-      expect(failures).toHaveLength(1);
-      const [failure] = failures;
-      expect(failure.request.args).toEqual([2]);
-      expect(failure.error).toBeInstanceOf(Error);
-      expect(failure.error.message).toMatch(/transfer/);
-      expect(failure.error.message).toMatch(new RegExp(`\\b${failure.request.id}\\b`));
-      expect(pool.stats.pipelines).toEqual([]);
-    });
-  });
+  ] as const)(
+    '%s: three outcomes, the second a failure naming transfer and its request; then completion, with no pipeline left',
+    (_name, ordered, sourceMarble, expected) => {
+      testScheduler.run(({ cold, expectObservable, flush }) => {
+        const { pool, started } = openPool(1, 4);
+        const failures: Failure<readonly unknown[]>[] = [];
+        const source = cold(sourceMarble, n);
+        const out = source.pipe(
+          poolMap(pool, 'double', { transfer, ordered }),
+          tap((outcome) => {
+            if (!outcome.ok) failures.push(outcome);
+          }),
+          // the failure's error is checked below, not its code
+          map((outcome) => (outcome.ok ? `${outcome.request.args[0]}=${outcome.value}` : `${outcome.request.args[0]}!`)),
+        );
+        expectObservable(out).toBe(expected, { a: '1=2', b: '2!', c: '3=6' });
+        flush();
+        expect(started).toEqual([1, 3]);
+        expect(failures).toHaveLength(1);
+        const [failure] = failures;
+        expect(failure.request.args).toEqual([2]);
+        expect(failure.error).toBeInstanceOf(Error);
+        expect(failure.error.message).toMatch(/transfer/);
+        expect(failure.error.message).toMatch(new RegExp(`\\b${failure.request.id}\\b`));
+        expect(pool.stats.pipelines).toEqual([]);
+      });
+    },
+  );
 });

@@ -40,7 +40,10 @@ describe('poolMap options (marbles)', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const calls: number[] = [];
       const pool = createVirtualPool({ id: (x: number) => (calls.push(x), x) }, { scheduler: testScheduler, size: 2, duration: 0 });
-      const out = cold('a(bcdefg|)', { a: 0, b: 1, c: 2, d: 3, e: 4, f: 5, g: 6 }).pipe(poolMap(pool, 'id'), map((o) => (o.ok ? o.value : -1)));
+      const out = cold('a(bcdefg|)', { a: 0, b: 1, c: 2, d: 3, e: 4, f: 5, g: 6 }).pipe(
+        poolMap(pool, 'id'),
+        map((o) => (o.ok ? o.value : -1)),
+      );
       expectObservable(out).toBe('a(bcdefg|)', { a: 0, b: 1, c: 2, d: 3, e: 4, f: 5, g: 6 });
     });
   });

@@ -27,14 +27,22 @@ describe('poolMap queue option (marbles)', () => {
   test("overflow 'drop-newest': the arriving request is dropped (reason 'dropped')", () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const pool = createVirtualPool(tasks, { scheduler: testScheduler, duration: 3 });
-      expectObservable(cold('abc|', values).pipe(poolMap(pool, 'id', { queue: { size: 1, overflow: 'drop-newest' } }), show)).toBe('--xa--(b|)', { x: 'dropped:c', a: 'a', b: 'b' });
+      expectObservable(cold('abc|', values).pipe(poolMap(pool, 'id', { queue: { size: 1, overflow: 'drop-newest' } }), show)).toBe('--xa--(b|)', {
+        x: 'dropped:c',
+        a: 'a',
+        b: 'b',
+      });
     });
   });
 
   test("overflow 'drop-oldest': the longest-waiting request is dropped and the arriving one queued", () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const pool = createVirtualPool(tasks, { scheduler: testScheduler, duration: 3 });
-      expectObservable(cold('abc|', values).pipe(poolMap(pool, 'id', { queue: { size: 1, overflow: 'drop-oldest' } }), show)).toBe('--xa--(c|)', { x: 'dropped:b', a: 'a', c: 'c' });
+      expectObservable(cold('abc|', values).pipe(poolMap(pool, 'id', { queue: { size: 1, overflow: 'drop-oldest' } }), show)).toBe('--xa--(c|)', {
+        x: 'dropped:b',
+        a: 'a',
+        c: 'c',
+      });
     });
   });
 

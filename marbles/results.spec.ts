@@ -25,7 +25,13 @@ describe('results()', () => {
       const pool = createVirtualPool(tasks, { scheduler: testScheduler, size: 1, duration: 2 });
       const source = cold('abcd|      ', n);
       const expected = '   ----b---(d|)';
-      expectObservable(source.pipe(poolMap(pool, 'failIfOdd'), results(), map(({ value }) => value))).toBe(expected, { b: 20, d: 40 });
+      expectObservable(
+        source.pipe(
+          poolMap(pool, 'failIfOdd'),
+          results(),
+          map(({ value }) => value),
+        ),
+      ).toBe(expected, { b: 20, d: 40 });
       expectSubscriptions(source.subscriptions).toBe('^---!');
     });
   });
@@ -53,7 +59,13 @@ describe('results()', () => {
   test('prints nothing when no request fails', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const pool = createVirtualPool(tasks, { scheduler: testScheduler, size: 2, duration: 1 });
-      expectObservable(cold('bd|', n).pipe(poolMap(pool, 'failIfOdd'), results(), map(({ value }) => value))).toBe('-b(d|)', { b: 20, d: 40 });
+      expectObservable(
+        cold('bd|', n).pipe(
+          poolMap(pool, 'failIfOdd'),
+          results(),
+          map(({ value }) => value),
+        ),
+      ).toBe('-b(d|)', { b: 20, d: 40 });
     });
     expect(consoleErrors.spy).not.toHaveBeenCalled();
   });

@@ -34,7 +34,9 @@ describe('pool.run on a virtual pool', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const pool = createVirtualPool(tasks, { scheduler, size: 2, duration: 3 });
       void pool.run('failIfOdd', 4).then((n) => settled.push(`ok ${n}`));
-      void pool.run('failIfOdd', 5).catch((error: unknown) => settled.push(error instanceof TaskError ? `${error.code} ${error.cause.message}` : String(error)));
+      void pool
+        .run('failIfOdd', 5)
+        .catch((error: unknown) => settled.push(error instanceof TaskError ? `${error.code} ${error.cause.message}` : String(error)));
       // Both workers are busy for frames 0-3: a pipeline request waits for one.
       expectObservable(cold('a|', { a: 8 }).pipe(poolMap(pool, 'double'), value)).toBe('------(x|)', { x: 16 });
     });

@@ -26,10 +26,9 @@ describe('splitOutcomes', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const pool = createVirtualPool({ failIfOdd }, { scheduler: testScheduler, size: 1, duration: 2 });
       const { results$, errors$ } = splitOutcomes(cold('abcd|', n).pipe(poolMap(pool, 'failIfOdd')));
-      expectObservable(errors$.pipe(map(({ request, error }) => `${request.args[0]} ${(error as Error & { code: string }).code} ${(error.cause as Error).message}`))).toBe(
-        '--a---c-|  ',
-        { a: '1 ERR_TASK_FAILED odd 1', c: '3 ERR_TASK_FAILED odd 3' },
-      );
+      expectObservable(
+        errors$.pipe(map(({ request, error }) => `${request.args[0]} ${(error as Error & { code: string }).code} ${(error.cause as Error).message}`)),
+      ).toBe('--a---c-|  ', { a: '1 ERR_TASK_FAILED odd 1', c: '3 ERR_TASK_FAILED odd 3' });
       expectObservable(results$.pipe(map(({ value }) => value))).toBe('----b---(d|)', { b: 20, d: 40 });
     });
     expect(consoleErrors.spy).not.toHaveBeenCalled();

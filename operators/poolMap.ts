@@ -140,8 +140,10 @@ const optionAliases: OptionAliases = {
   taskTimeout: 'timeout',
   abortSignal: 'signal',
   onProgress: 'progress',
-  concurrency: 'A pipeline runs as many requests at once as the pool has workers (× tasksPerWorker): size the pool with createPool({ size }), or resize it with createWorkers/dismissWorkers.',
-  concurrent: 'A pipeline runs as many requests at once as the pool has workers (× tasksPerWorker): size the pool with createPool({ size }), or resize it with createWorkers/dismissWorkers.',
+  concurrency:
+    'A pipeline runs as many requests at once as the pool has workers (× tasksPerWorker): size the pool with createPool({ size }), or resize it with createWorkers/dismissWorkers.',
+  concurrent:
+    'A pipeline runs as many requests at once as the pool has workers (× tasksPerWorker): size the pool with createPool({ size }), or resize it with createWorkers/dismissWorkers.',
 };
 
 /**
@@ -266,7 +268,19 @@ interface ResolvedOptions {
 function resolveOptions(options: PoolMapOptions<never> | undefined): ResolvedOptions {
   const given = checkOptionsObject('poolMap options', options);
   checkKnownKeys('the poolMap options', given, optionNames, optionAliases);
-  const { batch = 'auto', ordered = false, transfer, rerunOnCrash = true, queue, timeout, cancel = 'abandon', signal, progress = false, priority = 0, name } = given;
+  const {
+    batch = 'auto',
+    ordered = false,
+    transfer,
+    rerunOnCrash = true,
+    queue,
+    timeout,
+    cancel = 'abandon',
+    signal,
+    progress = false,
+    priority = 0,
+    name,
+  } = given;
   if (name !== undefined && typeof name !== 'string') throw new InvalidOptionError('name', name, 'a string');
   if (typeof progress !== 'boolean') throw new InvalidOptionError('progress', progress, 'a boolean');
   if (typeof priority !== 'number' || !Number.isFinite(priority)) throw new InvalidOptionError('priority', priority, 'a finite number');
@@ -274,7 +288,8 @@ function resolveOptions(options: PoolMapOptions<never> | undefined): ResolvedOpt
   if (!cancels.includes(cancel)) throw new InvalidOptionError('cancel', cancel, `one of ${cancels.map((each) => `'${each}'`).join(', ')}`);
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError('signal', signal, 'an AbortSignal');
   const queueOptions = queue === undefined ? undefined : checkOptionsObject('queue', queue);
-  if (queueOptions) checkKnownKeys('the queue options', queueOptions, ['size', 'overflow'], { maxSize: 'size', limit: 'size', policy: 'overflow', strategy: 'overflow' });
+  if (queueOptions)
+    checkKnownKeys('the queue options', queueOptions, ['size', 'overflow'], { maxSize: 'size', limit: 'size', policy: 'overflow', strategy: 'overflow' });
   const queueSize = queueOptions === undefined ? undefined : checkInteger('queue.size', queueOptions.size, 1);
   const overflow = queueOptions?.overflow ?? 'error';
   if (!overflows.includes(overflow)) throw new InvalidOptionError('queue.overflow', overflow, `one of ${overflows.map((each) => `'${each}'`).join(', ')}`);
@@ -288,7 +303,8 @@ function resolveOptions(options: PoolMapOptions<never> | undefined): ResolvedOpt
   } else if (ordered !== false) {
     throw new InvalidOptionError('ordered', ordered, 'a boolean or { buffer: n }');
   }
-  if (transfer !== undefined && typeof transfer !== 'function') throw new InvalidOptionError('transfer', transfer, 'a function of the arguments returning their transferables');
+  if (transfer !== undefined && typeof transfer !== 'function')
+    throw new InvalidOptionError('transfer', transfer, 'a function of the arguments returning their transferables');
   if (typeof rerunOnCrash !== 'boolean') throw new InvalidOptionError('rerunOnCrash', rerunOnCrash, 'a boolean');
   return {
     lane: {

@@ -59,7 +59,8 @@ const statements = /^\s*(?:import|export)\b[^;]*?\sfrom\s*['"]([^'"]+)['"]|^\s*i
 const specifiersOf = (file) => [...readFileSync(file, 'utf8').matchAll(statements)].map((match) => match[1] ?? match[2] ?? match[3]);
 for (const file of files(join(root, 'dist/esm'), (name) => name.endsWith('.js') || name.endsWith('.d.ts'))) {
   for (const specifier of specifiersOf(file)) {
-    if (specifier.startsWith('.') && !specifier.endsWith('.js')) fail(`${relative(root, file)} imports "${specifier}" without a .js extension (Node's ESM loader needs it)`);
+    if (specifier.startsWith('.') && !specifier.endsWith('.js'))
+      fail(`${relative(root, file)} imports "${specifier}" without a .js extension (Node's ESM loader needs it)`);
   }
 }
 for (const format of ['cjs', 'esm']) {
@@ -67,7 +68,8 @@ for (const format of ['cjs', 'esm']) {
     // The `threads` package's types cannot be found under node16/nodenext/bundler resolution.
     if (specifiersOf(file).some((specifier) => /^threads(\/|$)/.test(specifier))) fail(`${relative(root, file)} imports the "threads" package`);
     // Nor can a reference to them; and a consumer without the DOM library has no global Transferable.
-    if (/^\/\/\/\s*<reference\s+(lib=|types=["']threads)/m.test(readFileSync(file, 'utf8'))) fail(`${relative(root, file)} references a lib or the threads types`);
+    if (/^\/\/\/\s*<reference\s+(lib=|types=["']threads)/m.test(readFileSync(file, 'utf8')))
+      fail(`${relative(root, file)} references a lib or the threads types`);
   }
 }
 for (const entry of ['src/index', 'operators/index', 'src/worker/index', 'marbles/index', 'src/bullmq/index', 'src/bullmq/cli']) {

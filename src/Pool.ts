@@ -190,7 +190,15 @@ export class Pool<T extends TaskMap = TaskMap> {
         timing = { wait: (lane.timings?.wait ?? noSamples).summary(), run: (lane.timings?.run ?? noSamples).summary() };
         cache.lanes.set(lane, timing);
       }
-      pipelines.push({ name: lane.options.name ?? lane.task, priority: lane.priority, queued: lane.queued, running: lane.running, completed: lane.completed, failed: lane.failed, ...timing });
+      pipelines.push({
+        name: lane.options.name ?? lane.task,
+        priority: lane.priority,
+        queued: lane.queued,
+        running: lane.running,
+        completed: lane.completed,
+        failed: lane.failed,
+        ...timing,
+      });
     }
     return { workers: this.executor.capacity, busy: this.executor.busy, queued, completed, failed, ...cache.part, pipelines };
   }

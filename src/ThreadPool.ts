@@ -135,7 +135,10 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
     } else {
       if (numWorkers !== undefined) checkInteger('numWorkers', numWorkers, 1);
       if (pollTimeout !== undefined) checkTimeout('pollTimeout', pollTimeout);
-      this.pool = createPool<T>(worker, { ...(numWorkers === undefined ? {} : { size: numWorkers }), ...(pollTimeout === undefined ? {} : { idleTimeout: pollTimeout }) });
+      this.pool = createPool<T>(worker, {
+        ...(numWorkers === undefined ? {} : { size: numWorkers }),
+        ...(pollTimeout === undefined ? {} : { idleTimeout: pollTimeout }),
+      });
     }
     this.lane = this.pool.openLane('', (outcome) => this.collect(outcome), {
       batch: 1,

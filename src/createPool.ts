@@ -46,8 +46,9 @@ const poolOptionAliases: OptionAliases = {
   concurrency: 'size',
   concurrentTasksPerWorker: 'tasksPerWorker',
   maxConcurrentTasksPerWorker: 'tasksPerWorker',
-  maxQueue: 'A pool-wide queue bound does not exist (yet): bound each pipeline with poolMap\'s queue: { size } option (or pull a lazy source with pullFrom).',
-  maxQueueSize: 'A pool-wide queue bound does not exist (yet): bound each pipeline with poolMap\'s queue: { size } option (or pull a lazy source with pullFrom).',
+  maxQueue: "A pool-wide queue bound does not exist (yet): bound each pipeline with poolMap's queue: { size } option (or pull a lazy source with pullFrom).",
+  maxQueueSize:
+    "A pool-wide queue bound does not exist (yet): bound each pipeline with poolMap's queue: { size } option (or pull a lazy source with pullFrom).",
   isolateWorkers: 'For a fresh worker per request, set maxTasksPerWorker: 1.',
   maxMemoryLimitBeforeRecycle: 'maxHeapPerWorkerMb',
   timeout: 'taskTimeout',
@@ -63,7 +64,7 @@ const poolOptionAliases: OptionAliases = {
   stdin: viaFactory,
   name: viaFactory,
   trackUnmanagedFds: viaFactory,
-  filename: 'The worker module is createPool\'s first argument: createPool(file, options).',
+  filename: "The worker module is createPool's first argument: createPool(file, options).",
 };
 
 const resourceLimitNames = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;

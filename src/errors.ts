@@ -510,7 +510,6 @@ export class QueueConnectionError extends PoolError {
   }
 }
 
-
 /**
  * A function the user gave as an option, called for each request (today
  * `poolMap`'s `transfer`), threw for this request. The request does not run;
@@ -536,7 +535,10 @@ export class CallbackError extends PoolError {
     readonly requestId: number,
     cause: unknown,
   ) {
-    super(`The "${option}" option threw for request ${requestId}: ${textOf(cause)}. The request did not run; fix the function, or let it return for every request.`, { cause });
+    super(
+      `The "${option}" option threw for request ${requestId}: ${textOf(cause)}. The request did not run; fix the function, or let it return for every request.`,
+      { cause },
+    );
   }
 }
 
@@ -577,7 +579,7 @@ export class ProtocolError extends PoolError {
       ? `The ${boundary === 'thread' ? 'worker thread' : 'worker host'} refused the ${boundary === 'thread' ? 'run message' : 'job'}${about}: ${reason}. ` +
         (boundary === 'thread'
           ? 'The worker runs an rxjs-threadpool of another version, or something else posts on its port.'
-          : 'Keep jobs within the hosts\' limits (--max-job-bytes, --max-job-requests; smaller batches or arguments), and run hosts and producers of the same version.')
+          : "Keep jobs within the hosts' limits (--max-job-bytes, --max-job-requests; smaller batches or arguments), and run hosts and producers of the same version.")
       : `${boundary === 'thread' ? 'A worker thread sent a malformed reply' : 'A worker host returned a malformed job result'}${about}: ${reason}. ` +
         (boundary === 'thread'
           ? 'Does the worker module post its own messages on the worker port?'

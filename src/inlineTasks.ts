@@ -106,7 +106,11 @@ export function inlineTaskSpecs(tasks: unknown): InlineTaskSpec[] {
     const option = `tasks.${name}`;
     const source = Function.prototype.toString.call(task);
     if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
-      throw new InvalidOptionError(option, task, 'a function written in JavaScript, whose source can be sent to a worker (not a built-in or bound function: its source reads "[native code]")');
+      throw new InvalidOptionError(
+        option,
+        task,
+        'a function written in JavaScript, whose source can be sent to a worker (not a built-in or bound function: its source reads "[native code]")',
+      );
     }
     if (/^class\b/.test(source)) throw new InvalidOptionError(option, task, 'a function, not a class');
     const asExpression = syntaxError({ name, form: 'expression', source }, index);

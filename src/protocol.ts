@@ -173,7 +173,7 @@ export function serializeError(thrown: unknown): SerializedError {
   }
   let text: string;
   try {
-    text = typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown);
+    text = typeof thrown === 'string' ? thrown : (JSON.stringify(thrown) ?? String(thrown));
   } catch {
     text = String(thrown);
   }
@@ -212,11 +212,13 @@ export function batchProblem({ tasks, args, spread }: BatchFields, maxRequests =
     if (tasks === '') return 'tasks is an empty name';
   } else if (Array.isArray(tasks)) {
     if (tasks.length !== args.length) return `tasks names ${tasks.length} tasks for ${args.length} requests`;
-    for (let i = 0; i < tasks.length; i++) if (typeof tasks[i] !== 'string' || tasks[i] === '') return `tasks[${i}] must be a task name, got ${kindOf(tasks[i])}`;
+    for (let i = 0; i < tasks.length; i++)
+      if (typeof tasks[i] !== 'string' || tasks[i] === '') return `tasks[${i}] must be a task name, got ${kindOf(tasks[i])}`;
   } else {
     return `tasks must be a task name or an array of them, got ${kindOf(tasks)}`;
   }
-  if (spread) for (let i = 0; i < args.length; i++) if (!Array.isArray(args[i])) return `args[${i}] must be an argument list (spread is true), got ${kindOf(args[i])}`;
+  if (spread)
+    for (let i = 0; i < args.length; i++) if (!Array.isArray(args[i])) return `args[${i}] must be an argument list (spread is true), got ${kindOf(args[i])}`;
   return undefined;
 }
 
@@ -261,10 +263,12 @@ export function doneProblem(message: DoneMessage, count: number): string | undef
   for (const failure of failures as unknown[]) {
     if (typeof failure !== 'object' || failure === null) return `a failure is ${kindOf(failure)}`;
     const { at, error, unknownTask } = failure as Partial<WireFailure>;
-    if (typeof at !== 'number' || !Number.isInteger(at) || at < 0 || at >= count || seen.has(at)) return `a failure's position ${kindOf(at)} is not a distinct position among ${count}`;
+    if (typeof at !== 'number' || !Number.isInteger(at) || at < 0 || at >= count || seen.has(at))
+      return `a failure's position ${kindOf(at)} is not a distinct position among ${count}`;
     seen.add(at);
     if (!isSerializedError(error)) return `the failure at ${at} carries no error of the expected shape`;
-    if (unknownTask !== undefined && !(Array.isArray(unknownTask) && unknownTask.every((name) => typeof name === 'string'))) return `the failure at ${at} lists unknown tasks that are not names`;
+    if (unknownTask !== undefined && !(Array.isArray(unknownTask) && unknownTask.every((name) => typeof name === 'string')))
+      return `the failure at ${at} lists unknown tasks that are not names`;
   }
   return undefined;
 }

@@ -147,10 +147,15 @@ export function makeRequests(...params: unknown[]): WorkRequest<unknown[]>[] {
   const seedForm = typeof params[0] === 'string' && params.length >= 2;
   const argsList = (seedForm ? params[1] : params[0]) as Iterable<unknown>;
   if (argsList === null || typeof (argsList as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function') {
-    throw new TypeError(`makeRequests(${seedForm ? 'task, ' : ''}argsList): argsList must be an iterable of argument items, got ${argsList === null ? 'null' : typeof argsList}.`);
+    throw new TypeError(
+      `makeRequests(${seedForm ? 'task, ' : ''}argsList): argsList must be an iterable of argument items, got ${argsList === null ? 'null' : typeof argsList}.`,
+    );
   }
   const [task, callback, excCallback] = seedForm ? [params[0] as string, params[2], params[3] ?? printError] : [];
-  for (const [name, value] of [['callback', callback], ['excCallback', excCallback]] as const) {
+  for (const [name, value] of [
+    ['callback', callback],
+    ['excCallback', excCallback],
+  ] as const) {
     if (value !== undefined && typeof value !== 'function') throw new TypeError(`makeRequests: ${name} must be a function, got ${typeof value}.`);
   }
   const requests: WorkRequest<unknown[]>[] = [];

@@ -275,7 +275,12 @@ function deliverSafely(lane: Lane, outcome: Outcome<readonly unknown[]>, tag: nu
 
 /** Why a request cannot be queued (it came from plain JavaScript with the wrong shape), if it cannot. */
 function requestProblem(request: WorkRequest<readonly unknown[]>, task: unknown): InvalidOptionError | undefined {
-  if (!Array.isArray(request.args)) return new InvalidOptionError('request.args', request.args, `an array of the task's arguments (request ${textOf(request.id)}): make requests with workRequest() or makeRequests()`);
+  if (!Array.isArray(request.args))
+    return new InvalidOptionError(
+      'request.args',
+      request.args,
+      `an array of the task's arguments (request ${textOf(request.id)}): make requests with workRequest() or makeRequests()`,
+    );
   if (typeof task !== 'string' || task === '') return new InvalidOptionError('task', task, `a task name (request ${textOf(request.id)})`);
   return undefined;
 }
@@ -419,7 +424,14 @@ export class Scheduler {
   }
 
   private shouldRerun(lane: Lane, entry: Entry, error: FailureError): boolean {
-    return !entry.suspect && !lane.closed && !this.failure && lane.options.rerunOnCrash !== false && error.code === 'ERR_WORKER_CRASHED' && !anyDetached(entry.transfer);
+    return (
+      !entry.suspect &&
+      !lane.closed &&
+      !this.failure &&
+      lane.options.rerunOnCrash !== false &&
+      error.code === 'ERR_WORKER_CRASHED' &&
+      !anyDetached(entry.transfer)
+    );
   }
 
   /**
@@ -550,7 +562,12 @@ export class Scheduler {
         if (error.code === 'ERR_WORKER_CRASHED' && anyDetached(entries[i].transfer)) {
           // Its buffers moved into the worker that died: there is nothing left to run it again with.
           const copy = (errors = [...errors]);
-          copy[i] = new WorkerCrashedError(error.requestId, `${error.reason}; it was not run again, because the buffers it transferred went with the worker`, error.cause, error.worker);
+          copy[i] = new WorkerCrashedError(
+            error.requestId,
+            `${error.reason}; it was not run again, because the buffers it transferred went with the worker`,
+            error.cause,
+            error.worker,
+          );
         }
       }
     }

@@ -76,5 +76,4 @@ export type TaskProgress<T extends TaskMap, K extends TaskName<T>> =
  *
  * @category Tasks
  */
-export type TaskInput<T extends TaskMap, K extends TaskName<T>> =
-  Parameters<T[K]> extends [infer A, ...infer Rest] ? ([] extends Rest ? A : never) : never;
+export type TaskInput<T extends TaskMap, K extends TaskName<T>> = Parameters<T[K]> extends [infer A, ...infer Rest] ? ([] extends Rest ? A : never) : never;

@@ -36,7 +36,8 @@ export function transferProblem(list: readonly Transferable[]): string | undefin
     const item = list[i] as unknown;
     if (typeof item !== 'object' || item === null) return `transfer list item ${i} is ${item === null ? 'null' : typeof item}, not a transferable object`;
     if (ArrayBuffer.isView(item)) return `transfer list item ${i} is a typed array or DataView: list its .buffer`;
-    if (isArrayBuffer(item) && isDetached(item)) return `transfer list item ${i} is an ArrayBuffer that was already transferred (detached): it would arrive empty`;
+    if (isArrayBuffer(item) && isDetached(item))
+      return `transfer list item ${i} is an ArrayBuffer that was already transferred (detached): it would arrive empty`;
   }
   return undefined;
 }

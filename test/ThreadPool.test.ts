@@ -18,10 +18,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** A deterministic stand-in for Python's `random` in the seed's example. */
 function randoms(seed: number): () => number {
   let state = seed;
-  return () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
-describe('ThreadPool: the seed\'s own example, ported', () => {
+describe("ThreadPool: the seed's own example, ported", () => {
   test('requests with random sleeps and random exceptions, putRequest in a loop, poll until NoResultsPending, workers added and dismissed mid-run', async () => {
     const random = randoms(42);
     const data = Array.from({ length: 20 }, () => 1 + Math.floor(random() * 10));

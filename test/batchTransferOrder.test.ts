@@ -8,7 +8,12 @@ afterEach(closePools);
 describe('batching, transfer and ordered output on real workers', () => {
   test.each([['auto' as const], [1], [64]])('batch: %p — 20,000 requests, every 7th failing, each yields its own outcome', async (batch) => {
     const pool = tasksPool({ size: 2 });
-    const outcomes = await collect(range(0, 20_000).pipe(map((i) => (i % 7 === 0 ? i * 2 + 1 : i * 2)), poolMap(pool, 'failIfOdd', { batch })));
+    const outcomes = await collect(
+      range(0, 20_000).pipe(
+        map((i) => (i % 7 === 0 ? i * 2 + 1 : i * 2)),
+        poolMap(pool, 'failIfOdd', { batch }),
+      ),
+    );
     expect(outcomes).toHaveLength(20_000);
     expect(new Set(outcomes.map(({ request }) => request.id)).size).toBe(20_000);
     for (const outcome of outcomes) {

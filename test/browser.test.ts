@@ -41,7 +41,9 @@ beforeAll(async () => {
   // module system cannot import), one bundler at a time: the machine has few cores.
   const repo = join(__dirname, '..');
   for (const bundler of bundlers) {
-    await promisify(execFile)(process.execPath, ['-r', 'ts-node/register/transpile-only', join(repo, 'examples', 'browser', 'build.ts'), bundler], { cwd: repo });
+    await promisify(execFile)(process.execPath, ['-r', 'ts-node/register/transpile-only', join(repo, 'examples', 'browser', 'build.ts'), bundler], {
+      cwd: repo,
+    });
   }
   browser = await chromium.launch({
     executablePath: chromiumPath(),
@@ -76,7 +78,6 @@ function runOf(bundler: Bundler): Run {
 }
 
 describe.each(bundlers)('the example built by %s', (bundler) => {
-
   test('the run completes, with no page error', () => {
     const run = runOf(bundler);
     expect(run.summary.failure).toBeUndefined();

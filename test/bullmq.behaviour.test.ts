@@ -63,7 +63,9 @@ describe('a queue pool behaves as a thread pool', () => {
     const windowQueue = uniqueQueue('window');
     const pool = open(windowQueue, { maxInFlight: 100 });
     await pool.ready;
-    const unbatched = range(0, 300).pipe(poolMap(pool, 'inc', { batch: 1 })).subscribe();
+    const unbatched = range(0, 300)
+      .pipe(poolMap(pool, 'inc', { batch: 1 }))
+      .subscribe();
     await settle();
     expect(await waiting(windowQueue)).toBe(100);
     expect(pool.stats).toMatchObject({ busy: 100, queued: 200 });
@@ -92,7 +94,11 @@ describe('a queue pool behaves as a thread pool', () => {
     const outcomes = lastValueFrom(from([1, 2, 3]).pipe(poolMap(pool, 'inc'), toArray()));
     await new Promise((resolve) => setTimeout(resolve, 100));
     await pool.close();
-    expect((await outcomes).map((outcome) => !outcome.ok && outcome.error)).toEqual([expect.any(PoolClosedError), expect.any(PoolClosedError), expect.any(PoolClosedError)]);
+    expect((await outcomes).map((outcome) => !outcome.ok && outcome.error)).toEqual([
+      expect.any(PoolClosedError),
+      expect.any(PoolClosedError),
+      expect.any(PoolClosedError),
+    ]);
   });
 
   test('with a host: unknown tasks end with UnknownTaskError; with attempts: 3, a request that fails every run yields one TaskError and its batch-mate its result', async () => {
@@ -108,7 +114,9 @@ describe('a queue pool behaves as a thread pool', () => {
 
   test('a host that cannot load its worker module says so and exits 1, taking no job', async () => {
     const queue = uniqueQueue('badmodule');
-    await expect(startHost(testRedisUrl(), queue, ['--threads', '1'], fixture('throws-at-load.worker.js'))).rejects.toThrow(/exited \(1\) before serving:[\s\S]*cannot serve .*throws-at-load\.worker\.js: Worker .* failed to start/);
+    await expect(startHost(testRedisUrl(), queue, ['--threads', '1'], fixture('throws-at-load.worker.js'))).rejects.toThrow(
+      /exited \(1\) before serving:[\s\S]*cannot serve .*throws-at-load\.worker\.js: Worker .* failed to start/,
+    );
     await expect(serveTasks(fixture('no-such.worker.js'), { connection: testRedisUrl(), queue, threads: 1 })).rejects.toBeInstanceOf(WorkerStartError);
   }, 30_000);
 });

@@ -70,7 +70,15 @@ const crafted: fc.Arbitrary<Crafted> = fc.oneof(
   { arbitrary: fc.string({ maxLength: 20 }).map((raw) => ({ raw })), weight: 1 },
 );
 
-const serializedError = fc.record({ name: fc.string({ maxLength: 5 }), message: fc.string({ maxLength: 10 }), code: fc.oneof(fc.string({ maxLength: 3 }), fc.integer()), stack: fc.string({ maxLength: 10 }) }, { requiredKeys: ['name', 'message'] });
+const serializedError = fc.record(
+  {
+    name: fc.string({ maxLength: 5 }),
+    message: fc.string({ maxLength: 10 }),
+    code: fc.oneof(fc.string({ maxLength: 3 }), fc.integer()),
+    stack: fc.string({ maxLength: 10 }),
+  },
+  { requiredKeys: ['name', 'message'] },
+);
 const failure = fc.record(
   {
     at: fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: -1, max: 2 }), small),
@@ -92,7 +100,18 @@ const nearResult = fc.record(
 const wellFormedResult = fc.record(
   {
     values: fc.array(arg, { minLength: 1, maxLength: 1 }),
-    failures: fc.array(fc.record({ at: fc.constant(0), kind: fc.constantFrom('task', 'unknown-task', 'timeout', 'crashed', 'other'), error: serializedError, known: fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }) }, { requiredKeys: ['at', 'kind', 'error'] }), { maxLength: 1 }),
+    failures: fc.array(
+      fc.record(
+        {
+          at: fc.constant(0),
+          kind: fc.constantFrom('task', 'unknown-task', 'timeout', 'crashed', 'other'),
+          error: serializedError,
+          known: fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }),
+        },
+        { requiredKeys: ['at', 'kind', 'error'] },
+      ),
+      { maxLength: 1 },
+    ),
     ms: fc.double({ min: 0, max: 100, noNaN: true }),
   },
   { requiredKeys: ['values'] },
@@ -161,7 +180,7 @@ describe('fuzzing the queue wire', () => {
             }
             if (expected === undefined) {
               expect(reason).toBeUndefined();
-              const requests = ((sent as { data: { args: unknown[] } }).data).args.length;
+              const requests = (sent as { data: { args: unknown[] } }).data.args.length;
               expect(jobResultProblem(result, requests)).toBeUndefined();
               counts.completed++;
             } else {

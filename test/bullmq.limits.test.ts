@@ -45,7 +45,11 @@ describe('a host refuses jobs past its limits', () => {
 
   test('a job of more bytes or more requests than the host accepts is refused, a job within both runs', async () => {
     const big = await producer!.add('crafted', { v: 1, tasks: 'inc', args: ['x'.repeat(3000)], spread: false });
-    expect(await ending(big)).toEqual({ failed: expect.stringMatching(/^rxjs-threadpool: job refused: job data of (at least )?\d+ bytes, more than the 2048 this host accepts \(its maxJobBytes, --max-job-bytes\)$/) });
+    expect(await ending(big)).toEqual({
+      failed: expect.stringMatching(
+        /^rxjs-threadpool: job refused: job data of (at least )?\d+ bytes, more than the 2048 this host accepts \(its maxJobBytes, --max-job-bytes\)$/,
+      ),
+    });
     // Multi-byte text is counted in UTF-8 bytes, not characters: 700 × 3 bytes.
     const wide = await producer!.add('crafted', { v: 1, tasks: 'inc', args: ['€'.repeat(700)], spread: false });
     expect(await ending(wide)).toEqual({ failed: expect.stringMatching(/job data of 21\d\d bytes, more than the 2048/) });

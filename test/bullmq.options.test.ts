@@ -50,7 +50,9 @@ describe('createQueuePool options', () => {
   });
 
   test('an unknown field of backoff is refused, naming it', () => {
-    expect(() => createQueuePool<QueueTasks>({ ...base, backoff: { type: 'fixed', delay: 10, jitter: 0.5 } as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', option: 'jitter', message: expect.stringContaining('one of backoff: type, delay') }));
+    expect(() => createQueuePool<QueueTasks>({ ...base, backoff: { type: 'fixed', delay: 10, jitter: 0.5 } as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION', option: 'jitter', message: expect.stringContaining('one of backoff: type, delay') }),
+    );
   });
 
   test.each([
@@ -59,7 +61,9 @@ describe('createQueuePool options', () => {
     ['poolId', 'id'],
     ['maxInflight', 'maxInFlight'],
   ])('an unknown option (%s) is refused, naming the one it most likely meant (%s)', (option, meant) => {
-    expect(() => createQueuePool<QueueTasks>({ ...base, [option]: 1 } as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', option, hint: `Did you mean "${meant}"?` }));
+    expect(() => createQueuePool<QueueTasks>({ ...base, [option]: 1 } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION', option, hint: `Did you mean "${meant}"?` }),
+    );
   });
 
   test('the largest values in range are accepted', async () => {
@@ -119,7 +123,11 @@ describe('serveTasks options', () => {
     ['maxInFlight', 'concurrency'],
     ['maxJobSize', 'maxJobBytes'],
   ])('an unknown option (%s) is refused, naming the one it most likely meant (%s)', async (option, meant) => {
-    await expect(serveTasks(queueWorker, { ...base, [option]: 1 } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', option, hint: `Did you mean "${meant}"?` });
+    await expect(serveTasks(queueWorker, { ...base, [option]: 1 } as never)).rejects.toMatchObject({
+      code: 'ERR_INVALID_OPTION',
+      option,
+      hint: `Did you mean "${meant}"?`,
+    });
   });
 });
 
@@ -163,6 +171,9 @@ describe('rxjs-threadpool-serve arguments', () => {
     const [help, version, bad] = await Promise.all([run(['--help']), run(['--version']), run([queueWorker, '--queue', 'q', '--threads', '0'])]);
     expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('--max-job-bytes N') });
     expect(version).toEqual({ code: 0, stdout: `${(require('../package.json') as { version: string }).version}\n`, stderr: '' });
-    expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(/Invalid option "threads": expected an integer from 1 to 1024, got 0 \(number\)[\s\S]*usage:/) });
+    expect(bad).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/Invalid option "threads": expected an integer from 1 to 1024, got 0 \(number\)[\s\S]*usage:/),
+    });
   }, 30_000);
 });

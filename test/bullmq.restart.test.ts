@@ -22,8 +22,18 @@ interface Line {
 }
 
 /** A producer process (test/fixtures/queue.producer.ts): its outcome lines so far, and a way to wait for a line. */
-function producer(url: string, queue: string, id: string, count: number, offset: number, ms: number): { child: ChildProcess; lines: () => string[]; waitFor: (test: (lines: string[]) => boolean) => Promise<void>; exited: Promise<unknown> } {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script, url, queue, id, String(count), String(offset), String(ms)], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+function producer(
+  url: string,
+  queue: string,
+  id: string,
+  count: number,
+  offset: number,
+  ms: number,
+): { child: ChildProcess; lines: () => string[]; waitFor: (test: (lines: string[]) => boolean) => Promise<void>; exited: Promise<unknown> } {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script, url, queue, id, String(count), String(offset), String(ms)], {
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
   let errors = '';
   const waiters = new Set<() => void>();
@@ -64,7 +74,7 @@ describe('a producer restarted with the same pool id', () => {
     redis?.disconnect();
   });
 
-  test('removes its SIGKILLed predecessor\'s waiting jobs at start; each of its own requests gets exactly one outcome', async () => {
+  test("removes its SIGKILLed predecessor's waiting jobs at start; each of its own requests gets exactly one outcome", async () => {
     const url = testRedisUrl();
     const queue = uniqueQueue('restart-producer');
     redis = new Redis(url);

@@ -47,7 +47,10 @@ describe('poolMap over BullMQ, two hosts', () => {
     );
     const { results$, errors$ } = splitOutcomes(outcome$);
     const all = await lastValueFrom(
-      merge(results$.pipe(map((result) => ({ id: result.request.id, ok: true as const, value: result.value, i: result.request.args[0] }))), errors$.pipe(map((failure) => ({ id: failure.request.id, ok: false as const, error: failure.error, i: failure.request.args[0] })))).pipe(toArray()),
+      merge(
+        results$.pipe(map((result) => ({ id: result.request.id, ok: true as const, value: result.value, i: result.request.args[0] }))),
+        errors$.pipe(map((failure) => ({ id: failure.request.id, ok: false as const, error: failure.error, i: failure.request.args[0] }))),
+      ).pipe(toArray()),
     );
 
     expect(killedAt).toBe(2000);

@@ -30,12 +30,49 @@ describe('the queue over TLS, with a password', () => {
   const pools: Pool<QueueTasks>[] = [];
 
   beforeAll(async () => {
-    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1']);
+    const made = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ]);
     if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr.toString()}`);
     port = await freePort();
     const child = spawn(
       'redis-server',
-      ['--port', '0', '--tls-port', String(port), '--tls-cert-file', cert, '--tls-key-file', join(dir, 'key.pem'), '--tls-ca-cert-file', cert, '--tls-auth-clients', 'no', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', password],
+      [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        cert,
+        '--tls-key-file',
+        join(dir, 'key.pem'),
+        '--tls-ca-cert-file',
+        cert,
+        '--tls-auth-clients',
+        'no',
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--requirepass',
+        password,
+      ],
       { stdio: ['ignore', 'pipe', 'ignore'] },
     );
     server = child;
@@ -74,7 +111,7 @@ describe('the queue over TLS, with a password', () => {
   test.each([
     ['a wrong password', () => ({ host: '127.0.0.1', port, password: 'wrong', tls: { ca: readFileSync(cert) } }), /WRONGPASS|invalid username-password/],
     ['no password', () => ({ host: '127.0.0.1', port, tls: { ca: readFileSync(cert) } }), /NOAUTH|Authentication required/],
-    ['a certificate no CA vouches for (rediss:// with Node\'s own CAs)', () => `rediss://:${password}@127.0.0.1:${port}`, /self.signed certificate/],
+    ["a certificate no CA vouches for (rediss:// with Node's own CAs)", () => `rediss://:${password}@127.0.0.1:${port}`, /self.signed certificate/],
   ])('%s: the pool fails at start with QueueConnectionError', async (_, connection, cause) => {
     const pool = createQueuePool<QueueTasks>({ connection: connection(), queue: 'nowhere' });
     pools.push(pool);

@@ -37,7 +37,13 @@ describe('worker hosts refuse malformed job data', () => {
   const loggedOnce = async (job: Job): Promise<void> => {
     const line = new RegExp(`job ${job.id} refused`);
     await waitForLog(hosts, line);
-    const count = hosts.map((host) => host.log().split('\n').filter((text) => line.test(text)).length);
+    const count = hosts.map(
+      (host) =>
+        host
+          .log()
+          .split('\n')
+          .filter((text) => line.test(text)).length,
+    );
     expect(count.reduce((a, b) => a + b, 0)).toBe(1);
   };
   /** The hosts are up and run well-formed jobs: `n` of them at once, each within the bound. */
@@ -115,7 +121,9 @@ describe('worker hosts refuse malformed job data', () => {
       await expectRefused(job, /timeout must be a whole number of ms from 1 to 2147483647/);
     }
     const slow = await add({ v: 1, tasks: 'sleep', args: [5000], spread: false, timeout: 200 });
-    expect(await ending(slow)).toEqual({ completed: expect.objectContaining({ values: [null], failures: [expect.objectContaining({ at: 0, kind: 'timeout' })] }) });
+    expect(await ending(slow)).toEqual({
+      completed: expect.objectContaining({ values: [null], failures: [expect.objectContaining({ at: 0, kind: 'timeout' })] }),
+    });
     await stillServing();
   });
 
@@ -146,13 +154,15 @@ describe('worker hosts refuse malformed job data', () => {
     await stillServing();
   });
 
-  test('unknown task names in a job end as those requests\' UnknownTaskError; the job completes and its other requests run', async () => {
+  test("unknown task names in a job end as those requests' UnknownTaskError; the job completes and its other requests run", async () => {
     const job = await add({ v: 1, tasks: ['inc', 'nope', 'inc'], args: [1, 2, 3], spread: false });
     const end = await ending(job);
     expect(end).toEqual({
       completed: expect.objectContaining({
         values: [2, null, 4],
-        failures: [{ at: 1, kind: 'unknown-task', error: expect.objectContaining({ name: 'UnknownTaskError' }), known: expect.arrayContaining(['inc', 'work']) }],
+        failures: [
+          { at: 1, kind: 'unknown-task', error: expect.objectContaining({ name: 'UnknownTaskError' }), known: expect.arrayContaining(['inc', 'work']) },
+        ],
       }),
     });
     await stillServing();

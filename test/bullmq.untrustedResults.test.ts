@@ -29,9 +29,21 @@ const forged: [unknown, RegExp][] = [
   [{ values: [null], failures: [{ at: 0, kind: 'unknown-task', error, known: 5 }] }, /failures\[0\].known must be an array of task names/],
   [{ values: [null], failures: [{ at: 1, kind: 'task', error }] }, /failures\[0\].at must be a request position from 0 to 0/],
   [{ values: [null], failures: [{ at: 0, kind: 'weird', error }] }, /failures\[0\].kind must be one of/],
-  [{ values: [null], failures: [{ at: 0, kind: 'task', error }, { at: 0, kind: 'task', error }] }, /failures has 2 items for 1 requests/],
+  [
+    {
+      values: [null],
+      failures: [
+        { at: 0, kind: 'task', error },
+        { at: 0, kind: 'task', error },
+      ],
+    },
+    /failures has 2 items for 1 requests/,
+  ],
   [{ values: [1], ms: 'x' }, /ms must be a finite number ≥ 0/],
-  [{ values: [null], failures: [{ at: 0, kind: 'task', error: { ...error, props: JSON.parse('{"__proto__": {"x": 1}}') } }] }, /failures\[0\].error must be a serialized error/],
+  [
+    { values: [null], failures: [{ at: 0, kind: 'task', error: { ...error, props: JSON.parse('{"__proto__": {"x": 1}}') } }] },
+    /failures\[0\].error must be a serialized error/,
+  ],
 ];
 
 describe('a queue pool refuses malformed job results', () => {
@@ -85,7 +97,12 @@ describe('a queue pool refuses malformed job results', () => {
     const url = testRedisUrl();
     const queue = uniqueQueue('clone');
     const { hostname, port } = new URL(url);
-    const clone = { name: 'DataCloneError', message: 'Argument 0 of request 3 cannot be sent', code: 'ERR_DATA_CLONE', props: { requestId: 3, what: 'arguments', position: 0 } };
+    const clone = {
+      name: 'DataCloneError',
+      message: 'Argument 0 of request 3 cannot be sent',
+      code: 'ERR_DATA_CLONE',
+      props: { requestId: 3, what: 'arguments', position: 0 },
+    };
     const worker = new Worker(queue, async () => ({ values: [null], failures: [{ at: 0, kind: 'other', error: clone }] }), {
       connection: { host: hostname, port: Number(port), maxRetriesPerRequest: null },
     });

@@ -16,7 +16,8 @@ describe('job data', () => {
       { task: 'inc', args: [1] },
       { task: 'work', args: [2, 3] },
     ]);
-    for (const run of [one, mixed]) expect(jobDataProblem({ v: 1, tasks: run.tasks, args: run.args, spread: run.spread, timeout: 2 ** 31 - 1 })).toBeUndefined();
+    for (const run of [one, mixed])
+      expect(jobDataProblem({ v: 1, tasks: run.tasks, args: run.args, spread: run.spread, timeout: 2 ** 31 - 1 })).toBeUndefined();
   });
 
   test.each([
@@ -43,11 +44,22 @@ describe('job data', () => {
 describe('job results', () => {
   test('what a host returns is well-formed', () => {
     expect(jobResultProblem({ values: [1, null], failures: [{ at: 1, kind: 'unknown-task', error, known: ['inc'] }], ms: 0.5 }, 2)).toBeUndefined();
-    expect(jobResultProblem({ values: [null] , failures: [{ at: 0, kind: 'task', error: { ...error, nonError: { value: 5 }, code: 'E', props: { x: 1 } } }] }, 1)).toBeUndefined();
+    expect(
+      jobResultProblem({ values: [null], failures: [{ at: 0, kind: 'task', error: { ...error, nonError: { value: 5 }, code: 'E', props: { x: 1 } } }] }, 1),
+    ).toBeUndefined();
   });
 
   test.each([
-    [{ values: [null, null], failures: [{ at: 0, kind: 'task', error }, { at: 0, kind: 'task', error }] }, /failures\[1\]\.at repeats position 0/],
+    [
+      {
+        values: [null, null],
+        failures: [
+          { at: 0, kind: 'task', error },
+          { at: 0, kind: 'task', error },
+        ],
+      },
+      /failures\[1\]\.at repeats position 0/,
+    ],
     [{ values: [null, null], failures: [{ at: 0.5, kind: 'task', error }] }, /failures\[0\]\.at must be a request position from 0 to 1, got number 0.5/],
     [{ values: [null, null], failures: [{ at: 0, kind: 'task', error, extra: 1 }] }, /unknown field "extra" in failures\[0\]/],
     [{ values: [null, null], extra: 1 }, /unknown field "extra" in the job result/],

@@ -9,7 +9,12 @@ describe('closing a pool', () => {
   test('with work pending: running and queued requests end with PoolClosedError, and the stream completes', async () => {
     const pool = tasksPool({ size: 2 });
     await pool.ready;
-    const outcomes = collect(range(0, 10).pipe(map(() => 200), poolMap(pool, 'spin')));
+    const outcomes = collect(
+      range(0, 10).pipe(
+        map(() => 200),
+        poolMap(pool, 'spin'),
+      ),
+    );
     while (pool.stats.busy < 2) await new Promise((resolve) => setTimeout(resolve, 5));
     await pool.close();
     const all = await outcomes;

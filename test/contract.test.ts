@@ -40,30 +40,38 @@ describe('1. a per-request callback that throws', () => {
     return [];
   };
 
-  test.each([[false], [true]])('a throwing transfer yields that request CallbackError naming the option and request; the others run; ordered %p completes', async (ordered) => {
-    const unhandled = jest.fn();
-    const before = config.onUnhandledError;
-    config.onUnhandledError = unhandled;
-    try {
-      const pool = tasksPool({ size: 2 });
-      const outcomes = await collect(of(1, 2, 3).pipe(poolMap(pool, 'double', { transfer: throwOn2, ordered })));
-      expect(outcomes).toHaveLength(3);
-      if (ordered) expect(outcomes.map(({ request }) => request.args[0])).toEqual([1, 2, 3]);
-      const failed = outcomes.find(({ request }) => request.args[0] === 2) as Outcome<[number], number>;
-      expect(failed.ok).toBe(false);
-      if (!failed.ok) {
-        expect(failed.error).toMatchObject({ code: 'ERR_CALLBACK_FAILED', option: 'transfer', requestId: failed.request.id });
-        expect(failed.error.message).toContain('"transfer"');
-        expect(failed.error.message).toContain(`request ${failed.request.id}`);
-        expect((failed.error.cause as Error).message).toBe('no');
+  test.each([[false], [true]])(
+    'a throwing transfer yields that request CallbackError naming the option and request; the others run; ordered %p completes',
+    async (ordered) => {
+      const unhandled = jest.fn();
+      const before = config.onUnhandledError;
+      config.onUnhandledError = unhandled;
+      try {
+        const pool = tasksPool({ size: 2 });
+        const outcomes = await collect(of(1, 2, 3).pipe(poolMap(pool, 'double', { transfer: throwOn2, ordered })));
+        expect(outcomes).toHaveLength(3);
+        if (ordered) expect(outcomes.map(({ request }) => request.args[0])).toEqual([1, 2, 3]);
+        const failed = outcomes.find(({ request }) => request.args[0] === 2) as Outcome<[number], number>;
+        expect(failed.ok).toBe(false);
+        if (!failed.ok) {
+          expect(failed.error).toMatchObject({ code: 'ERR_CALLBACK_FAILED', option: 'transfer', requestId: failed.request.id });
+          expect(failed.error.message).toContain('"transfer"');
+          expect(failed.error.message).toContain(`request ${failed.request.id}`);
+          expect((failed.error.cause as Error).message).toBe('no');
+        }
+        expect(
+          outcomes
+            .filter((outcome) => outcome.ok)
+            .map((outcome) => outcome.ok && outcome.value)
+            .sort(),
+        ).toEqual([2, 6]);
+        expect(pool.stats.pipelines).toEqual([]);
+        expect(unhandled).not.toHaveBeenCalled();
+      } finally {
+        config.onUnhandledError = before;
       }
-      expect(outcomes.filter((outcome) => outcome.ok).map((outcome) => outcome.ok && outcome.value).sort()).toEqual([2, 6]);
-      expect(pool.stats.pipelines).toEqual([]);
-      expect(unhandled).not.toHaveBeenCalled();
-    } finally {
-      config.onUnhandledError = before;
-    }
-  });
+    },
+  );
 
   test('a transfer function that returns something other than an array yields CallbackError for that request', async () => {
     const pool = tasksPool({ size: 1 });
@@ -149,7 +157,11 @@ describe('3. a rerun after a crash runs alone on its worker', () => {
     const pool = faultsPool({ size: 1, tasksPerWorker: 2 });
     await pool.ready;
     const busy = collect(from(Array.from({ length: 12 }, () => workRequest([40] as [number]))).pipe(poolMap(pool, 'sleep', { batch: 1 })));
-    const crashed = collect(from([workRequest([1, 1, 60] as [number, number, number]), workRequest([2, 1, 60] as [number, number, number])]).pipe(poolMap(pool, 'exitOn', { batch: 1 })));
+    const crashed = collect(
+      from([workRequest([1, 1, 60] as [number, number, number]), workRequest([2, 1, 60] as [number, number, number])]).pipe(
+        poolMap(pool, 'exitOn', { batch: 1 }),
+      ),
+    );
     const [slept, outcomes] = await Promise.all([busy, crashed]);
     expect(slept.map((outcome) => outcome.ok && outcome.value)).toEqual(Array(12).fill(40));
     const byArg = new Map(outcomes.map((outcome) => [outcome.request.args[0], outcome]));
@@ -158,15 +170,11 @@ describe('3. a rerun after a crash runs alone on its worker', () => {
     expect(pool.stats).toMatchObject({ busy: 0, queued: 0, pipelines: [] });
   });
 
-  test('one pipeline timing out on shared workers (tasksPerWorker: 2) never fails another pipeline\'s requests', async () => {
+  test("one pipeline timing out on shared workers (tasksPerWorker: 2) never fails another pipeline's requests", async () => {
     const pool = faultsPool({ size: 2, tasksPerWorker: 2 });
     await pool.ready;
-    const hanging = collect(
-      from(Array.from({ length: 8 }, () => workRequest([60_000] as [number]))).pipe(poolMap(pool, 'sleep', { timeout: 150 })),
-    );
-    const others = collect(
-      from(Array.from({ length: 40 }, (_, i) => workRequest([10 + (i % 5) * 10] as [number]))).pipe(poolMap(pool, 'sleep', { batch: 1 })),
-    );
+    const hanging = collect(from(Array.from({ length: 8 }, () => workRequest([60_000] as [number]))).pipe(poolMap(pool, 'sleep', { timeout: 150 })));
+    const others = collect(from(Array.from({ length: 40 }, (_, i) => workRequest([10 + (i % 5) * 10] as [number]))).pipe(poolMap(pool, 'sleep', { batch: 1 })));
     const [timedOut, served] = await Promise.all([hanging, others]);
     for (const outcome of timedOut) expect(!outcome.ok && outcome.error).toMatchObject({ code: 'ERR_TASK_TIMEOUT' });
     expect(served.filter((outcome) => !outcome.ok).map((outcome) => !outcome.ok && outcome.error.message)).toEqual([]);
@@ -179,7 +187,14 @@ describe('4. a worker error of any shape becomes a WorkerStartError, never a cra
   revoked.revoke();
   test.each([
     ['a null-prototype object', Object.assign(Object.create(null) as object, { detail: 'no prototype' })],
-    ['an object whose toString throws', { toString: () => { throw new Error('no text'); } }],
+    [
+      'an object whose toString throws',
+      {
+        toString: () => {
+          throw new Error('no text');
+        },
+      },
+    ],
     ['a symbol', Symbol('odd')],
     ['a revoked proxy', revoked.proxy],
   ])('the worker emits %s as its error while starting: the listener does not throw, and ready rejects with WorkerStartError', async (_case, odd) => {
@@ -194,7 +209,10 @@ describe('4. a worker error of any shape becomes a WorkerStartError, never a cra
     // Node calls the pool's listener synchronously from emit: a listener that throws would crash the main process.
     expect(worker).toBeDefined();
     expect(() => worker?.emit('error', odd)).not.toThrow();
-    const error = await pool.ready.then(() => undefined, (rejection: unknown) => rejection);
+    const error = await pool.ready.then(
+      () => undefined,
+      (rejection: unknown) => rejection,
+    );
     expect(error).toBeInstanceOf(WorkerStartError);
     expect(typeof (error as WorkerStartError).message).toBe('string');
   });
@@ -203,7 +221,10 @@ describe('4. a worker error of any shape becomes a WorkerStartError, never a cra
 describe('5. a start error names the worker, never a file of threads.js', () => {
   test('a factory whose new Worker throws (bad execArgv): the error names the factory', async () => {
     const pool = track(createPool<Tasks>(() => new ThreadsWorker('./fixtures/tasks.worker.ts', { execArgv: ['--no-such-flag'] } as never)));
-    const error = (await pool.ready.then(() => undefined, (rejection: unknown) => rejection)) as WorkerStartError;
+    const error = (await pool.ready.then(
+      () => undefined,
+      (rejection: unknown) => rejection,
+    )) as WorkerStartError;
     expect(error).toBeInstanceOf(WorkerStartError);
     expect(error.file).toBe('(from the worker factory)');
     expect(error.message).not.toMatch(/node_modules/);
@@ -211,7 +232,7 @@ describe('5. a start error names the worker, never a file of threads.js', () => 
 });
 
 describe('7. smaller promises', () => {
-  test('WorkerCrashedError.worker is the pool\'s own number for the worker (1, 2, … per pool)', async () => {
+  test("WorkerCrashedError.worker is the pool's own number for the worker (1, 2, … per pool)", async () => {
     // Another pool first, so a process-wide count would be past this pool's size.
     await tasksPool({ size: 2 }).ready;
     const pool = faultsPool({ size: 1 });

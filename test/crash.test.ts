@@ -15,7 +15,13 @@ describe('a worker that dies', () => {
     expect(error).toMatchObject({ code: 'ERR_WORKER_CRASHED', requestId: crashed.request.id });
     expect((error as WorkerCrashedError).message).toContain('exited with code 3');
     expect(pool.size).toBe(2);
-    const after = await collect(range(1, 10).pipe(poolMap(pool, 'double'), results(), map(({ value }) => value)));
+    const after = await collect(
+      range(1, 10).pipe(
+        poolMap(pool, 'double'),
+        results(),
+        map(({ value }) => value),
+      ),
+    );
     expect(after.sort((a, b) => a - b)).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
   });
 

@@ -40,13 +40,25 @@ describe('1. a worker that dies, however it dies', () => {
   ])('%s ends the request with WorkerCrashedError; the worker is replaced and the pipeline goes on', async (_case, task, args, reason) => {
     const pool = faultsPool({ size: 2 });
     // Another pipeline runs alongside, before and after the crash.
-    const alongside = collect(range(0, 30).pipe(map((n) => workRequest([n, -1, 20] as [number, number, number])), poolMap(pool, 'exitOn', { batch: 1 }), results()));
+    const alongside = collect(
+      range(0, 30).pipe(
+        map((n) => workRequest([n, -1, 20] as [number, number, number])),
+        poolMap(pool, 'exitOn', { batch: 1 }),
+        results(),
+      ),
+    );
     const [crashed] = await collect(from([workRequest(args as never)]).pipe(poolMap(pool, task as 'exit')));
     expect(!crashed.ok && crashed.error).toBeInstanceOf(WorkerCrashedError);
     expect(!crashed.ok && crashed.error.message).toMatch(reason);
     expect((await alongside).map(({ value }) => value).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, n) => n));
     expect(pool.size).toBe(2);
-    const after = await collect(range(1, 4).pipe(poolMap(pool, 'echo'), results(), map(({ value }) => value)));
+    const after = await collect(
+      range(1, 4).pipe(
+        poolMap(pool, 'echo'),
+        results(),
+        map(({ value }) => value),
+      ),
+    );
     expect(after.sort()).toEqual([1, 2, 3, 4]);
   });
 
@@ -61,10 +73,12 @@ describe('1. a worker that dies, however it dies', () => {
   test('50 workers crash in one run and every other request still gets its result', async () => {
     const pool = faultsPool({ size: 2 });
     // Every 10th of 500 requests kills its worker: 50 crashes (rerun off, so each crashes once).
-    const outcomes = await collect(range(0, 500).pipe(
-      map((n) => workRequest([n, n % 10 === 0 ? n : -1, 0] as [number, number, number])),
-      poolMap(pool, 'exitOn', { rerunOnCrash: false, batch: 1 }),
-    ));
+    const outcomes = await collect(
+      range(0, 500).pipe(
+        map((n) => workRequest([n, n % 10 === 0 ? n : -1, 0] as [number, number, number])),
+        poolMap(pool, 'exitOn', { rerunOnCrash: false, batch: 1 }),
+      ),
+    );
     expect(outcomes).toHaveLength(500);
     const crashed = outcomes.filter((outcome) => !outcome.ok);
     expect(crashed.map(({ request }) => request.args[0]).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i * 10));
@@ -78,10 +92,12 @@ describe('1. a worker that dies, however it dies', () => {
 describe('2. only the culprit is blamed', () => {
   test('batch-mates of a crashing request are rerun and get their results; the culprit crashes twice and fails once', async () => {
     const pool = faultsPool({ size: 1 });
-    const outcomes = await collect(range(0, 40).pipe(
-      map((n) => workRequest([n, 17, 0] as [number, number, number])),
-      poolMap(pool, 'exitOn', { batch: 40 }),
-    ));
+    const outcomes = await collect(
+      range(0, 40).pipe(
+        map((n) => workRequest([n, 17, 0] as [number, number, number])),
+        poolMap(pool, 'exitOn', { batch: 40 }),
+      ),
+    );
     expect(outcomes).toHaveLength(40);
     const ids = outcomes.map(({ request }) => request.id);
     expect(new Set(ids).size).toBe(40);
@@ -108,7 +124,7 @@ describe('2. only the culprit is blamed', () => {
 });
 
 describe('3. faults between requests', () => {
-  test("a leftover timer that throws gives its finished request no second outcome, costs the next request nothing, and the worker is replaced", async () => {
+  test('a leftover timer that throws gives its finished request no second outcome, costs the next request nothing, and the worker is replaced', async () => {
     const pool = faultsPool({ size: 1 });
     const before = await threadIdOf(pool);
     const seen: unknown[] = [];
@@ -147,10 +163,15 @@ describe('4. out of memory', () => {
 
   test('limits too low for a worker to start are a WorkerStartError, not a respawn loop', async () => {
     let made = 0;
-    const pool = track(createPool<FaultTasks>(() => {
-      made++;
-      return new ThreadsWorker('./fixtures/faults.worker.ts', { resourceLimits: { maxOldGenerationSizeMb: 1 } } as never);
-    }, { size: 2 }));
+    const pool = track(
+      createPool<FaultTasks>(
+        () => {
+          made++;
+          return new ThreadsWorker('./fixtures/faults.worker.ts', { resourceLimits: { maxOldGenerationSizeMb: 1 } } as never);
+        },
+        { size: 2 },
+      ),
+    );
     await expect(pool.ready).rejects.toBeInstanceOf(WorkerStartError);
     await expect(pool.ready).rejects.toMatchObject({ message: expect.stringMatching(/memory limit/) });
     await sleep(300);
@@ -158,7 +179,9 @@ describe('4. out of memory', () => {
   });
 
   test('resourceLimits with a worker factory is refused: the factory passes its own', () => {
-    expect(() => createPool(() => new ThreadsWorker(fixture('faults.worker.ts')), { resourceLimits: { maxOldGenerationSizeMb: 64 } })).toThrow(/resourceLimits/);
+    expect(() => createPool(() => new ThreadsWorker(fixture('faults.worker.ts')), { resourceLimits: { maxOldGenerationSizeMb: 64 } })).toThrow(
+      /resourceLimits/,
+    );
   });
 });
 
@@ -193,7 +216,9 @@ describe('5. timeout', () => {
     const pool = faultsPool({ size: 2 });
     const seen: unknown[] = [];
     await new Promise<void>((resolve, reject) =>
-      from([300, 10]).pipe(poolMap(pool, 'sleep', { timeout: 100 })).subscribe({ next: (outcome) => seen.push(outcome), error: reject, complete: resolve }),
+      from([300, 10])
+        .pipe(poolMap(pool, 'sleep', { timeout: 100 }))
+        .subscribe({ next: (outcome) => seen.push(outcome), error: reject, complete: resolve }),
     );
     await sleep(400);
     expect(seen).toHaveLength(2);
@@ -208,13 +233,18 @@ describe('6. termination that hangs', () => {
     await Promise.all(threads.splice(0).map((worker) => ThreadsWorker.prototype.terminate.call(worker)));
   });
   function hangingPool(): Pool<FaultTasks> {
-    return track(createPool<FaultTasks>(() => {
-      // threads.js resolves a relative path from this file.
-      const worker = new ThreadsWorker('./fixtures/faults.worker.ts');
-      threads.push(worker);
-      worker.terminate = () => new Promise<never>(() => undefined);
-      return worker;
-    }, { size: 1, terminateTimeout: 200 }));
+    return track(
+      createPool<FaultTasks>(
+        () => {
+          // threads.js resolves a relative path from this file.
+          const worker = new ThreadsWorker('./fixtures/faults.worker.ts');
+          threads.push(worker);
+          worker.terminate = () => new Promise<never>(() => undefined);
+          return worker;
+        },
+        { size: 1, terminateTimeout: 200 },
+      ),
+    );
   }
 
   test('a timeout whose terminate() hangs still ends the request, and the replacement serves the next one', async () => {
@@ -238,13 +268,34 @@ describe('6. termination that hangs', () => {
 describe('7. cancellation', () => {
   test("cancel: 'terminate' ends running requests' workers at unsubscribe; the next pipeline runs at once on fresh workers", async () => {
     const pool = faultsPool({ size: 2 });
-    const before = new Set(await collect(range(0, 8).pipe(map(() => workRequest([])), poolMap(pool, 'threadId', { batch: 1 }), results(), map(({ value }) => value))));
+    const before = new Set(
+      await collect(
+        range(0, 8).pipe(
+          map(() => workRequest([])),
+          poolMap(pool, 'threadId', { batch: 1 }),
+          results(),
+          map(({ value }) => value),
+        ),
+      ),
+    );
     const seen: unknown[] = [];
-    const subscription = range(0, 10).pipe(map(() => workRequest([])), poolMap(pool, 'loopForever', { cancel: 'terminate' })).subscribe((outcome) => seen.push(outcome));
+    const subscription = range(0, 10)
+      .pipe(
+        map(() => workRequest([])),
+        poolMap(pool, 'loopForever', { cancel: 'terminate' }),
+      )
+      .subscribe((outcome) => seen.push(outcome));
     while (pool.stats.busy < 2) await sleep(5);
     subscription.unsubscribe();
     expect(pool.stats.queued).toBe(0);
-    const after = await collect(range(0, 8).pipe(map(() => workRequest([])), poolMap(pool, 'threadId', { batch: 1 }), results(), map(({ value }) => value)));
+    const after = await collect(
+      range(0, 8).pipe(
+        map(() => workRequest([])),
+        poolMap(pool, 'threadId', { batch: 1 }),
+        results(),
+        map(({ value }) => value),
+      ),
+    );
     for (const id of after) expect(before.has(id)).toBe(false);
     expect(seen).toEqual([]);
     expect(pool.stats).toMatchObject({ workers: 2, busy: 0 });
@@ -254,7 +305,9 @@ describe('7. cancellation', () => {
     const pool = faultsPool({ size: 2 });
     await pool.ready;
     const other = collect(from([400]).pipe(poolMap(pool, 'sleep')));
-    const cancelled = from([400]).pipe(poolMap(pool, 'sleep', { cancel: 'terminate' })).subscribe();
+    const cancelled = from([400])
+      .pipe(poolMap(pool, 'sleep', { cancel: 'terminate' }))
+      .subscribe();
     while (pool.stats.busy < 2) await sleep(5);
     cancelled.unsubscribe();
     const [result] = await other;
@@ -264,7 +317,9 @@ describe('7. cancellation', () => {
   test("with the default cancel ('abandon'), no outcome is emitted after unsubscription, and the late result raises nothing", async () => {
     const pool = faultsPool({ size: 1 });
     const seen: unknown[] = [];
-    const subscription = from([200, 200]).pipe(poolMap(pool, 'sleep')).subscribe((outcome) => seen.push(outcome));
+    const subscription = from([200, 200])
+      .pipe(poolMap(pool, 'sleep'))
+      .subscribe((outcome) => seen.push(outcome));
     while (pool.stats.busy < 1) await sleep(5);
     subscription.unsubscribe();
     await sleep(400);
@@ -277,7 +332,9 @@ describe('7. cancellation', () => {
     const controller = new AbortController();
     const seen: unknown[] = [];
     const done = new Promise<void>((resolve) =>
-      from([300, 300, 300]).pipe(poolMap(pool, 'sleep', { signal: controller.signal })).subscribe({ next: (outcome) => seen.push(outcome), complete: resolve }),
+      from([300, 300, 300])
+        .pipe(poolMap(pool, 'sleep', { signal: controller.signal }))
+        .subscribe({ next: (outcome) => seen.push(outcome), complete: resolve }),
     );
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
     while (pool.stats.busy < 1) await sleep(5);
@@ -328,7 +385,9 @@ describe('7. cancellation', () => {
     const pool = faultsPool({ size: 1 });
     const stop = new Subject<void>();
     const outcomes: unknown[] = [];
-    from([5000, 5000, 5000, 5000]).pipe(poolMap(pool, 'sleep', { cancel: 'terminate' }), takeUntil(stop)).subscribe((outcome) => outcomes.push(outcome));
+    from([5000, 5000, 5000, 5000])
+      .pipe(poolMap(pool, 'sleep', { cancel: 'terminate' }), takeUntil(stop))
+      .subscribe((outcome) => outcomes.push(outcome));
     while (pool.stats.busy < 1) await sleep(5);
     stop.next();
     expect(pool.stats.queued).toBe(0);
@@ -389,7 +448,12 @@ describe('8. bad input', () => {
     const error = !own.ok && (own.error as TaskError);
     expect(error).toBeInstanceOf(TaskError);
     expect(error && error.code).toBe('ERR_TASK_FAILED');
-    expect(error && error.cause).toMatchObject({ name: 'DetailedError', message: 'config not found', code: 'E_CONFIG', details: { path: '/etc/app.json', attempts: 3 } });
+    expect(error && error.cause).toMatchObject({
+      name: 'DetailedError',
+      message: 'config not found',
+      code: 'E_CONFIG',
+      details: { path: '/etc/app.json', attempts: 3 },
+    });
     expect(error && error.cause.stack).toMatch(/throwDetailed/);
     const [crash] = await collect(from([1]).pipe(poolMap(pool, 'exit'), errors()));
     expect(crash.error).not.toBeInstanceOf(TaskError);
@@ -406,10 +470,15 @@ describe('8. bad input', () => {
 describe('9. startup', () => {
   test('repeated start failures do not loop: no retry, pool creation fails once with WorkerStartError', async () => {
     let made = 0;
-    const pool = track(createPool<FaultTasks>(() => {
-      made++;
-      return new ThreadsWorker('./fixtures/throws-at-load.worker.js');
-    }, { size: 2 }));
+    const pool = track(
+      createPool<FaultTasks>(
+        () => {
+          made++;
+          return new ThreadsWorker('./fixtures/throws-at-load.worker.js');
+        },
+        { size: 2 },
+      ),
+    );
     const outcomes = collect(range(0, 5).pipe(poolMap(pool, 'echo')));
     await expect(pool.ready).rejects.toMatchObject({ code: 'ERR_WORKER_START', message: expect.stringContaining('boom while loading') });
     for (const outcome of await outcomes) expect(!outcome.ok && outcome.error).toBeInstanceOf(WorkerStartError);

@@ -15,11 +15,16 @@ function featuresPool(options?: PoolOptions): Pool<FeatureTasks> {
 describe('progress from inside a task', () => {
   test('a generator task’s yields arrive as { request, progress } before its one outcome, never after it', async () => {
     const pool = featuresPool({ size: 2 });
-    const items = await collect(from([workRequest([3, 20] as [number, number]), workRequest([2, 30] as [number, number])]).pipe(poolMap(pool, 'hashChunks', { progress: true })));
+    const items = await collect(
+      from([workRequest([3, 20] as [number, number]), workRequest([2, 30] as [number, number])]).pipe(poolMap(pool, 'hashChunks', { progress: true })),
+    );
     for (const request of new Set(items.map((item) => item.request))) {
       const mine = items.filter((item) => item.request === request);
       const chunks = request.args[0];
-      expect(mine.map((item) => (item.ok === undefined ? item.progress : 'final'))).toEqual([...Array.from({ length: chunks }, (_, i) => (i + 1) / chunks), 'final']);
+      expect(mine.map((item) => (item.ok === undefined ? item.progress : 'final'))).toEqual([
+        ...Array.from({ length: chunks }, (_, i) => (i + 1) / chunks),
+        'final',
+      ]);
       const last = mine[mine.length - 1];
       expect(last.ok === true && last.value).toBe(`hashed ${chunks} chunks`);
     }
@@ -51,7 +56,10 @@ describe('progress from inside a task', () => {
     await new Promise<void>((resolve) =>
       from(requests)
         .pipe(poolMap(pool, 'hashChunks', { progress: true, batch: 3 }))
-        .subscribe({ next: (item) => arrivals.push({ kind: item.ok === undefined ? 'progress' : 'outcome', at: performance.now() - started }), complete: resolve }),
+        .subscribe({
+          next: (item) => arrivals.push({ kind: item.ok === undefined ? 'progress' : 'outcome', at: performance.now() - started }),
+          complete: resolve,
+        }),
     );
     // One batch of three 200 ms requests: all outcomes come at its end.
     const firstOutcome = Math.min(...arrivals.filter(({ kind }) => kind === 'outcome').map(({ at }) => at));
@@ -79,11 +87,19 @@ describe('worker setup and teardown', () => {
 
   test('setup runs once per worker before its first request, and its state is visible to tasks', async () => {
     const pool = featuresPool({ size: 2 });
-    const names = await collect(range(0, 20).pipe(map(() => workRequest([])), poolMap(pool, 'modelName', { batch: 1 }), results()));
+    const names = await collect(
+      range(0, 20).pipe(
+        map(() => workRequest([])),
+        poolMap(pool, 'modelName', { batch: 1 }),
+        results(),
+      ),
+    );
     expect(names).toHaveLength(20);
     for (const { value } of names) expect(value).toMatch(/^tiny-model \(loaded by \d+\)$/);
     // Every worker that served a request had run its setup, once.
-    const setups = lines().filter((line) => line.startsWith('setup')).map((line) => Number(line.split(' ')[1]));
+    const setups = lines()
+      .filter((line) => line.startsWith('setup'))
+      .map((line) => Number(line.split(' ')[1]));
     expect(new Set(setups).size).toBe(setups.length);
     for (const { value } of names) expect(setups).toContain(Number(/loaded by (\d+)/.exec(value)?.[1]));
   });
@@ -97,7 +113,11 @@ describe('worker setup and teardown', () => {
     const log = lines();
     expect(log.filter((line) => line.startsWith('teardown'))).toHaveLength(2);
     // Each worker tore down what it set up.
-    const threads = (kind: string): string[] => log.filter((line) => line.startsWith(kind)).map((line) => line.split(' ')[1]).sort();
+    const threads = (kind: string): string[] =>
+      log
+        .filter((line) => line.startsWith(kind))
+        .map((line) => line.split(' ')[1])
+        .sort();
     expect(threads('teardown')).toEqual(threads('setup'));
   });
 
@@ -105,8 +125,16 @@ describe('worker setup and teardown', () => {
     writeFileSync(failFile(), '');
     {
       const pool = featuresPool({ size: 2 });
-      const outcomes = collect(range(0, 3).pipe(map(() => workRequest([])), poolMap(pool, 'modelName')));
-      const error = await pool.ready.then(() => undefined, (rejection: unknown) => rejection);
+      const outcomes = collect(
+        range(0, 3).pipe(
+          map(() => workRequest([])),
+          poolMap(pool, 'modelName'),
+        ),
+      );
+      const error = await pool.ready.then(
+        () => undefined,
+        (rejection: unknown) => rejection,
+      );
       expect(error).toBeInstanceOf(WorkerStartError);
       expect((error as WorkerStartError).message).toContain('features.worker.ts');
       expect((error as WorkerStartError).message).toContain('cannot load the model');
@@ -119,7 +147,12 @@ describe('worker setup and teardown', () => {
 describe('recycling', () => {
   test('maxTasksPerWorker replaces a worker after N requests, between requests; no request fails', async () => {
     const pool = featuresPool({ size: 2, maxTasksPerWorker: 5 });
-    const outcomes = await collect(range(0, 40).pipe(map(() => workRequest([])), poolMap(pool, 'threadId', { batch: 1 })));
+    const outcomes = await collect(
+      range(0, 40).pipe(
+        map(() => workRequest([])),
+        poolMap(pool, 'threadId', { batch: 1 }),
+      ),
+    );
     expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
     const perThread = new Map<number, number>();
     for (const outcome of outcomes) if (outcome.ok) perThread.set(outcome.value, (perThread.get(outcome.value) ?? 0) + 1);
@@ -131,7 +164,12 @@ describe('recycling', () => {
   test('maxHeapPerWorkerMb replaces a worker whose heap has grown past it; no request fails', async () => {
     const pool = featuresPool({ size: 1, maxHeapPerWorkerMb: 64 });
     // Each request leaks 16 MB: a worker passes 64 MB after a few.
-    const outcomes = await collect(range(0, 12).pipe(map(() => 16), poolMap(pool, 'leak', { batch: 1 })));
+    const outcomes = await collect(
+      range(0, 12).pipe(
+        map(() => 16),
+        poolMap(pool, 'leak', { batch: 1 }),
+      ),
+    );
     expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
     const threads = new Set(outcomes.map((outcome) => outcome.ok && outcome.value));
     expect(threads.size).toBeGreaterThanOrEqual(2);
@@ -143,7 +181,15 @@ describe('sharing one pool', () => {
   async function liveLatencies(pool: Pool<FeatureTasks>, flood: boolean, priority = 0): Promise<{ latencies: number[]; floodLeft: number }> {
     let floodDone = 0;
     const floodTotal = 300;
-    const bulk = flood ? collect(range(0, floodTotal).pipe(map(() => 20), poolMap(pool, 'spin', { batch: 1 }), map(() => floodDone++))) : Promise.resolve([]);
+    const bulk = flood
+      ? collect(
+          range(0, floodTotal).pipe(
+            map(() => 20),
+            poolMap(pool, 'spin', { batch: 1 }),
+            map(() => floodDone++),
+          ),
+        )
+      : Promise.resolve([]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const latencies: number[] = [];
     let floodLeft = floodTotal;
@@ -183,7 +229,12 @@ describe('timing and utilization', () => {
     const snapshots: PoolStats[] = [];
     const watching = pool.stats$.subscribe((stats) => snapshots.push(stats));
     // 20 requests of 50 ms on 2 workers: each runs ~50 ms; the k-th waits ~(k div 2) × 50 ms, up to ~450 ms.
-    const done = collect(range(0, 20).pipe(map(() => 50), poolMap(pool, 'sleep', { batch: 1, name: 'sleepers' })));
+    const done = collect(
+      range(0, 20).pipe(
+        map(() => 50),
+        poolMap(pool, 'sleep', { batch: 1, name: 'sleepers' }),
+      ),
+    );
     await new Promise((resolve) => setTimeout(resolve, 200));
     const during = pool.stats;
     expect(during.pipelines).toEqual([expect.objectContaining({ name: 'sleepers', priority: 0, running: 2 })]);
@@ -206,7 +257,12 @@ describe('timing and utilization', () => {
 
   test('nothing is recorded while nobody watches stats$', async () => {
     const pool = featuresPool({ size: 1 });
-    await collect(range(0, 5).pipe(map(() => 1), poolMap(pool, 'sleep')));
+    await collect(
+      range(0, 5).pipe(
+        map(() => 1),
+        poolMap(pool, 'sleep'),
+      ),
+    );
     expect(pool.stats.run.count).toBe(0);
     expect(pool.stats.wait.count).toBe(0);
   });
@@ -217,7 +273,12 @@ describe('worker choice', () => {
     const pool = featuresPool({ size: 2 });
     await pool.ready;
     const order: number[] = [];
-    await collect(from([800, 10, 10, 10, 10, 10, 10, 10, 10]).pipe(poolMap(pool, 'spin', { batch: 1 }), map((outcome) => order.push(outcome.ok ? outcome.value : -1))));
+    await collect(
+      from([800, 10, 10, 10, 10, 10, 10, 10, 10]).pipe(
+        poolMap(pool, 'spin', { batch: 1 }),
+        map((outcome) => order.push(outcome.ok ? outcome.value : -1)),
+      ),
+    );
     expect(order[order.length - 1]).toBe(800);
   });
 
@@ -226,7 +287,12 @@ describe('worker choice', () => {
     await pool.ready;
     // Timings are recorded while stats$ is watched.
     const watching = pool.stats$.subscribe();
-    const outcomes = await collect(range(0, 8).pipe(map(() => 300), poolMap(pool, 'sleepOn', { batch: 1 })));
+    const outcomes = await collect(
+      range(0, 8).pipe(
+        map(() => 300),
+        poolMap(pool, 'sleepOn', { batch: 1 }),
+      ),
+    );
     watching.unsubscribe();
     const perThread = new Map<number, number>();
     for (const outcome of outcomes) if (outcome.ok) perThread.set(outcome.value, (perThread.get(outcome.value) ?? 0) + 1);

@@ -25,7 +25,13 @@ describe('createPool.fromFunctions on real workers', () => {
       },
       2,
     );
-    const values = await collect(from([10, 20, 25]).pipe(poolMap(pool, 'fib', { ordered: true }), results(), map(({ value }) => value)));
+    const values = await collect(
+      from([10, 20, 25]).pipe(
+        poolMap(pool, 'fib', { ordered: true }),
+        results(),
+        map(({ value }) => value),
+      ),
+    );
     const typed: number[] = values;
     expect(typed).toEqual([55, 6765, 75025]);
   });
@@ -201,7 +207,13 @@ describe('createPool.fromFunctions on real workers', () => {
     const [computed] = await collect(from([1]).pipe(poolMap(pool, 'computedOutside'), errors()));
     expect((computed.error as TaskError).cause).toMatchObject({ task: 'computedOutside', identifier: 'keyOutside' });
     // The workers stay, and other tasks run.
-    const fine = await collect(from([1, 2, 3, 4]).pipe(poolMap(pool, 'fine'), results(), map(({ value }) => value)));
+    const fine = await collect(
+      from([1, 2, 3, 4]).pipe(
+        poolMap(pool, 'fine'),
+        results(),
+        map(({ value }) => value),
+      ),
+    );
     expect(fine.sort()).toEqual([2, 3, 4, 5]);
     expect(pool.stats).toMatchObject({ workers: 2, failed: 5 });
   });
@@ -241,7 +253,16 @@ describe('createPool.fromFunctions refuses bad input, synchronously', () => {
     ['an empty object', {}, 'tasks', /at least one task function/],
     ['a value that is not a function', { fine: () => 1, broken: 'nope' }, 'tasks.broken', /a function/],
     ['a built-in function', { max: Math.max }, 'tasks.max', /native code/],
-    ['a bound function', { bound: function (this: unknown) { return this; }.bind(null) }, 'tasks.bound', /native code/],
+    [
+      'a bound function',
+      {
+        bound: function (this: unknown) {
+          return this;
+        }.bind(null),
+      },
+      'tasks.bound',
+      /native code/,
+    ],
     ['a class', { Klass: class Klass {} }, 'tasks.Klass', /not a class/],
   ])('%s', (_case, tasks, option, expected) => refused(tasks, option, expected));
 

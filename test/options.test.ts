@@ -115,7 +115,10 @@ describe('unknown options are refused, naming the key and what was most likely m
 
   test('unknown keys inside queue, ordered and resourceLimits, and in the other option objects, are refused', () => {
     const pool = tasksPool({ size: 1 });
-    expect(thrownBy(() => poolMap(pool, 'double', { queue: { size: 2, overflw: 'error' } as never }))).toMatchObject({ option: 'overflw', hint: 'Did you mean "overflow"?' });
+    expect(thrownBy(() => poolMap(pool, 'double', { queue: { size: 2, overflw: 'error' } as never }))).toMatchObject({
+      option: 'overflw',
+      hint: 'Did you mean "overflow"?',
+    });
     expect(thrownBy(() => poolMap(pool, 'double', { ordered: { bufer: 2 } as never }))).toMatchObject({ option: 'bufer' });
     expect(thrownBy(() => createPool<Tasks>(file, { resourceLimits: { maxOldGenSizeMb: 64 } as never }))).toMatchObject({ option: 'maxOldGenSizeMb' });
     expect(thrownBy(() => pool.dismissWorkers(0, { doJoin: true } as never))).toMatchObject({ option: 'doJoin', hint: 'Did you mean "join"?' });

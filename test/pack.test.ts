@@ -238,7 +238,10 @@ describe('the packed package in a consumer project', () => {
     tarball = await packedTarball();
     for (const types of [20, 26] as const) {
       consumers[types] = join(scratch, `types-node-${types}`);
-      await installConsumer(consumers[types], tarball, { rxjs: 'node_modules/rxjs', '@types/node': types === 20 ? 'node_modules/@types/node' : 'node_modules/@types/node-26' });
+      await installConsumer(consumers[types], tarball, {
+        rxjs: 'node_modules/rxjs',
+        '@types/node': types === 20 ? 'node_modules/@types/node' : 'node_modules/@types/node-26',
+      });
     }
     const jobs: (() => Promise<void>)[] = [
       ...combos.map((combo) => async () => {
@@ -247,7 +250,9 @@ describe('the packed package in a consumer project', () => {
         try {
           // One tsc run type-checks (strict, with the library's .d.ts files) and, only if that passes, emits.
           await step(`${combo.name}: tsc`, () => run(process.execPath, [compilers[6], '-p', dir], { cwd: dir }));
-          const { stdout } = await step(`${combo.name}: node out/main.js`, () => run(process.execPath, [join(dir, 'out', 'main.js')], { cwd: dir, timeout: 30_000 }));
+          const { stdout } = await step(`${combo.name}: node out/main.js`, () =>
+            run(process.execPath, [join(dir, 'out', 'main.js')], { cwd: dir, timeout: 30_000 }),
+          );
           outputs.set(combo.name, stdout);
         } catch (error) {
           failures.set(combo.name, error as Error);
@@ -281,7 +286,16 @@ describe('the packed package in a consumer project', () => {
     );
     // esbuild from this repository; it resolves the package from the consumer's node_modules.
     const { build } = (await import('esbuild')) as typeof import('esbuild');
-    const result = await build({ entryPoints: [join(consumer, 'page.mjs')], absWorkingDir: consumer, bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent' });
+    const result = await build({
+      entryPoints: [join(consumer, 'page.mjs')],
+      absWorkingDir: consumer,
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
     const inputs = Object.keys(result.metafile.inputs).filter((input) => input.includes('rxjs-threadpool'));
     expect(inputs).toContain('node_modules/rxjs-threadpool/dist/esm/src/threads/platform.browser.js');
     expect(inputs).not.toContain('node_modules/rxjs-threadpool/dist/esm/src/threads/platform.js');
@@ -301,8 +315,18 @@ describe('the packed package in a consumer project', () => {
   test('the package ships its LICENSE and names its repository', async () => {
     const installed = join(consumers[20], 'node_modules', 'rxjs-threadpool');
     expect(existsSync(join(installed, 'LICENSE'))).toBe(true);
-    const manifest = (await import(join(installed, 'package.json'))) as { license: string; repository: { url: string }; homepage: string; bugs: { url: string } };
-    expect(manifest).toMatchObject({ license: 'MIT', repository: { url: expect.any(String) }, homepage: expect.any(String), bugs: { url: expect.any(String) } });
+    const manifest = (await import(join(installed, 'package.json'))) as {
+      license: string;
+      repository: { url: string };
+      homepage: string;
+      bugs: { url: string };
+    };
+    expect(manifest).toMatchObject({
+      license: 'MIT',
+      repository: { url: expect.any(String) },
+      homepage: expect.any(String),
+      bugs: { url: expect.any(String) },
+    });
   });
 
   test('attw (are the types wrong?) finds no problem under node10, node16 (CJS and ESM) or bundler resolution', async () => {

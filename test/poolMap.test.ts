@@ -38,7 +38,13 @@ describe('poolMap on threads.js workers', () => {
 
   test('async tasks resolve and reject like sync ones', async () => {
     const pool = tasksPool({ size: 2 });
-    const resolved = await collect(from([5, 1]).pipe(poolMap(pool, 'delayed'), results(), map(({ value }) => value)));
+    const resolved = await collect(
+      from([5, 1]).pipe(
+        poolMap(pool, 'delayed'),
+        results(),
+        map(({ value }) => value),
+      ),
+    );
     expect(resolved.sort()).toEqual(['waited 1', 'waited 5']);
     const [rejected] = await collect(from(['nope']).pipe(poolMap(pool, 'rejectWith'), errors()));
     expect((rejected.error as TaskError).cause).toMatchObject({ name: 'RangeError', message: 'nope' });
@@ -61,11 +67,13 @@ describe('poolMap on threads.js workers', () => {
     ]);
     const outcomes = await collect(from(requests).pipe(poolMap(pool, 'add'), results()));
     const byId = new Map(outcomes.map(({ request, value }) => [request.id, value]));
-    expect(byId).toEqual(new Map([
-      [requests[0].id, 3],
-      [requests[1].id, 30],
-      [requests[2].id, 300],
-    ]));
+    expect(byId).toEqual(
+      new Map([
+        [requests[0].id, 3],
+        [requests[1].id, 30],
+        [requests[2].id, 300],
+      ]),
+    );
     const sent = new Set<unknown>(requests);
     expect(outcomes.every(({ request }) => sent.has(request))).toBe(true);
   });
@@ -80,9 +88,22 @@ describe('poolMap on threads.js workers', () => {
     const pool = tasksPool({ size: 2 });
     // Both workers up first: under load one can take a second to start, and the other alone would run everything.
     await pool.ready;
-    const ids = await collect(range(0, 8).pipe(map(() => 50), poolMap(pool, 'spin'), results()));
+    const ids = await collect(
+      range(0, 8).pipe(
+        map(() => 50),
+        poolMap(pool, 'spin'),
+        results(),
+      ),
+    );
     expect(ids).toHaveLength(8);
-    const threads = await collect(range(0, 40).pipe(map(() => workRequest([])), poolMap(pool, 'threadId'), results(), map(({ value }) => value)));
+    const threads = await collect(
+      range(0, 40).pipe(
+        map(() => workRequest([])),
+        poolMap(pool, 'threadId'),
+        results(),
+        map(({ value }) => value),
+      ),
+    );
     expect(new Set(threads).size).toBe(2);
   });
 
@@ -96,7 +117,13 @@ describe('poolMap on threads.js workers', () => {
     await first;
     expect(pool.stats.queued).toBe(0);
     expect(source.observed).toBe(false);
-    const next = await collect(from([1, 2, 3]).pipe(poolMap(pool, 'double'), results(), map(({ value }) => value)));
+    const next = await collect(
+      from([1, 2, 3]).pipe(
+        poolMap(pool, 'double'),
+        results(),
+        map(({ value }) => value),
+      ),
+    );
     expect(next.sort()).toEqual([2, 4, 6]);
     expect(pool.stats.completed).toBeLessThanOrEqual(5);
   });
@@ -134,7 +161,12 @@ describe('poolMap on threads.js workers', () => {
     await pool.ready;
     const seen: number[] = [];
     const subscription = pool.stats$.subscribe((stats) => seen.push(stats.busy));
-    await collect(range(0, 20).pipe(map(() => 5), poolMap(pool, 'spin')));
+    await collect(
+      range(0, 20).pipe(
+        map(() => 5),
+        poolMap(pool, 'spin'),
+      ),
+    );
     subscription.unsubscribe();
     expect(Math.max(...seen)).toBe(2);
     const stats = pool.stats;

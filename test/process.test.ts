@@ -13,15 +13,24 @@ interface Line {
 /** Runs the child script in `mode`; resolves with its output lines and when it exited (ms since epoch). */
 function runChild(mode: string): Promise<{ lines: Line[]; exitedAt: number; code: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, ['-r', 'ts-node/register/transpile-only', fixture('child-pool.ts'), mode], { timeout: 20_000 }, (error, stdout, stderr) => {
-      const exitedAt = Date.now();
-      if (error && error.killed) {
-        reject(new Error(`child "${mode}" did not exit on its own within 20 s\n${stderr}`));
-        return;
-      }
-      const lines = stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Line);
-      resolve({ lines, exitedAt, code: child.exitCode });
-    });
+    const child = execFile(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', fixture('child-pool.ts'), mode],
+      { timeout: 20_000 },
+      (error, stdout, stderr) => {
+        const exitedAt = Date.now();
+        if (error && error.killed) {
+          reject(new Error(`child "${mode}" did not exit on its own within 20 s\n${stderr}`));
+          return;
+        }
+        const lines = stdout
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Line);
+        resolve({ lines, exitedAt, code: child.exitCode });
+      },
+    );
   });
 }
 

@@ -103,7 +103,10 @@ async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T
 /** A `rxjs-threadpool-serve` host from the installed package; resolves once it serves. */
 function startHost(consumer: string, workerModule: string, redisUrl: string, queue: string): Promise<{ child: ChildProcess; log: () => string }> {
   const bin = join(consumer, 'node_modules', '.bin', 'rxjs-threadpool-serve');
-  const child = spawn(process.execPath, [bin, workerModule, '--redis', redisUrl, '--queue', queue, '--threads', '1'], { cwd: consumer, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [bin, workerModule, '--redis', redisUrl, '--queue', queue, '--threads', '1'], {
+    cwd: consumer,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let text = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`host did not start within 30 s:\n${text}`)), 30_000);
@@ -156,13 +159,17 @@ describe('README.md', () => {
         project === 'browser'
           ? { module: 'es2022', moduleResolution: 'bundler', lib: ['es2022', 'dom'], types: [] as string[], noEmit: true }
           : { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022'], types: ['node'], outDir: 'out', rootDir: '.', noEmitOnError: true };
-      await writeFile(join(dir, 'tsconfig.json'), `${JSON.stringify({ compilerOptions: { target: 'es2022', strict: true, skipLibCheck: false, ...compilerOptions }, include: ['*.ts'] }, null, 2)}\n`);
+      await writeFile(
+        join(dir, 'tsconfig.json'),
+        `${JSON.stringify({ compilerOptions: { target: 'es2022', strict: true, skipLibCheck: false, ...compilerOptions }, include: ['*.ts'] }, null, 2)}\n`,
+      );
     }
     const written = new Map<string, Block>();
     const place = async (project: Project, block: Block): Promise<void> => {
       const path = join(dirs[project], block.name);
       const before = written.get(path);
-      if (before && before !== block) throw new Error(`README.md lines ${before.line} and ${block.line}: two blocks named ${block.name} in one project; rename one (its first line)`);
+      if (before && before !== block)
+        throw new Error(`README.md lines ${before.line} and ${block.line}: two blocks named ${block.name} in one project; rename one (its first line)`);
       written.set(path, block);
       await writeFile(path, block.code);
     };
@@ -182,7 +189,13 @@ describe('README.md', () => {
       2,
       async ({ project, typescript }) => {
         const args = typescript === 6 ? ['-p', dirs[project]] : ['-p', dirs[project], '--noEmit'];
-        checked.set(`${project}:${typescript}`, await step(`TypeScript ${typescript} on the ${project} project`, () => run(process.execPath, [compilers[typescript], ...args])).then(() => undefined, (error: Error) => error));
+        checked.set(
+          `${project}:${typescript}`,
+          await step(`TypeScript ${typescript} on the ${project} project`, () => run(process.execPath, [compilers[typescript], ...args])).then(
+            () => undefined,
+            (error: Error) => error,
+          ),
+        );
       },
     );
     // Two blocks at a time: each starts a pool of worker threads.
@@ -266,7 +279,9 @@ describe('README.md', () => {
     if (!worker) throw new Error(`${label(block)} imports rxjs-threadpool/bullmq but names no worker module for a host to serve`);
     const host = await startHost(consumer, join(dirs[block.project], 'out', worker.replace(/\.ts$/, '.js')), url, queue);
     try {
-      const { stdout, stderr } = await step(label(block), () => run(process.execPath, [join('out', block.name.replace(/\.ts$/, '.js')), url, queue], { cwd: dirs[block.project], timeout: 60_000 }));
+      const { stdout, stderr } = await step(label(block), () =>
+        run(process.execPath, [join('out', block.name.replace(/\.ts$/, '.js')), url, queue], { cwd: dirs[block.project], timeout: 60_000 }),
+      );
       return stdout + stderr;
     } finally {
       await stopHost(host.child);
@@ -281,9 +296,15 @@ describe('README.md', () => {
     const common = { bundle: true, platform: 'browser', format: 'esm', target: 'es2022', absWorkingDir: dir, logLevel: 'warning' } as const;
     await build({ ...common, entryPoints: [join(dir, block.name)], outfile: join(site, block.name.replace(/\.ts$/, '.js')) });
     for (const worker of block.workers) await build({ ...common, entryPoints: [join(dir, worker)], outfile: join(site, worker.replace(/\.ts$/, '.js')) });
-    await writeFile(join(site, 'index.html'), `<!doctype html><meta charset="utf-8"><body style="white-space: pre"><script type="module" src="./${block.name.replace(/\.ts$/, '.js')}"></script></body>\n`);
+    await writeFile(
+      join(site, 'index.html'),
+      `<!doctype html><meta charset="utf-8"><body style="white-space: pre"><script type="module" src="./${block.name.replace(/\.ts$/, '.js')}"></script></body>\n`,
+    );
     const server = await serveFolder(site);
-    const browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+    const browser = await chromium.launch({
+      executablePath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
     try {
       const page = await browser.newPage();
       const errors: string[] = [];
@@ -291,7 +312,14 @@ describe('README.md', () => {
       await page.goto(server.url);
       const expected = (prints[keyOf(block)] ?? []).filter((each): each is string => typeof each === 'string');
       // Done when the page shows every line expected (or, for a page with none listed, any text).
-      await page.waitForFunction((lines: string[]) => { const text = document.body.textContent ?? ''; return lines.length === 0 ? text.trim() !== '' : lines.every((line) => text.includes(line)); }, expected, { timeout: 60_000 });
+      await page.waitForFunction(
+        (lines: string[]) => {
+          const text = document.body.textContent ?? '';
+          return lines.length === 0 ? text.trim() !== '' : lines.every((line) => text.includes(line));
+        },
+        expected,
+        { timeout: 60_000 },
+      );
       expect(errors).toEqual([]);
       return (await page.textContent('body')) ?? '';
     } finally {

@@ -90,7 +90,12 @@ test('resize under load: a backlog grows the pool up to its maximum, and the run
   const growing = growWhenBusy(pool, 2, 20).subscribe(grown);
   const sizeTwo = firstValueFrom(grown);
   // Enough work that the second worker is up (it loads through ts-node here) well before the backlog is gone.
-  const running = collect(countAll(pool, Array.from({ length: 3000 }, () => 20_000)));
+  const running = collect(
+    countAll(
+      pool,
+      Array.from({ length: 3000 }, () => 20_000),
+    ),
+  );
   expect(await sizeTwo).toBe(2);
   const values = await running;
   growing.unsubscribe();

@@ -26,7 +26,12 @@ describe('resizing a running pool', () => {
 
     await pool.createWorkers(2);
     expect(pool.size).toBe(3);
-    const spin = collect(range(0, 30).pipe(map(() => 20), poolMap(pool, 'spin')));
+    const spin = collect(
+      range(0, 30).pipe(
+        map(() => 20),
+        poolMap(pool, 'spin'),
+      ),
+    );
     for (let i = 0; i < 60; i++) source.next(workRequest([]));
     source.complete();
     await Promise.all([sub, spin]);
@@ -38,7 +43,12 @@ describe('resizing a running pool', () => {
   test('dismissWorkers mid-stream: busy workers finish their request, no request is lost, concurrency drops', async () => {
     const pool = tasksPool({ size: 2 });
     await pool.ready;
-    const outcomes = collect(range(0, 20).pipe(map(() => 30), poolMap(pool, 'spin')));
+    const outcomes = collect(
+      range(0, 20).pipe(
+        map(() => 30),
+        poolMap(pool, 'spin'),
+      ),
+    );
     await until(() => pool.stats.busy === 2);
     await pool.dismissWorkers(1, { join: true });
     expect(pool.size).toBe(1);
@@ -66,7 +76,12 @@ describe('resizing a running pool', () => {
   test('joinAllDismissedWorkers waits for workers dismissed without join', async () => {
     const pool = tasksPool({ size: 2 });
     await pool.ready;
-    const outcomes = collect(range(0, 2).pipe(map(() => 100), poolMap(pool, 'spin')));
+    const outcomes = collect(
+      range(0, 2).pipe(
+        map(() => 100),
+        poolMap(pool, 'spin'),
+      ),
+    );
     await until(() => pool.stats.busy === 2);
     await pool.dismissWorkers(2);
     expect(pool.size).toBe(0);

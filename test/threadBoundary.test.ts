@@ -32,7 +32,12 @@ describe('10. transfer lists in a batch', () => {
     const byArg = new Map(outcomes.map((outcome) => [outcome.request.args[0], outcome]));
     expect(byArg.get(bad)).toMatchObject({ ok: false, error: { code: 'ERR_DATA_CLONE', what: 'arguments' } });
     expect(good.map((array) => byArg.get(array))).toEqual(good.map(() => expect.objectContaining({ ok: true })));
-    expect(good.map((array) => { const outcome = byArg.get(array); return outcome?.ok && outcome.value; })).toEqual([4, 8, 12]);
+    expect(
+      good.map((array) => {
+        const outcome = byArg.get(array);
+        return outcome?.ok && outcome.value;
+      }),
+    ).toEqual([4, 8, 12]);
     // Moved, not copied, though their batch had to be split.
     expect(good.map((array) => array.byteLength)).toEqual([0, 0, 0]);
   });
@@ -61,7 +66,7 @@ describe('10. transfer lists in a batch', () => {
     expect(pool.stats).toMatchObject({ busy: 0, pipelines: [] });
   });
 
-  test('when a split batch\'s worker dies, the requests whose part already answered keep their outcome', async () => {
+  test("when a split batch's worker dies, the requests whose part already answered keep their outcome", async () => {
     const pool = faultsPool({ size: 1 });
     // One batch of three (queued before the worker is ready): the uncloneable middle one splits it.
     // A synchronous task, so the first part answers before the worker reads the part that kills it.
@@ -148,23 +153,29 @@ describe('results that cannot travel back', () => {
     expect(pool.stats).toMatchObject({ busy: 0 });
   });
 
-  test.each([['typed array' as const], ['object' as const]])('a result transfer list holding a %s fails that request alone; its batch-mates get their results', async (kind) => {
-    const pool = faultsPool({ size: 1 });
-    // Queued before the worker is ready: one batch of three, the bad one in the middle.
-    const outcomes = await collect(from(['good', kind, 'good'] as const).pipe(poolMap(pool, 'badResultTransfer', { batch: 3 })));
-    expect(outcomes.map((outcome) => (outcome.ok ? Array.from(outcome.value) : outcome.error.code))).toEqual([[1, 1, 1, 1], 'ERR_DATA_CLONE', [1, 1, 1, 1]]);
-    expect(!outcomes[1].ok && outcomes[1].error).toMatchObject({ what: 'result', requestId: outcomes[1].request.id });
-  });
+  test.each([['typed array' as const], ['object' as const]])(
+    'a result transfer list holding a %s fails that request alone; its batch-mates get their results',
+    async (kind) => {
+      const pool = faultsPool({ size: 1 });
+      // Queued before the worker is ready: one batch of three, the bad one in the middle.
+      const outcomes = await collect(from(['good', kind, 'good'] as const).pipe(poolMap(pool, 'badResultTransfer', { batch: 3 })));
+      expect(outcomes.map((outcome) => (outcome.ok ? Array.from(outcome.value) : outcome.error.code))).toEqual([[1, 1, 1, 1], 'ERR_DATA_CLONE', [1, 1, 1, 1]]);
+      expect(!outcomes[1].ok && outcomes[1].error).toMatchObject({ what: 'result', requestId: outcomes[1].request.id });
+    },
+  );
 });
 
 describe('messages on the worker port', () => {
   test('a malformed run message is refused by the worker, which stays up and serves the pool', async () => {
     let worker: ThreadsWorker | undefined;
     const pool = track(
-      createPool<Tasks>(() => {
-        worker = new ThreadsWorker('./fixtures/tasks.worker.ts');
-        return worker;
-      }, { size: 1 }),
+      createPool<Tasks>(
+        () => {
+          worker = new ThreadsWorker('./fixtures/tasks.worker.ts');
+          return worker;
+        },
+        { size: 1 },
+      ),
     );
     const [before] = await collect(from([workRequest([])]).pipe(poolMap(pool, 'threadId')));
     // What a stray sender could post: a run message whose task list does not match its arguments.

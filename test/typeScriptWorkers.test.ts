@@ -66,7 +66,10 @@ void main();
 `;
 
 const cjsPlainMain = cjsMain
-  .replace("import { join } from 'node:path';\nimport { createPool } from 'rxjs-threadpool';\nimport type { Tasks } from './tasks.worker';\n", "const { join } = require('node:path');\nconst { createPool } = require('rxjs-threadpool');\n")
+  .replace(
+    "import { join } from 'node:path';\nimport { createPool } from 'rxjs-threadpool';\nimport type { Tasks } from './tasks.worker';\n",
+    "const { join } = require('node:path');\nconst { createPool } = require('rxjs-threadpool');\n",
+  )
   .replace('async function main(): Promise<void>', 'async function main()')
   .replace('createPool<Tasks>', 'createPool')
   .replace('(value: string)', '(value)')
@@ -85,10 +88,22 @@ interface Case {
 const cases: Case[] = [
   { name: 'tsx main.ts (TypeScript 7 and ts-node installed beside the library)', project: 'tsx', command: ['node_modules/.bin/tsx', 'main.ts'] },
   { name: 'node --import tsx main.ts', project: 'tsx', command: ['--import', 'tsx', 'main.ts'] },
-  { name: 'ts-node main.ts (TypeScript 6; ts-node type-checks the program against the .d.ts files)', project: 'ts-node', command: ['node_modules/.bin/ts-node', 'main.ts'] },
+  {
+    name: 'ts-node main.ts (TypeScript 6; ts-node type-checks the program against the .d.ts files)',
+    project: 'ts-node',
+    command: ['node_modules/.bin/ts-node', 'main.ts'],
+  },
   { name: 'node -r ts-node/register main.ts', project: 'ts-node', command: ['-r', 'ts-node/register/transpile-only', 'main.ts'] },
   { name: 'node main.js, a JavaScript program, with ts-node (TypeScript 6) installed: the workers register it', project: 'ts-node', command: ['plain.js'] },
-  ...(stripsTypes ? [{ name: "node --experimental-strip-types main.ts (Node's own type stripping)", project: 'bare', command: ['--experimental-strip-types', '--no-warnings', 'main.ts'] } as const] : []),
+  ...(stripsTypes
+    ? [
+        {
+          name: "node --experimental-strip-types main.ts (Node's own type stripping)",
+          project: 'bare',
+          command: ['--experimental-strip-types', '--no-warnings', 'main.ts'],
+        } as const,
+      ]
+    : []),
 ];
 
 describe('a pool on a .ts worker file, in a consumer project', () => {
@@ -110,8 +125,24 @@ describe('a pool on a .ts worker file, in a consumer project', () => {
     dirs.tsx = join(scratch, 'tsx');
     dirs['ts-node'] = join(scratch, 'ts-node');
     dirs.bare = join(scratch, 'bare');
-    await installConsumer(dirs.tsx, tarball, { rxjs: 'node_modules/rxjs', tsx: 'node_modules/tsx', typescript: 'node_modules/typescript-7', 'ts-node': 'node_modules/ts-node', '@types/node': 'node_modules/@types/node-26' }, 'module');
-    await installConsumer(dirs['ts-node'], tarball, { rxjs: 'node_modules/rxjs', 'ts-node': 'node_modules/ts-node', typescript: 'node_modules/typescript', '@types/node': 'node_modules/@types/node' });
+    await installConsumer(
+      dirs.tsx,
+      tarball,
+      {
+        rxjs: 'node_modules/rxjs',
+        tsx: 'node_modules/tsx',
+        typescript: 'node_modules/typescript-7',
+        'ts-node': 'node_modules/ts-node',
+        '@types/node': 'node_modules/@types/node-26',
+      },
+      'module',
+    );
+    await installConsumer(dirs['ts-node'], tarball, {
+      rxjs: 'node_modules/rxjs',
+      'ts-node': 'node_modules/ts-node',
+      typescript: 'node_modules/typescript',
+      '@types/node': 'node_modules/@types/node',
+    });
     await installConsumer(dirs.bare, tarball, { rxjs: 'node_modules/rxjs' }, 'module');
     for (const dir of Object.values(dirs)) await writeFile(join(dir, 'tasks.worker.ts'), worker);
     // The ES module projects name the worker as it will be once compiled (./tasks.worker.js): the pool finds the .ts source.
@@ -167,7 +198,9 @@ describe('a pool on a .ts worker file, in a consumer project', () => {
   test('ts-node installed beside TypeScript 7 (which it cannot run): the pool does not try it, and says why', async () => {
     const outcome = (await output('tsx', ['plain.mjs'])) as { code: string; message: string };
     expect(outcome.code).toBe('ERR_WORKER_START');
-    expect(outcome.message).toMatch(/cannot run TypeScript 7\.\d+\.\d+, the one installed beside it: ts-node 10 needs TypeScript 6 or older \(npm install -D typescript@6\)/);
+    expect(outcome.message).toMatch(
+      /cannot run TypeScript 7\.\d+\.\d+, the one installed beside it: ts-node 10 needs TypeScript 6 or older \(npm install -D typescript@6\)/,
+    );
     expect(outcome.message).toContain('tsx main.ts');
   });
 });

@@ -35,7 +35,9 @@ results$.subscribe(({ request, value }) => {
   expectType<readonly [number]>(request.args);
 });
 errors$.subscribe(({ error }) => expectType<Error>(error));
-of(1).pipe(poolMap(pool, 'failIfOdd'), errors()).subscribe(({ error }) => expectType<string>((error as TaskError).code));
+of(1)
+  .pipe(poolMap(pool, 'failIfOdd'), errors())
+  .subscribe(({ error }) => expectType<string>((error as TaskError).code));
 
 // @ts-expect-error: a task name the worker module does not expose
 poolMap(pool, 'tripple');
@@ -76,7 +78,9 @@ const inline = createPool.fromFunctions({
 });
 const fibs = of(30, 31).pipe(poolMap(inline, 'fib'));
 assertEqual<typeof fibs, Observable<Outcome<[n: number], number>>>(true);
-of('a').pipe(poolMap(inline, 'hash'), results()).subscribe(({ value }) => expectType<string>(value));
+of('a')
+  .pipe(poolMap(inline, 'hash'), results())
+  .subscribe(({ value }) => expectType<string>(value));
 
 // @ts-expect-error: fib takes a number
 of('thirty').pipe(poolMap(inline, 'fib'));

@@ -25,21 +25,31 @@ describe('worker sources', () => {
   test('a factory may return a native worker_threads Worker', async () => {
     const register = require.resolve('ts-node/register/transpile-only');
     const pool: Pool<Tasks> = track(
-      createPool<Tasks>(() => new Worker(`require(${JSON.stringify(register)}); require(${JSON.stringify(fixture('tasks.worker.ts'))});`, { eval: true }), { size: 1 }),
+      createPool<Tasks>(() => new Worker(`require(${JSON.stringify(register)}); require(${JSON.stringify(fixture('tasks.worker.ts'))});`, { eval: true }), {
+        size: 1,
+      }),
     );
     await expect(pool.run('add', 20, 22)).resolves.toBe(42);
   });
 
   test("a Web Worker whose script does not load fails the pool with a WorkerStartError that says so (not '[object Event]')", async () => {
     const pool = track(createPool<Tasks>(() => new UnloadableWebWorker(), { size: 1 }));
-    const error = await pool.ready.then(() => undefined, (reason: unknown) => reason);
+    const error = await pool.ready.then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
     expect(error).toBeInstanceOf(WorkerStartError);
-    expect((error as Error).message).toMatch(/the worker script did not load .*new Worker\(new URL\("\.\/tasks\.worker\.js", import\.meta\.url\), \{ type: "module" \}\)/);
+    expect((error as Error).message).toMatch(
+      /the worker script did not load .*new Worker\(new URL\("\.\/tasks\.worker\.js", import\.meta\.url\), \{ type: "module" \}\)/,
+    );
   });
 
   test('a factory that returns no worker fails the pool with WorkerStartError, naming what it returned', async () => {
     const pool = track(createPool<Tasks>((() => ({ not: 'a worker' })) as never, { size: 1 }));
-    const error = await pool.ready.then(() => undefined, (reason: unknown) => reason);
+    const error = await pool.ready.then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
     expect(error).toBeInstanceOf(WorkerStartError);
     expect((error as Error).message).toMatch(/a factory returning a worker \(a Web Worker, a worker_threads Worker, or a threads\.js Worker\)/);
   });

@@ -82,7 +82,8 @@ async function withVite(folder: string): Promise<void> {
   const browserPlatform = (): VitePlugin => ({
     name: 'browser-platform',
     enforce: 'pre',
-    resolveId: (source, importer) => (importer && platformImport.test(source) ? resolve(dirname(importer), source.replace(/platform\.js$/, 'platform.browser.ts')) : undefined),
+    resolveId: (source, importer) =>
+      importer && platformImport.test(source) ? resolve(dirname(importer), source.replace(/platform\.js$/, 'platform.browser.ts')) : undefined,
   });
   await build({
     root: __dirname,

@@ -52,7 +52,10 @@ async function run(): Promise<void> {
   element('results').replaceChildren();
   element('errors').replaceChildren();
   // The factory runs once per worker: a native module worker, which Vite and webpack bundle from this very expression.
-  const pool = createPool<Tasks>(() => new Worker(new URL('./tasks.worker.js', import.meta.url), { type: 'module' }), workers === undefined ? {} : { size: workers });
+  const pool = createPool<Tasks>(
+    () => new Worker(new URL('./tasks.worker.js', import.meta.url), { type: 'module' }),
+    workers === undefined ? {} : { size: workers },
+  );
   const summary: RunSummary = {
     done: false,
     total,

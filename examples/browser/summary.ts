@@ -10,7 +10,16 @@ export interface RunSummary {
   /** The page's own global scope class (`Window`), to compare with the workers'. */
   mainScope: string;
   results: { id: number; limit: number; count: number; scope: string; inWorker: boolean; worker: string }[];
-  errors: { id: number; limit: number; name: string; code: string | undefined; message: string; causeName: string | undefined; causeCode: string | undefined; causeMessage: string | undefined }[];
+  errors: {
+    id: number;
+    limit: number;
+    name: string;
+    code: string | undefined;
+    message: string;
+    causeName: string | undefined;
+    causeCode: string | undefined;
+    causeMessage: string | undefined;
+  }[];
   elapsedMs: number;
   /** Main-thread timer ticks (every 16 ms) while the run went on, and the longest pause between two of them. */
   ticksDuringRun: number;

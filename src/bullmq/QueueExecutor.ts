@@ -33,7 +33,17 @@ import {
   UnknownTaskError,
   WorkerCrashedError,
 } from '../errors.js';
-import { type AutoBatchTuning, type BatchOutcomes, type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type Slot } from '../executor.js';
+import {
+  type AutoBatchTuning,
+  type BatchOutcomes,
+  type Done,
+  type Executor,
+  type ExecutorHost,
+  failAll,
+  type Job,
+  type RunLimits,
+  type Slot,
+} from '../executor.js';
 import { encodeRun } from '../protocol.js';
 import { checkConnection, liveOptions, type ResolvedConnection } from './connection.js';
 import { JOB_REFUSED, jobResultProblem, type QueueFailure, type QueueJobData, type QueueJobResult } from './wire.js';
@@ -271,7 +281,10 @@ export class QueueExecutor implements Executor {
       // request whose job no host takes must still end.
       flight.timer = setTimeout(() => {
         this.withdraw(flight);
-        this.settle(flight, failAll(jobs, (job) => new TaskTimeoutError(job.task, job.id, timeout)));
+        this.settle(
+          flight,
+          failAll(jobs, (job) => new TaskTimeoutError(job.task, job.id, timeout)),
+        );
       }, timeout);
     }
     this.enqueue(flight);
@@ -308,28 +321,31 @@ export class QueueExecutor implements Executor {
       },
     }));
     // One job: a plain add (addBulk wraps its jobs in MULTI/EXEC, two more commands).
-    (jobs.length === 1 ? queue.add(jobs[0].name, jobs[0].data, jobs[0].opts) : queue.addBulk(jobs))
-      .then(
-        () => {
-          for (const flight of flights) {
-            if (flight.state !== 'adding') continue;
-            flight.state = 'added';
-            if (flight.abandoned) this.abandon(flight);
-          }
-        },
-        (error: unknown) => {
-          if (this.stopped) return;
-          if (!isConnectionError(error)) {
-            // BullMQ refused the jobs (their data is not JSON, say): those requests fail; others carry on.
-            for (const flight of flights) this.settle(flight, failAll(flight.jobs, (job) => new DataCloneError(job.id, 'arguments', error)));
-            return;
-          }
-          // Not added (Redis away): try again; the job ids make a second add of the same job a no-op.
-          setTimeout(() => {
-            for (const flight of flights) if (flight.state === 'adding') this.enqueue(flight);
-          }, 200);
-        },
-      );
+    (jobs.length === 1 ? queue.add(jobs[0].name, jobs[0].data, jobs[0].opts) : queue.addBulk(jobs)).then(
+      () => {
+        for (const flight of flights) {
+          if (flight.state !== 'adding') continue;
+          flight.state = 'added';
+          if (flight.abandoned) this.abandon(flight);
+        }
+      },
+      (error: unknown) => {
+        if (this.stopped) return;
+        if (!isConnectionError(error)) {
+          // BullMQ refused the jobs (their data is not JSON, say): those requests fail; others carry on.
+          for (const flight of flights)
+            this.settle(
+              flight,
+              failAll(flight.jobs, (job) => new DataCloneError(job.id, 'arguments', error)),
+            );
+          return;
+        }
+        // Not added (Redis away): try again; the job ids make a second add of the same job a no-op.
+        setTimeout(() => {
+          for (const flight of flights) if (flight.state === 'adding') this.enqueue(flight);
+        }, 200);
+      },
+    );
   }
 
   /** Ends a batch, once: a second completion (a job run twice) finds it gone and is ignored. */
@@ -376,7 +392,10 @@ export class QueueExecutor implements Executor {
 
   /** The job's answer cannot be used (a malformed result, or the host refused the job): its requests end with ProtocolError. */
   private refuse(flight: Flight, reason: string, refused = false): void {
-    this.settle(flight, failAll(flight.jobs, (job) => new ProtocolError('queue', reason, job.id, refused)));
+    this.settle(
+      flight,
+      failAll(flight.jobs, (job) => new ProtocolError('queue', reason, job.id, refused)),
+    );
   }
 
   private async onFailed(jobId: string, failedReason: string): Promise<void> {
@@ -398,7 +417,10 @@ export class QueueExecutor implements Executor {
       return;
     }
     for (const job of flight.jobs) this.bumpRerun(job.id);
-    this.settle(flight, failAll(flight.jobs, (job) => new WorkerCrashedError(job.id, `failed in BullMQ job ${flight.jobId}: ${reason || 'no reason given'}`)));
+    this.settle(
+      flight,
+      failAll(flight.jobs, (job) => new WorkerCrashedError(job.id, `failed in BullMQ job ${flight.jobId}: ${reason || 'no reason given'}`)),
+    );
   }
 
   /** The next job of request `id`, a rerun, goes under a fresh job id (`…_n`). */
@@ -481,7 +503,10 @@ export class QueueExecutor implements Executor {
   }
 
   private settleCancelled(flight: Flight): void {
-    this.settle(flight, failAll(flight.jobs, (job) => new TaskCancelledError(job.id)));
+    this.settle(
+      flight,
+      failAll(flight.jobs, (job) => new TaskCancelledError(job.id)),
+    );
   }
 
   async close(): Promise<void> {
@@ -491,7 +516,11 @@ export class QueueExecutor implements Executor {
     clearInterval(this.reconcileTimer);
     const flights = [...this.flights.values()];
     const withdrawn = flights.map((flight) => this.withdraw(flight));
-    for (const flight of flights) this.settle(flight, failAll(flight.jobs, (job) => new PoolClosedError(job.id)));
+    for (const flight of flights)
+      this.settle(
+        flight,
+        failAll(flight.jobs, (job) => new PoolClosedError(job.id)),
+      );
     await bounded(Promise.all(withdrawn), 2000);
     const { queue, events, reader } = this;
     await bounded(Promise.all([queue?.close(), events?.close(), reader?.quit()]), 3000);

@@ -34,7 +34,9 @@ async function main(): Promise<void> {
   try {
     ({ serveTasks } = await import('./serveTasks.js'));
   } catch (error) {
-    console.error(`rxjs-threadpool-serve: cannot load bullmq and ioredis (optional peer dependencies: npm install bullmq ioredis): ${(error as Error).message}`);
+    console.error(
+      `rxjs-threadpool-serve: cannot load bullmq and ioredis (optional peer dependencies: npm install bullmq ioredis): ${(error as Error).message}`,
+    );
     process.exit(1);
   }
   let server: Awaited<ReturnType<typeof serveTasks>>;
@@ -48,7 +50,9 @@ async function main(): Promise<void> {
     console.error(`rxjs-threadpool-serve: cannot serve ${module}: ${(error as Error).message}`);
     process.exit(1);
   }
-  console.error(`rxjs-threadpool-serve: serving ${module} on queue "${options.queue}" at ${redacted(String(options.connection))} with ${server.pool.size} threads (pid ${process.pid})`);
+  console.error(
+    `rxjs-threadpool-serve: serving ${module} on queue "${options.queue}" at ${redacted(String(options.connection))} with ${server.pool.size} threads (pid ${process.pid})`,
+  );
   const stop = (signal: string): void => {
     console.error(`rxjs-threadpool-serve: ${signal}: finishing running jobs, then exiting`);
     void server.close().then(() => process.exit(0));

@@ -44,7 +44,8 @@ const numberFlags = {
 } as const satisfies Record<string, keyof ServeOptions>;
 
 /** What the command line asks for: to serve a module, or to print the usage or the version. */
-export type Command = { readonly kind: 'serve'; readonly module: string; readonly options: ServeOptions } | { readonly kind: 'help' } | { readonly kind: 'version' };
+export type Command =
+  { readonly kind: 'serve'; readonly module: string; readonly options: ServeOptions } | { readonly kind: 'help' } | { readonly kind: 'version' };
 
 /** Parses the command line; throws with the usage on a mistake. */
 export function parseArguments(argv: readonly string[]): Command {

@@ -165,7 +165,8 @@ export function createQueuePool<T extends TaskMap>(options: QueuePoolOptions): P
     reconcileInterval = 1000,
     eventsMaxLen = 100_000,
   } = checked;
-  if (id !== undefined && (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(id))) throw new InvalidOptionError('id', id, 'a name of 1 to 64 letters, digits, "_" or "-"');
+  if (id !== undefined && (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(id)))
+    throw new InvalidOptionError('id', id, 'a name of 1 to 64 letters, digits, "_" or "-"');
   if (typeof queue !== 'string' || queue === '' || queue.includes(':')) throw new InvalidOptionError('queue', queue, 'a non-empty queue name without ":"');
   if (typeof prefix !== 'string' || prefix === '') throw new InvalidOptionError('prefix', prefix, 'a non-empty string');
   checkInteger('maxInFlight', maxInFlight, 1, MAX_IN_FLIGHT);

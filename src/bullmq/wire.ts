@@ -145,7 +145,8 @@ export function jobDataProblem(data: unknown, maxRequests: number = DEFAULT_MAX_
   if (typeof tasks === 'string') {
     if (tasks.length > MAX_TASK_NAME_LENGTH) return `a task name of ${tasks.length} characters, more than ${MAX_TASK_NAME_LENGTH}`;
   } else {
-    for (const task of tasks as string[]) if (task.length > MAX_TASK_NAME_LENGTH) return `a task name of ${task.length} characters, more than ${MAX_TASK_NAME_LENGTH}`;
+    for (const task of tasks as string[])
+      if (task.length > MAX_TASK_NAME_LENGTH) return `a task name of ${task.length} characters, more than ${MAX_TASK_NAME_LENGTH}`;
   }
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > MAX_TIMER_MS)) {
     return `timeout must be a whole number of ms from 1 to ${MAX_TIMER_MS}, got ${kindOf(timeout)}`;
@@ -185,7 +186,8 @@ export function jobResultProblem(result: unknown, requests: number): string | un
     const where = `failures[${i}]`;
     if (typeof failure !== 'object' || failure === null || Array.isArray(failure)) return `${where} must be an object, got ${kindOf(failure)}`;
     const { at, kind, error, known } = failure as Record<string, unknown>;
-    if (typeof at !== 'number' || !Number.isInteger(at) || at < 0 || at >= requests) return `${where}.at must be a request position from 0 to ${requests - 1}, got ${kindOf(at)}`;
+    if (typeof at !== 'number' || !Number.isInteger(at) || at < 0 || at >= requests)
+      return `${where}.at must be a request position from 0 to ${requests - 1}, got ${kindOf(at)}`;
     if (seen[at] === 1) return `${where}.at repeats position ${at}`;
     seen[at] = 1;
     if (typeof kind !== 'string' || !failureKinds.has(kind)) return `${where}.kind must be one of ${[...failureKinds].join(', ')}, got ${kindOf(kind)}`;

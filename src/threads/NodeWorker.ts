@@ -27,7 +27,10 @@ export class NodeWorker extends Worker {
     super(...NodeWorker.argumentsFor(file, resourceLimits));
   }
 
-  private static argumentsFor(file: string | URL | { readonly code: string }, resourceLimits: ResourceLimits | undefined): [string | URL, { eval: boolean; resourceLimits?: ResourceLimits }] {
+  private static argumentsFor(
+    file: string | URL | { readonly code: string },
+    resourceLimits: ResourceLimits | undefined,
+  ): [string | URL, { eval: boolean; resourceLimits?: ResourceLimits }] {
     const limits = resourceLimits === undefined ? {} : { resourceLimits };
     return typeof file === 'string' || file instanceof URL ? [file, { eval: false, ...limits }] : [file.code, { eval: true, ...limits }];
   }

@@ -136,7 +136,6 @@ class WorkerHandle {
     });
     this.started.catch(() => undefined);
   }
-
 }
 
 /** One batch's place in a worker: what `acquire` hands the scheduler. */
@@ -150,7 +149,16 @@ class BatchSlot implements Slot {
 
   run(jobs: readonly Job[], done: Done, limits?: RunLimits): void {
     const { handle, executor } = this;
-    const batch: Batch = { jobs, done, started: performance.now(), values: new Array<unknown>(jobs.length), errors: undefined, partsLeft: 0, sent: 0, workMs: undefined };
+    const batch: Batch = {
+      jobs,
+      done,
+      started: performance.now(),
+      values: new Array<unknown>(jobs.length),
+      errors: undefined,
+      partsLeft: 0,
+      sent: 0,
+      workMs: undefined,
+    };
     this.batch = batch;
     if (limits?.progress) batch.progress = limits.progress;
     if (limits?.timeout !== undefined) {
@@ -304,7 +312,8 @@ export class ThreadsExecutor implements Executor {
   }
 
   createWorkers(n: number): Promise<void> {
-    if (this.capacity + n > MAX_WORKERS) throw new InvalidOptionError('createWorkers(n)', n, `at most ${MAX_WORKERS - this.capacity} more workers (a pool runs at most ${MAX_WORKERS})`);
+    if (this.capacity + n > MAX_WORKERS)
+      throw new InvalidOptionError('createWorkers(n)', n, `at most ${MAX_WORKERS - this.capacity} more workers (a pool runs at most ${MAX_WORKERS})`);
     if (this.failure) return Promise.reject(this.failure);
     const started: Promise<void>[] = [];
     for (let i = 0; i < n; i++) started.push(this.spawn().started);
@@ -479,16 +488,18 @@ export class ThreadsExecutor implements Executor {
     }
     handle.spawnPending = true;
     handle.spawnedAt = performance.now();
-    threadsMaster().spawn(this.facadeFor(handle, worker), { timeout: this.options.startTimeout }).then(
-      (thread) => {
-        handle.spawnPending = false;
-        this.onSpawned(handle, thread);
-      },
-      (error: unknown) => {
-        handle.spawnPending = false;
-        this.startFailed(handle, error);
-      },
-    );
+    threadsMaster()
+      .spawn(this.facadeFor(handle, worker), { timeout: this.options.startTimeout })
+      .then(
+        (thread) => {
+          handle.spawnPending = false;
+          this.onSpawned(handle, thread);
+        },
+        (error: unknown) => {
+          handle.spawnPending = false;
+          this.startFailed(handle, error);
+        },
+      );
     return handle;
   }
 
@@ -552,7 +563,7 @@ export class ThreadsExecutor implements Executor {
   }
 
   private onMessage(handle: WorkerHandle, data: unknown): void {
-    const message = data as Partial<DoneMessage> & { type?: unknown; error?: unknown } | null;
+    const message = data as (Partial<DoneMessage> & { type?: unknown; error?: unknown }) | null;
     if (typeof message !== 'object' || message === null) return;
     if (message.type === DONE) {
       const part = typeof message.batch === 'number' ? handle.parts.get(message.batch) : undefined;
@@ -604,10 +615,12 @@ export class ThreadsExecutor implements Executor {
     batch.partsLeft--;
     const { jobs } = batch;
     const count = positions ? positions.length : jobs.length;
-    const problem = message.refused === undefined ? doneProblem(message, count) : `${typeof message.refused === 'string' ? message.refused : 'no reason given'}`;
+    const problem =
+      message.refused === undefined ? doneProblem(message, count) : `${typeof message.refused === 'string' ? message.refused : 'no reason given'}`;
     const position = (at: number): number => (positions ? positions[at] : at);
     if (problem) {
-      for (let at = 0; at < count; at++) this.refuse(batch, position(at), new ProtocolError('thread', problem, jobs[position(at)].id, message.refused !== undefined));
+      for (let at = 0; at < count; at++)
+        this.refuse(batch, position(at), new ProtocolError('thread', problem, jobs[position(at)].id, message.refused !== undefined));
       handle.recycle = true;
       this.dropIdle(handle);
     } else {
@@ -729,7 +742,8 @@ export class ThreadsExecutor implements Executor {
       const fail =
         batch === undefined || each === batch
           ? errorFor
-          : (job: Job) => new WorkerCrashedError(job.id, 'was terminated because another request running in it timed out or was cancelled', undefined, handle.number);
+          : (job: Job) =>
+              new WorkerCrashedError(job.id, 'was terminated because another request running in it timed out or was cancelled', undefined, handle.number);
       each.done(this.endEarly(each, fail), now - each.started);
     }
   }
@@ -781,11 +795,17 @@ export class ThreadsExecutor implements Executor {
     // teardown() and terminate() can each hang: stop waiting after `terminateTimeout` and move on.
     void (async () => {
       if (teardown) {
-        await bounded(Promise.resolve().then(() => teardown()), limit).catch((error: unknown) => {
+        await bounded(
+          Promise.resolve().then(() => teardown()),
+          limit,
+        ).catch((error: unknown) => {
           if (typeof process === 'object') process.emitWarning(`rxjs-threadpool: teardown of worker #${handle.number} failed: ${String(error)}`);
         });
       }
-      await bounded(Promise.resolve().then(() => worker.terminate()), limit).catch(() => undefined);
+      await bounded(
+        Promise.resolve().then(() => worker.terminate()),
+        limit,
+      ).catch(() => undefined);
     })().finally(handle.markExited);
   }
 }

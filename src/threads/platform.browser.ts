@@ -38,5 +38,9 @@ export function loadThreads(): ThreadsMaster {
 
 /** Paths and file URLs need Node's file system and worker threads: in a browser, a worker is a factory. */
 export function resolvePathSource(worker: unknown): ResolvedSource {
-  throw new InvalidOptionError('worker', worker, 'a function returning a worker (in a browser: () => new Worker(new URL("./tasks.worker.js", import.meta.url), { type: "module" }))');
+  throw new InvalidOptionError(
+    'worker',
+    worker,
+    'a function returning a worker (in a browser: () => new Worker(new URL("./tasks.worker.js", import.meta.url), { type: "module" }))',
+  );
 }

@@ -81,7 +81,9 @@ export function resolvePathSource(worker: unknown, resourceLimits?: ResourceLimi
     throw new InvalidOptionError(
       'worker',
       worker,
-      typeof worker === 'string' ? `${expected} (for a path relative to your file: new URL("${worker}", import.meta.url), join(__dirname, "${worker}"), or () => new Worker("${worker}") with threads.js's Worker)` : expected,
+      typeof worker === 'string'
+        ? `${expected} (for a path relative to your file: new URL("${worker}", import.meta.url), join(__dirname, "${worker}"), or () => new Worker("${worker}") with threads.js's Worker)`
+        : expected,
     );
   }
   const file = path;

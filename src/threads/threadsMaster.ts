@@ -9,7 +9,9 @@ import type { Transferable } from '../transfer.js';
 import { loadThreads } from './platform.js';
 
 /** The part of a spawned threads.js thread we use. */
-export type SpawnedThread = { [K in keyof WorkerApi]: (...args: Parameters<NonNullable<WorkerApi[K]>>) => PromiseLike<Awaited<ReturnType<NonNullable<WorkerApi[K]>>>> };
+export type SpawnedThread = {
+  [K in keyof WorkerApi]: (...args: Parameters<NonNullable<WorkerApi[K]>>) => PromiseLike<Awaited<ReturnType<NonNullable<WorkerApi[K]>>>>;
+};
 
 /** The parts of the `threads` package we use. */
 export interface ThreadsMaster {

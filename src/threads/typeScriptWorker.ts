@@ -60,7 +60,9 @@ function findRunner(): TypeScriptRunner {
   const typescript = resolveFirst('typescript/package.json', [tsNode]);
   const version = typescript === undefined ? undefined : (nodeRequire(typescript) as { version?: unknown }).version;
   if (typeof version === 'string' && Number.parseInt(version, 10) >= 7) {
-    return { problem: `the ts-node found (${dirname(dirname(tsNode))}) cannot run TypeScript ${version}, the one installed beside it: ts-node 10 needs TypeScript 6 or older (npm install -D typescript@6)` };
+    return {
+      problem: `the ts-node found (${dirname(dirname(tsNode))}) cannot run TypeScript ${version}, the one installed beside it: ts-node 10 needs TypeScript 6 or older (npm install -D typescript@6)`,
+    };
   }
   return { tsNode };
 }
@@ -117,7 +119,9 @@ export function typeScriptWorkerUrl(file: string, { tsNode, stripsTypes }: TypeS
     "import { createRequire } from 'node:module';",
     `const require = createRequire(${JSON.stringify(href)});`,
     ...(tsNode ? [`require(${JSON.stringify(tsNode)});`] : []),
-    ...(stripsTypes ? load : [`if (require.extensions[${JSON.stringify(extname(file))}]) require(${JSON.stringify(file)});`, 'else {', ...load.map((line) => `  ${line}`), '}']),
+    ...(stripsTypes
+      ? load
+      : [`if (require.extensions[${JSON.stringify(extname(file))}]) require(${JSON.stringify(file)});`, 'else {', ...load.map((line) => `  ${line}`), '}']),
   ].join('\n');
   return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }

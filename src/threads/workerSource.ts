@@ -111,7 +111,11 @@ export interface ResolvedSource {
 export function resolveSource(worker: WorkerSource, resourceLimits?: ResourceLimits): ResolvedSource {
   if (typeof worker === 'function') {
     if (resourceLimits !== undefined) {
-      throw new InvalidOptionError('resourceLimits', resourceLimits, 'a path or file: URL worker (a factory passes its own: () => new Worker(file, { resourceLimits }))');
+      throw new InvalidOptionError(
+        'resourceLimits',
+        resourceLimits,
+        'a path or file: URL worker (a factory passes its own: () => new Worker(file, { resourceLimits }))',
+      );
     }
     return { file: undefined, create: () => portOf(worker()) };
   }
@@ -135,10 +139,15 @@ interface Emitter {
  */
 function portOf(worker: WorkerLike): WorkerPort {
   const target = worker as Partial<WorkerPort> & Partial<Emitter>;
-  if (typeof target.postMessage !== 'function' || typeof target.terminate !== 'function' || (typeof target.addEventListener !== 'function' && typeof target.on !== 'function')) {
+  if (
+    typeof target.postMessage !== 'function' ||
+    typeof target.terminate !== 'function' ||
+    (typeof target.addEventListener !== 'function' && typeof target.on !== 'function')
+  ) {
     throw new InvalidOptionError('worker', worker, 'a factory returning a worker (a Web Worker, a worker_threads Worker, or a threads.js Worker)');
   }
-  if (typeof target.on === 'function') return typeof target.addEventListener === 'function' ? (worker as unknown as WorkerPort) : emitterPort(worker as unknown as WorkerPort & Emitter);
+  if (typeof target.on === 'function')
+    return typeof target.addEventListener === 'function' ? (worker as unknown as WorkerPort) : emitterPort(worker as unknown as WorkerPort & Emitter);
   return webPort(worker as unknown as WorkerPort);
 }
 
@@ -191,7 +200,13 @@ function webPort(worker: WorkerPort): WorkerPort {
 
 /** The `Error` a Web Worker's `error` event stands for. */
 function errorOfEvent(event: unknown): Error {
-  const { error, message, filename, lineno, colno } = (event ?? {}) as { error?: unknown; message?: unknown; filename?: unknown; lineno?: unknown; colno?: unknown };
+  const { error, message, filename, lineno, colno } = (event ?? {}) as {
+    error?: unknown;
+    message?: unknown;
+    filename?: unknown;
+    lineno?: unknown;
+    colno?: unknown;
+  };
   if (error instanceof Error) return error;
   if (typeof message === 'string' && message !== '') {
     return new Error(typeof filename === 'string' && filename !== '' ? `${message} (${filename}:${String(lineno)}:${String(colno)})` : message);

@@ -7,7 +7,19 @@
 import * as threadsWorker from 'threads/worker';
 import { checkKnownKeys, checkTasks } from '../checks.js';
 import { InvalidOptionError } from '../errors.js';
-import { batchProblem, DONE, type DoneMessage, isCloneable, PROGRESS, type ProgressMessage, RUN, type RunMessage, serializeError, type WireFailure, type WorkerApi } from '../protocol.js';
+import {
+  batchProblem,
+  DONE,
+  type DoneMessage,
+  isCloneable,
+  PROGRESS,
+  type ProgressMessage,
+  RUN,
+  type RunMessage,
+  serializeError,
+  type WireFailure,
+  type WorkerApi,
+} from '../protocol.js';
 import type { TaskMap } from '../tasks.js';
 import { type Transferable, unwrapTransfer } from '../transfer.js';
 import { transferProblem } from '../transferChecks.js';
@@ -161,7 +173,14 @@ export interface WorkerOptions {
 function checkWorkerOptions(options: WorkerOptions | undefined): WorkerOptions {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('exposeTasks options', options, 'an object with setup and/or teardown');
-  checkKnownKeys('the exposeTasks options', options, ['setup', 'teardown'], { init: 'setup', initialize: 'setup', beforeAll: 'setup', dispose: 'teardown', destroy: 'teardown', afterAll: 'teardown' });
+  checkKnownKeys('the exposeTasks options', options, ['setup', 'teardown'], {
+    init: 'setup',
+    initialize: 'setup',
+    beforeAll: 'setup',
+    dispose: 'teardown',
+    destroy: 'teardown',
+    afterAll: 'teardown',
+  });
   for (const name of ['setup', 'teardown'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new InvalidOptionError(name, options[name], 'a function');
   }

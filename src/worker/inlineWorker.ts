@@ -68,7 +68,9 @@ function rebuild(specs: readonly InlineTaskSpec[], index: number): Task {
     };
   }
   if (typeof value !== 'function') {
-    const error = new TypeError(`inline task "${spec.name}": its source did not evaluate to a function in the worker (a getter or setter?): ${spec.source.slice(0, 80)}`);
+    const error = new TypeError(
+      `inline task "${spec.name}": its source did not evaluate to a function in the worker (a getter or setter?): ${spec.source.slice(0, 80)}`,
+    );
     return () => {
       throw error;
     };
@@ -120,7 +122,9 @@ function explain(error: unknown, specs: readonly InlineTaskSpec[]): unknown {
   if (!(error instanceof ReferenceError)) return error;
   const undefinedName = /^(\S+) is not defined$/.exec(error.message);
   if (!undefinedName) return error;
-  const frames = String(error.stack).split('\n').filter((line) => /^\s+at /.test(line));
+  const frames = String(error.stack)
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line));
   const innermost = frames[0] ?? '';
   const at = innermost.indexOf(INLINE_TASK_URL);
   if (at === -1) return error;
@@ -129,7 +133,9 @@ function explain(error: unknown, specs: readonly InlineTaskSpec[]): unknown {
   if (!spec) return error;
   const identifier = undefinedName[1];
   // TypeScript compiles `import { from } from 'rxjs'` to `rxjs_1`, and a use of `from` to `(0, rxjs_1.from)(...)`.
-  const compiledImport = /^[A-Za-z$_][\w$]*_\d+$/.test(identifier) ? ` (\`${identifier}\` is what a compiler makes of an import: imports are outside the function too)` : '';
+  const compiledImport = /^[A-Za-z$_][\w$]*_\d+$/.test(identifier)
+    ? ` (\`${identifier}\` is what a compiler makes of an import: imports are outside the function too)`
+    : '';
   const explained = new ReferenceError(
     `task "${spec.name}" uses \`${identifier}\`, which is defined outside it${compiledImport}: inline tasks must be self-contained ` +
       '(define it inside the function, call sibling tasks as this.name(), require() modules inside the function, or use a worker module)',

@@ -38,7 +38,7 @@ function lockOfRepo(): Promise<Record<string, LockEntry>> {
 
 /** Where Node would find `name` from the package at `from`, in the repository's tree. */
 function resolveIn(packages: Record<string, LockEntry>, from: string, name: string): string | undefined {
-  for (let dir = from; ; ) {
+  for (let dir = from; ;) {
     const path = `${dir === '' ? '' : `${dir}/`}node_modules/${name}`;
     if (packages[path]) return path;
     if (dir === '') return undefined;
@@ -58,11 +58,17 @@ export type Dependencies = Readonly<Record<string, string>>;
  */
 export async function installConsumer(dir: string, tarball: string, dependencies: Dependencies, type: 'module' | 'commonjs' = 'commonjs'): Promise<void> {
   const packages = await lockOfRepo();
-  const own = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8')) as LockEntry & { bin?: unknown; peerDependenciesMeta?: unknown; engines?: unknown; license?: string };
+  const own = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8')) as LockEntry & {
+    bin?: unknown;
+    peerDependenciesMeta?: unknown;
+    engines?: unknown;
+    license?: string;
+  };
   const lock: Record<string, LockEntry> = {};
   const place = (at: string, entry: LockEntry): void => {
     const existing = lock[at];
-    if (existing && existing.version !== entry.version) throw new Error(`consumer project ${dir}: ${at} is needed at ${existing.version} and at ${String(entry.version)}`);
+    if (existing && existing.version !== entry.version)
+      throw new Error(`consumer project ${dir}: ${at} is needed at ${existing.version} and at ${String(entry.version)}`);
     lock[at] = entry;
   };
   // Copies the package at `from` (and what it depends on) to `at`, and the packages it finds from there.
@@ -97,7 +103,9 @@ export async function installConsumer(dir: string, tarball: string, dependencies
   lock[`node_modules/${own.name as string}`] = {
     version: own.version,
     resolved: relativeTarball,
-    integrity: `sha512-${createHash('sha512').update(await readFile(tarball)).digest('base64')}`,
+    integrity: `sha512-${createHash('sha512')
+      .update(await readFile(tarball))
+      .digest('base64')}`,
     license: own.license,
     dependencies: own.dependencies,
     bin: own.bin,
@@ -106,11 +114,18 @@ export async function installConsumer(dir: string, tarball: string, dependencies
     engines: own.engines,
   };
   const manifest = { name: 'consumer', version: '1.0.0', private: true, type, dependencies: root };
-  const lockfile = { name: 'consumer', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'consumer', version: '1.0.0', dependencies: root }, ...lock } };
+  const lockfile = {
+    name: 'consumer',
+    version: '1.0.0',
+    lockfileVersion: 3,
+    requires: true,
+    packages: { '': { name: 'consumer', version: '1.0.0', dependencies: root }, ...lock },
+  };
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   await writeFile(join(dir, 'package-lock.json'), `${JSON.stringify(lockfile, null, 2)}\n`);
-  await step(`npm ci in ${dir} (offline: it takes every package from the npm cache that this repository's npm ci filled; if one is missing, run npm ci here again)`, () =>
-    npm(['ci', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], dir),
+  await step(
+    `npm ci in ${dir} (offline: it takes every package from the npm cache that this repository's npm ci filled; if one is missing, run npm ci here again)`,
+    () => npm(['ci', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], dir),
   );
 }

@@ -23,7 +23,18 @@ export const repo = join(__dirname, '..', '..');
 const cache = join(repo, 'node_modules', '.cache', 'rxjs-threadpool-pack');
 
 /** What the tarball is made from. */
-const inputs = ['package.json', 'README.md', 'LICENSE', 'tsconfig.json', 'tsconfig.build.cjs.json', 'tsconfig.build.esm.json', 'scripts/build.mjs', 'src', 'operators', 'marbles'];
+const inputs = [
+  'package.json',
+  'README.md',
+  'LICENSE',
+  'tsconfig.json',
+  'tsconfig.build.cjs.json',
+  'tsconfig.build.esm.json',
+  'scripts/build.mjs',
+  'src',
+  'operators',
+  'marbles',
+];
 
 function filesUnder(path: string): string[] {
   const full = join(repo, path);
@@ -117,7 +128,8 @@ async function pack(): Promise<string> {
     try {
       writeFileSync(join(lock, 'pid'), String(process.pid));
       // Older tarballs are of sources that changed since.
-      for (const entry of readdirSync(cache)) if (!entry.startsWith(folder.slice(cache.length + 1))) rmSync(join(cache, entry), { recursive: true, force: true });
+      for (const entry of readdirSync(cache))
+        if (!entry.startsWith(folder.slice(cache.length + 1))) rmSync(join(cache, entry), { recursive: true, force: true });
       const building = `${folder}.tmp-${process.pid}`;
       rmSync(building, { recursive: true, force: true });
       mkdirSync(building);

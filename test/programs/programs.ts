@@ -50,8 +50,7 @@ export function missingMessage(program: Program, what: string): string {
       'or set CHROMIUM_PATH to a Chromium or Chrome executable.'
     );
   }
-  const server =
-    `${what} needs redis-server, which is not installed: sudo apt-get install -y redis-server (Debian/Ubuntu; brew install redis on macOS)`;
+  const server = `${what} needs redis-server, which is not installed: sudo apt-get install -y redis-server (Debian/Ubuntu; brew install redis on macOS)`;
   return program === 'redis'
     ? `${server}, or set REDIS_URL to a running Redis (docker run -d -p 6379:6379 redis, then REDIS_URL=redis://127.0.0.1:6379).`
     : `${server}; this suite stops and starts its own server, so REDIS_URL is not enough.`;
