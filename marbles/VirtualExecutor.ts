@@ -8,7 +8,7 @@
  */
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { type FailureError, PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError } from '../src/errors.js';
-import { type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type Slot } from '../src/executor.js';
+import { type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type RunningBatch } from '../src/executor.js';
 import { serializeError } from '../src/protocol.js';
 import type { TaskMap } from '../src/tasks.js';
 import { unwrapTransfer } from '../src/transfer.js';
@@ -23,22 +23,15 @@ interface Running {
   readonly frames: number;
 }
 
-class VirtualWorker implements Slot {
+/** A virtual worker: its batch, if it runs one, and whether it was dismissed. */
+class VirtualWorker {
   running: Running | undefined;
   retiring = false;
   readonly gone: Promise<void>;
   markGone!: () => void;
 
-  constructor(private readonly executor: VirtualExecutor) {
+  constructor() {
     this.gone = new Promise<void>((resolve) => (this.markGone = resolve));
-  }
-
-  run(jobs: readonly Job[], done: Done, limits?: RunLimits): void {
-    this.executor.runOn(this, jobs, done, limits);
-  }
-
-  cancel(): void {
-    if (this.running) this.executor.replace(this, (job) => new TaskCancelledError(job.id));
   }
 }
 
@@ -61,8 +54,6 @@ export class VirtualExecutor implements Executor {
   private host!: ExecutorHost;
   private readonly workers = new Set<VirtualWorker>();
   private readonly idle: VirtualWorker[] = [];
-  private live = 0;
-  private running = 0;
   private closed = false;
   readonly ready = Promise.resolve();
   readonly tasks: readonly string[];
@@ -82,26 +73,34 @@ export class VirtualExecutor implements Executor {
   }
 
   get capacity(): number {
-    return this.live;
+    let live = 0;
+    for (const worker of this.workers) if (!worker.retiring) live++;
+    return live;
   }
 
   get busy(): number {
-    return this.running;
+    let busy = 0;
+    for (const worker of this.workers) if (worker.running) busy++;
+    return busy;
   }
 
-  acquire(): Slot | undefined {
+  start(jobs: readonly Job[], done: Done, limits: RunLimits | undefined): RunningBatch | undefined {
     const worker = this.idle.shift();
-    if (worker) this.running++;
-    return worker;
+    if (!worker) return undefined;
+    this.runOn(worker, jobs, done, limits);
+    return {
+      cancel: () => {
+        if (worker.running?.jobs === jobs) this.replace(worker, (job) => new TaskCancelledError(job.id));
+      },
+    };
   }
 
   createWorkers(n: number): Promise<void> {
     if (this.closed) return Promise.reject(new PoolClosedError());
     for (let i = 0; i < n; i++) {
-      const worker = new VirtualWorker(this);
+      const worker = new VirtualWorker();
       this.workers.add(worker);
       this.idle.push(worker);
-      this.live++;
     }
     this.host.wake();
     return Promise.resolve();
@@ -115,7 +114,6 @@ export class VirtualExecutor implements Executor {
     }
     for (const worker of victims) {
       worker.retiring = true;
-      this.live--;
       if (!worker.running) this.remove(worker);
     }
     this.host.wake();
@@ -125,13 +123,11 @@ export class VirtualExecutor implements Executor {
   close(): Promise<void> {
     this.closed = true;
     this.idle.length = 0;
-    this.live = 0;
     for (const worker of [...this.workers]) {
       const running = worker.running;
       this.remove(worker);
       if (running) {
         running.timer.unsubscribe();
-        this.running--;
         running.done(
           failAll(running.jobs, (job) => new PoolClosedError(job.id)),
           running.frames,
@@ -141,8 +137,7 @@ export class VirtualExecutor implements Executor {
     return Promise.resolve();
   }
 
-  /** @internal */
-  runOn(worker: VirtualWorker, jobs: readonly Job[], done: Done, limits?: RunLimits): void {
+  private runOn(worker: VirtualWorker, jobs: readonly Job[], done: Done, limits?: RunLimits): void {
     const values: unknown[] = [];
     const errors: (FailureError | undefined)[] = [];
     const progress = limits?.progress;
@@ -162,7 +157,6 @@ export class VirtualExecutor implements Executor {
     }
     const timer = this.scheduler.schedule(() => {
       worker.running = undefined;
-      this.running--;
       if (worker.retiring) this.remove(worker);
       else this.idle.push(worker);
       done(outcomes, frames);
@@ -170,16 +164,15 @@ export class VirtualExecutor implements Executor {
     worker.running = { jobs, done, timer, frames };
   }
 
-  /** @internal Ends a worker's running batch now with `errorFor(job)`, and puts a new worker in its place. */
-  replace(worker: VirtualWorker, errorFor: (job: Job) => FailureError): void {
+  /** Ends a worker's running batch now with `errorFor(job)`, and puts a new worker in its place. */
+  private replace(worker: VirtualWorker, errorFor: (job: Job) => FailureError): void {
     const running = worker.running;
     if (!running) return;
     running.timer.unsubscribe();
-    this.running--;
     const retiring = worker.retiring;
     this.remove(worker);
     if (!retiring) {
-      const fresh = new VirtualWorker(this);
+      const fresh = new VirtualWorker();
       this.workers.add(fresh);
       this.idle.push(fresh);
     }

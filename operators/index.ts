@@ -8,7 +8,7 @@
  * @module rxjs-threadpool/operators
  */
 export { errors } from './errors.js';
-export type { BatchSize } from '../src/scheduler.js';
+export type { BatchSize } from '../src/scheduler/batchSizing.js';
 export { poolMap, type PoolMapInput, type PoolMapOptions, type PoolMapOutcome, type PoolMapProgress } from './poolMap.js';
 export { progress } from './progress.js';
 export { type PullSource, pullFrom } from './pullFrom.js';

@@ -6,7 +6,8 @@ import { pullableOf } from './pullFrom.js';
 import type { Outcome, Progress } from '../src/outcomes.js';
 import { Pool } from '../src/Pool.js';
 import { isWorkRequest, type WorkRequest, workRequest } from '../src/requests.js';
-import type { BatchSize, Deliver, LaneOptions } from '../src/scheduler.js';
+import type { BatchSize } from '../src/scheduler/batchSizing.js';
+import type { Deliver, PipelineOptions } from '../src/scheduler/pipeline.js';
 import type { TaskArgs, TaskInput, TaskMap, TaskName, TaskProgress, TaskResult } from '../src/tasks.js';
 import type { Transferable } from '../src/transfer.js';
 
@@ -254,7 +255,7 @@ export function poolMap<T extends TaskMap, K extends TaskName<T>>(
 
 /** `poolMap`'s options, checked and with their defaults. */
 interface ResolvedOptions {
-  readonly lane: LaneOptions;
+  readonly lane: PipelineOptions;
   readonly transfer: ((...args: never) => readonly Transferable[]) | undefined;
   readonly queueSize: number | undefined;
   readonly overflow: (typeof overflows)[number];
@@ -403,7 +404,7 @@ function runPipeline<T extends TaskMap, K extends TaskName<T>>(
       pulling = false;
     }
   };
-  const lane = pool.openLane(task, deliver as Deliver, {
+  const lane = pool.openPipeline(task, deliver as Deliver, {
     ...laneOptions,
     ...(buffer === 0 ? {} : { gate: () => lane.running + waiting < buffer }),
     ...(iterable ? { dequeued: () => void pull() } : {}),

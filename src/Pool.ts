@@ -10,7 +10,8 @@ import { defer, finalize, type Observable, startWith, Subject } from 'rxjs';
 import { checkInteger, checkKnownKeys, checkOptionsObject } from './checks.js';
 import { InvalidOptionError, PoolClosedError, UnknownTaskError } from './errors.js';
 import type { Executor } from './executor.js';
-import { type Deliver, type Lane, type LaneOptions, Scheduler } from './scheduler.js';
+import { Scheduler } from './scheduler/dispatch.js';
+import type { Deliver, Pipeline, PipelineOptions } from './scheduler/pipeline.js';
 import { workRequest } from './requests.js';
 import type { TaskArgs, TaskMap, TaskName, TaskResult } from './tasks.js';
 import { type Percentiles, SampleWindow } from './timing.js';
@@ -116,7 +117,8 @@ export class Pool<T extends TaskMap = TaskMap> {
    * computed (they cost a sort: at most every 100 ms for `stats$`). Counters
    * are always read live.
    */
-  private timingCache: { at: number; part: Pick<PoolStats, 'wait' | 'run' | 'utilization'>; lanes: Map<Lane, Pick<PipelineStats, 'wait' | 'run'>> } | undefined;
+  private timingCache:
+    { at: number; part: Pick<PoolStats, 'wait' | 'run' | 'utilization'>; pipelines: Map<Pipeline, Pick<PipelineStats, 'wait' | 'run'>> } | undefined;
   private closing: Promise<void> | undefined;
 
   /**
@@ -138,13 +140,14 @@ export class Pool<T extends TaskMap = TaskMap> {
 
   /**
    * @internal Use `createPool` or `createVirtualPool`.
-   * @param defaults - Lane options every pipeline gets unless it sets its own (the pool's `taskTimeout`).
+   * @param defaults - Options every pipeline gets unless it sets its own (the pool's `taskTimeout`).
    */
   constructor(
     private readonly executor: Executor,
-    private readonly defaults: Pick<LaneOptions, 'timeout'> = {},
+    private readonly defaults: Pick<PipelineOptions, 'timeout'> = {},
   ) {
     this.scheduler = new Scheduler(executor, () => this.publish());
+    executor.attach(this.scheduler);
     // Snapshots are taken, and timings recorded, only while someone listens; a new subscriber gets a fresh snapshot first.
     this.stats$ = defer(() => {
       this.watchers++;
@@ -169,7 +172,8 @@ export class Pool<T extends TaskMap = TaskMap> {
   /** A snapshot whose percentiles and utilization may be up to `maxAge` ms old; its counters are live. */
   private snapshot(maxAge: number): PoolStats {
     const { scheduler } = this;
-    const { queued, completed, failed } = scheduler.counts;
+    const { queued } = scheduler;
+    const { completed, failed } = scheduler.tally;
     const now = performance.now();
     if (!this.timingCache || now - this.timingCache.at > maxAge) {
       this.timingCache = {
@@ -179,24 +183,24 @@ export class Pool<T extends TaskMap = TaskMap> {
           run: scheduler.timings.run.summary(),
           utilization: scheduler.timing ? scheduler.busyTime.utilization(now, this.executor.capacity, scheduler.timingSince) : 0,
         },
-        lanes: new Map(),
+        pipelines: new Map(),
       };
     }
     const cache = this.timingCache;
     const pipelines: PipelineStats[] = [];
-    for (const lane of scheduler.lanes) {
-      let timing = cache.lanes.get(lane);
+    for (const pipeline of scheduler.pipelines) {
+      let timing = cache.pipelines.get(pipeline);
       if (!timing) {
-        timing = { wait: (lane.timings?.wait ?? noSamples).summary(), run: (lane.timings?.run ?? noSamples).summary() };
-        cache.lanes.set(lane, timing);
+        timing = { wait: (pipeline.timings?.wait ?? noSamples).summary(), run: (pipeline.timings?.run ?? noSamples).summary() };
+        cache.pipelines.set(pipeline, timing);
       }
       pipelines.push({
-        name: lane.options.name ?? lane.task,
-        priority: lane.priority,
-        queued: lane.queued,
-        running: lane.running,
-        completed: lane.completed,
-        failed: lane.failed,
+        name: pipeline.options.name ?? pipeline.task,
+        priority: pipeline.priority,
+        queued: pipeline.queued,
+        running: pipeline.running,
+        completed: pipeline.tally.completed,
+        failed: pipeline.tally.failed,
         ...timing,
       });
     }
@@ -321,12 +325,12 @@ export class Pool<T extends TaskMap = TaskMap> {
     return new Promise<TaskResult<T, K>>((resolve, reject) => {
       if (typeof task !== 'string' || task === '') throw new InvalidOptionError('task', task, 'a task name (a non-empty string)');
       this.checkTask(task);
-      const lane = this.openLane(task, (outcome) => {
-        lane.close();
+      const pipeline = this.openPipeline(task, (outcome) => {
+        pipeline.close();
         if (outcome.ok) resolve(outcome.value as TaskResult<T, K>);
         else reject(outcome.error);
       });
-      lane.submit(workRequest(args));
+      pipeline.submit(workRequest(args));
     });
   }
 
@@ -341,14 +345,13 @@ export class Pool<T extends TaskMap = TaskMap> {
     if (tasks && !tasks.includes(task)) throw new UnknownTaskError(task, tasks);
   }
 
-  /** @internal The lane through which one subscriber submits requests. */
-  openLane(task: string, deliver: Deliver, options: LaneOptions = {}): Lane {
+  /** @internal The pipeline through which one subscriber submits requests. */
+  openPipeline(task: string, deliver: Deliver, options: PipelineOptions = {}): Pipeline {
     const timeout = options.timeout ?? this.defaults.timeout;
-    return this.scheduler.openLane(task, deliver, timeout === undefined ? options : { ...options, timeout });
+    return this.scheduler.openPipeline(task, deliver, timeout === undefined ? options : { ...options, timeout });
   }
 
   private publish(): void {
-    if (this.scheduler) this.executor.queueChanged?.(this.scheduler.counts.queued);
     if (this.subject.observed) this.subject.next(this.snapshot(100));
   }
 }

@@ -11,7 +11,7 @@ import { InvalidOptionError, NoResultsPending, NoWorkersAvailable, PoolClosedErr
 import type { Outcome } from './outcomes.js';
 import { Pool } from './Pool.js';
 import { isWorkRequest, printError, type WorkRequest } from './requests.js';
-import type { Lane } from './scheduler.js';
+import type { Pipeline } from './scheduler/pipeline.js';
 import type { TaskMap } from './tasks.js';
 import type { WorkerSource } from './threads/workerSource.js';
 
@@ -103,7 +103,7 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
   readonly pool: Pool<T>;
   private readonly qSize: number;
   private readonly resqSize: number;
-  private readonly lane: Lane;
+  private readonly pipeline: Pipeline;
   private readonly results: Outcome<readonly unknown[]>[] = [];
   private readonly putters: Putter[] = [];
   private readonly pollers: (() => void)[] = [];
@@ -140,7 +140,7 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
         ...(pollTimeout === undefined ? {} : { idleTimeout: pollTimeout }),
       });
     }
-    this.lane = this.pool.openLane('', (outcome) => this.collect(outcome), {
+    this.pipeline = this.pool.openPipeline('', (outcome) => this.collect(outcome), {
       batch: 1,
       rerunOnCrash: true,
       gate: this.resqSize > 0 ? () => this.results.length < this.resqSize : undefined,
@@ -182,7 +182,7 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
     }
     if (timeout !== undefined) checkTimeout('timeout', timeout, 0);
     if (this.closed) return Promise.reject(new PoolClosedError(request.id));
-    if (this.qSize === 0 || (this.lane.queued < this.qSize && this.putters.length === 0)) {
+    if (this.qSize === 0 || (this.pipeline.queued < this.qSize && this.putters.length === 0)) {
       this.submit(request);
       return Promise.resolve();
     }
@@ -215,9 +215,9 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
     checkKnownKeys('the poll options', given, ['block']);
     const { block = false } = given;
     if (this.results.length === 0) {
-      const pending = this.lane.pending + this.putters.length;
+      const pending = this.pipeline.pending + this.putters.length;
       if (pending === 0) throw new NoResultsPending();
-      if (this.pool.size === 0 && this.lane.running === 0) throw new NoWorkersAvailable(pending);
+      if (this.pool.size === 0 && this.pipeline.running === 0) throw new NoWorkersAvailable(pending);
       if (!block) return;
       await new Promise<void>((resolve) => this.pollers.push(resolve));
     }
@@ -300,17 +300,17 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
       putter.reject(new PoolClosedError(putter.request.id));
     }
     await this.pool.close();
-    this.lane.close();
+    this.pipeline.close();
     this.wakePollers();
   }
 
   private submit(request: AnyRequest): void {
-    this.lane.submit(request, 0, request.task as string);
+    this.pipeline.submit(request, 0, request.task as string);
   }
 
   /** Room in the queue: let waiting putters in, in order. */
   private admit(): void {
-    while (this.putters.length > 0 && this.lane.queued < this.qSize) {
+    while (this.putters.length > 0 && this.pipeline.queued < this.qSize) {
       const putter = this.putters.shift() as Putter;
       clearTimeout(putter.timer);
       this.submit(putter.request);
@@ -331,7 +331,7 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
     while (this.results.length > 0) {
       const outcome = this.results.shift() as Outcome<readonly unknown[]>;
       const request = outcome.request as AnyRequest;
-      if (this.resqSize > 0) this.lane.wake();
+      if (this.resqSize > 0) this.pipeline.wake();
       if (outcome.ok) request.callback?.(request, outcome.value);
       else (request.excCallback ?? printError)(request, outcome.error);
     }

@@ -2,8 +2,8 @@
  * The executor seam: what the scheduler needs from whatever runs requests.
  *
  * An executor owns slots (a thread, a virtual worker, a queue's job slot).
- * The scheduler asks it for an idle slot, hands that slot a batch of jobs,
- * and gets back one outcome per job. Queueing, fairness, cancellation and
+ * The scheduler asks it to start a batch of jobs on an idle slot (`start`),
+ * and gets back one outcome per job through the batch's `done`. Queueing, fairness, cancellation and
  * outcome accounting live above this seam, once, in the scheduler.
  *
  * @module
@@ -43,21 +43,18 @@ export function failAll(jobs: readonly Job[], errorFor: (job: Job) => FailureErr
  */
 export type Done = (outcomes: BatchOutcomes, elapsedMs: number, workMs?: number) => void;
 
-/** A slot that can run one batch at a time. */
-export interface Slot {
+/**
+ * A batch an executor started: what the scheduler can still do to it. Its
+ * outcomes go to the `done` it was started with, once, whatever happens.
+ */
+export interface RunningBatch {
   /**
-   * Runs the jobs and calls `done` once with one outcome per job, in order,
-   * and the time the batch took (ms, or frames in virtual time). The slot is
-   * idle again (or retired) by the time `done` is called.
-   */
-  run(jobs: readonly Job[], done: Done, limits?: RunLimits): void;
-  /**
-   * Stops the running batch now (its outcomes, `TaskCancelledError`, go to
-   * `done` as usual): for a thread, terminates and replaces it.
+   * Stops the batch now (its outcomes, `TaskCancelledError`, go to `done` as
+   * usual): for a thread, terminates and replaces it.
    */
   cancel(): void;
   /**
-   * Optional: the lane whose batch this is was closed with `cancel:
+   * Optional: the pipeline whose batch this is was closed with `cancel:
    * 'abandon'` (its outcomes will be dropped). An executor whose batches can
    * still be withdrawn before they start (a queue's waiting jobs) withdraws
    * it here; either way `done` is still called once.
@@ -117,14 +114,19 @@ export interface Executor {
   /** Called once by the scheduler before anything else. */
   attach(host: ExecutorHost): void;
   /**
-   * An idle slot, now marked busy, or `undefined` when all are busy. With
-   * `alone`, the slot's worker must run nothing else while this batch runs
-   * (a request rerun after its worker died: a second death must be its own
-   * fault); an executor whose slots never share a worker ignores it. When
-   * none is free of other work it may set one aside to empty and return
-   * `undefined`; the scheduler serves other lanes meanwhile and asks again.
+   * Starts `jobs` on an idle slot and returns the running batch, or returns
+   * `undefined` (and starts nothing) when no slot is idle. The slot calls
+   * `done` once with one outcome per job, in order, and the time the batch
+   * took (ms, or frames in virtual time); the slot is idle again (or
+   * retired) by the time `done` is called, which may be before `start`
+   * returns. With `alone`, the slot's worker must run nothing else while
+   * this batch runs (a request rerun after its worker died: a second death
+   * must be its own fault); an executor whose slots never share a worker
+   * ignores it. When none is free of other work it may set one aside to
+   * empty and return `undefined`; the scheduler serves other pipelines
+   * meanwhile and asks again.
    */
-  acquire(alone?: boolean): Slot | undefined;
+  start(jobs: readonly Job[], done: Done, limits: RunLimits | undefined, alone: boolean): RunningBatch | undefined;
   /** Live slots (starting, idle or busy; not retiring). */
   readonly capacity: number;
   /** Slots running a batch. */
@@ -140,8 +142,9 @@ export interface Executor {
   /** Stops every slot; busy batches end with `PoolClosedError`. */
   close(): Promise<void>;
   /**
-   * Told the number of queued requests whenever counts change: a thread
-   * executor keeps the process alive while requests wait with no live worker.
+   * Optional: requests waiting while the executor has no slot at all
+   * (`capacity` 0: every worker dismissed) keep the process alive (a thread
+   * executor's idle workers do not, so nothing else would).
    */
-  queueChanged?(queued: number): void;
+  readonly holdWhileQueued?: boolean;
 }

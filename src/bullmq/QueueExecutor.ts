@@ -42,7 +42,7 @@ import {
   failAll,
   type Job,
   type RunLimits,
-  type Slot,
+  type RunningBatch,
 } from '../executor.js';
 import { encodeRun } from '../protocol.js';
 import { checkConnection, liveOptions, type ResolvedConnection } from './connection.js';
@@ -91,24 +91,6 @@ class Flight {
     readonly done: Done,
     readonly started: number,
   ) {}
-}
-
-class QueueSlot implements Slot {
-  private flight: Flight | undefined;
-
-  constructor(private readonly executor: QueueExecutor) {}
-
-  run(jobs: readonly Job[], done: Done, limits?: RunLimits): void {
-    this.flight = this.executor.start(jobs, done, limits);
-  }
-
-  cancel(): void {
-    if (this.flight) this.executor.cancel(this.flight);
-  }
-
-  abandon(): void {
-    if (this.flight) this.executor.abandon(this.flight);
-  }
 }
 
 /** Settles with `work`, or resolves after `ms`. */
@@ -188,9 +170,10 @@ export class QueueExecutor implements Executor {
     return this.flights.size;
   }
 
-  acquire(): Slot | undefined {
+  start(jobs: readonly Job[], done: Done, limits: RunLimits | undefined): RunningBatch | undefined {
     if (!this.connected || this.stopped || this.flights.size >= this.limit) return undefined;
-    return new QueueSlot(this);
+    const flight = this.launch(jobs, done, limits);
+    return { cancel: () => this.cancel(flight), abandon: () => this.abandon(flight) };
   }
 
   createWorkers(n: number): Promise<void> {
@@ -269,8 +252,8 @@ export class QueueExecutor implements Executor {
     return `${this.poolId}_${first}${last === first ? '' : `-${last}`}${rerun === undefined ? '' : `_${rerun}`}`;
   }
 
-  /** @internal Starts a batch as a job. */
-  start(jobs: readonly Job[], done: Done, limits?: RunLimits): Flight {
+  /** Starts a batch as a job. */
+  private launch(jobs: readonly Job[], done: Done, limits?: RunLimits): Flight {
     const run = encodeRun(0, jobs);
     const timeout = limits?.timeout;
     const data: QueueJobData = { v: 1, tasks: run.tasks, args: run.args, spread: run.spread, ...(timeout === undefined ? {} : { timeout }) };
@@ -483,14 +466,14 @@ export class QueueExecutor implements Executor {
     );
   }
 
-  /** @internal `cancel: 'terminate'`: the batch ends now; its job is withdrawn if it has not started. */
-  cancel(flight: Flight): void {
+  /** `cancel: 'terminate'`: the batch ends now; its job is withdrawn if it has not started. */
+  private cancel(flight: Flight): void {
     void this.withdraw(flight);
     this.settleCancelled(flight);
   }
 
-  /** @internal The lane was closed: withdraw the job if it has not started, else let it finish (its outcomes are dropped). */
-  abandon(flight: Flight): void {
+  /** The pipeline was closed: withdraw the job if it has not started, else let it finish (its outcomes are dropped). */
+  private abandon(flight: Flight): void {
     flight.abandoned = true;
     if (flight.state === 'adding') return; // withdrawn once added
     if (flight.state === 'pending') {

@@ -20,7 +20,7 @@ import type { Outcome } from '../outcomes.js';
 import type { Pool } from '../Pool.js';
 import { serializeError } from '../protocol.js';
 import { workRequest } from '../requests.js';
-import type { Lane } from '../scheduler.js';
+import type { Pipeline } from '../scheduler/pipeline.js';
 import { smoothed } from '../timing.js';
 import type { TaskMap } from '../tasks.js';
 import { checkConnection, liveOptions, type QueueConnection, resolveConnection } from './connection.js';
@@ -296,7 +296,7 @@ interface Collector {
 
 /** A lane of the runner, and its requests not yet delivered. */
 interface RunnerLane {
-  readonly lane: Lane;
+  readonly lane: Pipeline;
   pending: number;
 }
 
@@ -404,7 +404,7 @@ class JobRunner {
   private laneFor(key: string, task: string, timeout: number | undefined): RunnerLane {
     let entry = this.lanes.get(key);
     if (!entry) {
-      entry = { lane: this.pool.openLane(task, (outcome, tag) => this.deliver(outcome, tag), timeout === undefined ? {} : { timeout }), pending: 0 };
+      entry = { lane: this.pool.openPipeline(task, (outcome, tag) => this.deliver(outcome, tag), timeout === undefined ? {} : { timeout }), pending: 0 };
       this.lanes.set(key, entry);
       if (timeout !== undefined) this.timeoutLanes++;
     }

@@ -26,7 +26,7 @@ import {
   WorkerCrashedError,
   WorkerStartError,
 } from '../errors.js';
-import { type BatchOutcomes, type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type Slot } from '../executor.js';
+import { type BatchOutcomes, type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type RunningBatch } from '../executor.js';
 import {
   DONE,
   type DoneMessage,
@@ -138,41 +138,6 @@ class WorkerHandle {
   }
 }
 
-/** One batch's place in a worker: what `acquire` hands the scheduler. */
-class BatchSlot implements Slot {
-  private batch: Batch | undefined;
-
-  constructor(
-    private readonly executor: ThreadsExecutor,
-    private readonly handle: WorkerHandle,
-  ) {}
-
-  run(jobs: readonly Job[], done: Done, limits?: RunLimits): void {
-    const { handle, executor } = this;
-    const batch: Batch = {
-      jobs,
-      done,
-      started: performance.now(),
-      values: new Array<unknown>(jobs.length),
-      errors: undefined,
-      partsLeft: 0,
-      sent: 0,
-      workMs: undefined,
-    };
-    this.batch = batch;
-    if (limits?.progress) batch.progress = limits.progress;
-    if (limits?.timeout !== undefined) {
-      const timeout = limits.timeout;
-      batch.timer = setTimeout(() => executor.replaceBusy(handle, batch, (job) => new TaskTimeoutError(job.task, job.id, timeout, handle.number)), timeout);
-    }
-    executor.send(handle, batch);
-  }
-
-  cancel(): void {
-    if (this.batch) this.executor.replaceBusy(this.handle, this.batch, (job) => new TaskCancelledError(job.id, this.handle.number));
-  }
-}
-
 /**
  * The most worker threads one pool runs (`size`, and `createWorkers` on top
  * of the live ones): each costs a V8 isolate (10 MB and more), and a pool
@@ -200,7 +165,12 @@ export interface ThreadsExecutorOptions {
 /** Runs batches on threads.js workers. */
 export class ThreadsExecutor implements Executor {
   private host!: ExecutorHost;
-  private keepAlive: ReturnType<typeof setInterval> | undefined;
+  /**
+   * Idle workers are unref'd and busy or starting ones are not, so requests
+   * keep the process alive while a worker is live; with none (all
+   * dismissed), the scheduler holds it while requests wait.
+   */
+  readonly holdWhileQueued = true;
   private readonly handles = new Set<WorkerHandle>();
   /** Started workers with room for another batch (for `tasksPerWorker` 1: the idle ones). */
   private readonly idle: WorkerHandle[] = [];
@@ -242,7 +212,7 @@ export class ThreadsExecutor implements Executor {
     return this.names;
   }
 
-  acquire(alone = false): Slot | undefined {
+  start(jobs: readonly Job[], done: Done, limits: RunLimits | undefined, alone: boolean): RunningBatch | undefined {
     const handle = this.perWorker === 1 ? this.idle.pop() : alone ? this.takeEmpty() : this.leastLoaded();
     if (handle) {
       if (handle.batches.length === 0) {
@@ -251,7 +221,23 @@ export class ThreadsExecutor implements Executor {
         clearTimeout(handle.idleTimer);
         (handle.worker as Partial<Refable>).ref?.();
       }
-      return new BatchSlot(this, handle);
+      const batch: Batch = {
+        jobs,
+        done,
+        started: performance.now(),
+        values: new Array<unknown>(jobs.length),
+        errors: undefined,
+        partsLeft: 0,
+        sent: 0,
+        workMs: undefined,
+      };
+      if (limits?.progress) batch.progress = limits.progress;
+      if (limits?.timeout !== undefined) {
+        const timeout = limits.timeout;
+        batch.timer = setTimeout(() => this.replaceBusy(handle, batch, (job) => new TaskTimeoutError(job.task, job.id, timeout, handle.number)), timeout);
+      }
+      this.send(handle, batch);
+      return { cancel: () => this.replaceBusy(handle, batch, (job) => new TaskCancelledError(job.id, handle.number)) };
     }
     if (this.dormant > 0 && !this.stopped) {
       // Work is waiting and a slot has no thread: start one (it wakes the scheduler when ready).
@@ -265,7 +251,7 @@ export class ThreadsExecutor implements Executor {
    * A started worker running nothing, for a batch that must run alone on it
    * (taken out of `idle`, so no other batch joins it). When every worker is
    * busy, the least-loaded one is set aside for it: it takes no new batch,
-   * so it empties while the others go on working, and the next `acquire`
+   * so it empties while the others go on working, and the next `start`
    * for a batch alone gets it.
    */
   private takeEmpty(): WorkerHandle | undefined {
@@ -351,26 +337,9 @@ export class ThreadsExecutor implements Executor {
     return this.shutdown((job) => new PoolClosedError(job.id));
   }
 
-  /**
-   * Idle workers are unref'd and busy or starting ones are not, so requests
-   * keep the process alive while a worker is live. With none live (all
-   * dismissed), this timer does it while requests wait.
-   */
-  queueChanged(queued: number): void {
-    const hold = queued > 0 && this.live === 0 && !this.stopped;
-    if (hold === (this.keepAlive !== undefined)) return;
-    if (hold) {
-      this.keepAlive = setInterval(() => undefined, 2 ** 30);
-    } else {
-      clearInterval(this.keepAlive);
-      this.keepAlive = undefined;
-    }
-  }
-
   /** Terminates every worker; running requests end with `errorFor(job)`. */
   private shutdown(errorFor: (job: Job) => FailureError): Promise<void> {
     this.stopped = true;
-    this.queueChanged(0);
     this.idle.length = 0;
     this.dormant = 0;
     const exits: Promise<void>[] = [];
@@ -387,12 +356,12 @@ export class ThreadsExecutor implements Executor {
   }
 
   /**
-   * @internal Sends a batch to a worker that `acquire` returned. A request
+   * Sends a batch to a worker that `start` chose. A request
    * whose transfer list cannot be moved fails alone before anything is
    * posted; when the message cannot be posted at all, each request is posted
    * alone, so one that cannot be sent fails alone and its batch-mates run.
    */
-  send(handle: WorkerHandle, batch: Batch): void {
+  private send(handle: WorkerHandle, batch: Batch): void {
     handle.batches.push(batch);
     const jobs = batch.jobs;
     for (let i = 0; i < jobs.length; i++) {
@@ -715,7 +684,7 @@ export class ThreadsExecutor implements Executor {
    * worker and starts another. Other batches running in the same worker
    * (with `tasksPerWorker` > 1) end as crashed, so they are rerun.
    */
-  replaceBusy(handle: WorkerHandle, batch: Batch, errorFor: (job: Job) => FailureError): void {
+  private replaceBusy(handle: WorkerHandle, batch: Batch, errorFor: (job: Job) => FailureError): void {
     if (handle.state !== 'busy' || !handle.batches.includes(batch)) return;
     this.replace(handle, batch, errorFor);
   }

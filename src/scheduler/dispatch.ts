@@ -1,0 +1,266 @@
+/**
+ * The one dispatch path: every request, from `poolMap`, `ThreadPool` or
+ * `pool.run`, waits in its pipeline's queue until the executor has an idle
+ * slot. The loop here takes turns between pipelines (see `rotation.ts`),
+ * sizes each batch (`batchSizing.ts`), starts it on the executor and
+ * settles its outcomes: a request whose worker died under it runs once
+ * more, alone (culprit-only blame), the others are delivered.
+ *
+ * @module
+ */
+import { type FailureError, WorkerCrashedError } from '../errors.js';
+import type { BatchOutcomes, Executor, ExecutorHost, RunningBatch } from '../executor.js';
+import { BusyTime, smoothed, Timings } from '../timing.js';
+import { anyDetached } from '../transferChecks.js';
+import { batchSize, withinSpread } from './batchSizing.js';
+import type { QueuedJob } from './jobQueue.js';
+import { type Deliver, Pipeline, type PipelineHost, type PipelineOptions } from './pipeline.js';
+import { Rotation } from './rotation.js';
+import { Tally } from './tally.js';
+
+/** Queues requests and hands them to the executor's idle slots. */
+export class Scheduler implements ExecutorHost, PipelineHost {
+  /** Requests running and ended, over every pipeline (each pipeline's tally rolls up here). */
+  readonly tally = new Tally();
+  /** Open pipelines. */
+  readonly pipelines = new Set<Pipeline>();
+  /** The pipelines with queued requests, taking turns. */
+  private readonly rotation = new Rotation<Pipeline>();
+  failure: FailureError | undefined;
+  private pumping = false;
+  /** Something changed while the loop ran: it goes round once more. */
+  private pumpAgain = false;
+  /** Holds the process while requests wait for an executor with no slot (see `Executor.holdWhileQueued`). */
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
+  /** Whether wait and run times are recorded (while someone watches `stats$`). */
+  timing = false;
+  /** When recording last started (ms, `performance.now()`). */
+  timingSince = 0;
+  readonly timings = new Timings();
+  readonly busyTime = new BusyTime();
+
+  constructor(
+    readonly executor: Executor,
+    /** Called after every change of the counts (cheap; the pool decides whether to publish). */
+    private readonly onChange: () => void,
+  ) {}
+
+  /** Requests queued, over every open pipeline. */
+  get queued(): number {
+    let queued = 0;
+    for (const pipeline of this.pipelines) queued += pipeline.queue.length;
+    return queued;
+  }
+
+  /** Starts or stops recording timings. */
+  setTiming(on: boolean): void {
+    if (on === this.timing) return;
+    this.timing = on;
+    if (on) this.timingSince = performance.now();
+    else this.busyTime.clear();
+  }
+
+  /** Opens a pipeline for one subscriber. */
+  openPipeline(task: string, deliver: Deliver, options: PipelineOptions = {}): Pipeline {
+    const pipeline = new Pipeline(this, this.tally, task, deliver, options);
+    this.pipelines.add(pipeline);
+    return pipeline;
+  }
+
+  /** @internal {@link ExecutorHost.wake}: capacity grew or a slot became idle. */
+  wake(): void {
+    this.changed();
+    this.pump();
+  }
+
+  /** @internal */
+  changed(): void {
+    this.holdProcess();
+    this.onChange();
+  }
+
+  /** @internal A pipeline takes turns exactly while its queue has requests. */
+  queueChanged(pipeline: Pipeline): void {
+    if (pipeline.queue.length > 0 && !pipeline.closed) this.rotation.add(pipeline);
+    else this.rotation.remove(pipeline);
+    this.changed();
+    this.pump();
+  }
+
+  /** @internal */
+  closed(pipeline: Pipeline): void {
+    this.pipelines.delete(pipeline);
+    this.rotation.remove(pipeline);
+  }
+
+  /** Ends every queued request, and every later one, with `error`. */
+  fail(error: FailureError): void {
+    if (this.failure) return;
+    this.failure = error;
+    for (const pipeline of this.rotation.clear()) {
+      for (const job of pipeline.queue.drain()) {
+        pipeline.tally.refused();
+        if (!pipeline.closed) pipeline.deliver({ ok: false, request: job.request, error }, job.ticket);
+      }
+    }
+    this.changed();
+  }
+
+  /** Hands queued requests to idle slots until one or the other runs out. */
+  pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        this.dispatch();
+      } while (this.pumpAgain);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private dispatch(): void {
+    const { executor, rotation } = this;
+    const tuning = executor.autoBatch;
+    const mayStart = (pipeline: Pipeline): boolean => pipeline.gateOpen() && withinSpread(pipeline, tuning);
+    /** Pipelines whose next request, a rerun, waits for a worker running nothing else. */
+    let waitingAlone: Set<Pipeline> | undefined;
+    while (rotation.size > 0) {
+      const pipeline = rotation.next(mayStart, waitingAlone);
+      if (!pipeline) return;
+      // A rerun after a crash runs alone on its worker: only its own fault can end it a second time.
+      // While no worker is free of other work (tasksPerWorker > 1), the executor sets one aside to
+      // empty for it, and the other pipelines go on.
+      const alone = pipeline.queue.peek()!.rerun;
+      const jobs = pipeline.queue.take(batchSize(pipeline, executor.capacity, tuning));
+      if (!this.start(pipeline, jobs, alone)) {
+        pipeline.queue.putBack(jobs);
+        if (!alone) return;
+        (waitingAlone ??= new Set()).add(pipeline);
+        rotation.passed();
+        continue;
+      }
+      if (pipeline.queue.length === 0) rotation.remove(pipeline);
+      else rotation.passed();
+      pipeline.options.dequeued?.();
+    }
+  }
+
+  /** Starts `jobs` on the executor; false (nothing changed) when no slot took them. */
+  private start(pipeline: Pipeline, jobs: QueuedJob[], alone: boolean): boolean {
+    const startedAt = this.timing ? performance.now() : 0;
+    pipeline.tally.started(jobs.length);
+    let run: RunningBatch | undefined;
+    let ended = false;
+    run = this.executor.start(
+      jobs,
+      (outcomes, elapsedMs, workMs) => {
+        ended = true;
+        if (run) pipeline.runs.delete(run);
+        this.settle(pipeline, jobs, outcomes, elapsedMs, workMs);
+      },
+      pipeline.limitsFor(jobs),
+      alone,
+    );
+    if (!run) {
+      pipeline.tally.started(-jobs.length);
+      return false;
+    }
+    if (!ended) pipeline.runs.add(run);
+    if (startedAt !== 0) this.recordStart(pipeline, jobs, startedAt);
+    this.changed();
+    return true;
+  }
+
+  private recordStart(pipeline: Pipeline, jobs: readonly QueuedJob[], now: number): void {
+    const timings = (pipeline.timings ??= new Timings());
+    for (let i = 0; i < jobs.length; i++) {
+      const queuedAt = jobs[i].queuedAt;
+      if (queuedAt === 0) continue;
+      this.timings.wait.push(now - queuedAt);
+      timings.wait.push(now - queuedAt);
+    }
+    this.busyTime.started(jobs, now);
+  }
+
+  private recordEnd(pipeline: Pipeline, jobs: readonly QueuedJob[], perJob: number): void {
+    this.timings.run.push(perJob, jobs.length);
+    (pipeline.timings ??= new Timings()).run.push(perJob, jobs.length);
+    this.busyTime.ended(jobs, performance.now());
+  }
+
+  /** Whether a request that failed with `error` runs once more, alone. */
+  private rerunsAfter(pipeline: Pipeline, job: QueuedJob, error: FailureError): boolean {
+    return (
+      !job.rerun &&
+      !pipeline.closed &&
+      !this.failure &&
+      pipeline.options.rerunOnCrash !== false &&
+      error.code === 'ERR_WORKER_CRASHED' &&
+      !anyDetached(job.transfer)
+    );
+  }
+
+  private settle(pipeline: Pipeline, jobs: readonly QueuedJob[], outcomes: BatchOutcomes, elapsedMs: number, workMs?: number): void {
+    const { values } = outcomes;
+    let { errors } = outcomes;
+    const perJob = elapsedMs / jobs.length;
+    if (this.timing) this.recordEnd(pipeline, jobs, perJob);
+    pipeline.msPerJob = smoothed(pipeline.msPerJob, perJob);
+    if (workMs !== undefined) pipeline.workMsPerJob = smoothed(pipeline.workMsPerJob, workMs / jobs.length);
+    let rerun: QueuedJob[] | undefined;
+    let failed = 0;
+    if (errors) {
+      for (let i = 0; i < jobs.length; i++) {
+        const error = errors[i];
+        if (!error) continue;
+        if (this.rerunsAfter(pipeline, jobs[i], error)) {
+          (rerun ??= []).push(jobs[i]);
+          continue;
+        }
+        failed++;
+        if (error.code === 'ERR_WORKER_CRASHED' && anyDetached(jobs[i].transfer)) {
+          // Its buffers moved into the worker that died: there is nothing left to run it again with.
+          const copy = (errors = [...errors]);
+          const reason = `${error.reason}; it was not run again, because the buffers it transferred went with the worker`;
+          copy[i] = new WorkerCrashedError(error.requestId, reason, error.cause, error.worker);
+        }
+      }
+    }
+    const requeued = rerun?.length ?? 0;
+    pipeline.tally.ended(jobs.length - failed - requeued, failed, requeued);
+    pipeline.undelivered += jobs.length - requeued;
+    if (rerun) {
+      for (const job of rerun) job.rerun = true;
+      pipeline.queue.putBack(rerun);
+      this.rotation.add(pipeline);
+    }
+    this.changed();
+    // One at a time: a pipeline is settled (pending 0) only once its last outcome is out.
+    for (let i = 0; i < jobs.length; i++) {
+      const job = jobs[i];
+      const error = errors?.[i];
+      if (error && rerun?.includes(job)) continue;
+      pipeline.undelivered--;
+      if (pipeline.closed) continue;
+      pipeline.deliver(error ? { ok: false, request: job.request, error } : { ok: true, request: job.request, value: values[i] }, job.ticket);
+    }
+    this.pump();
+  }
+
+  /** While requests wait on an executor with no slot at all, a timer keeps the process alive (see `Executor.holdWhileQueued`). */
+  private holdProcess(): void {
+    const hold = this.executor.holdWhileQueued === true && this.executor.capacity === 0 && !this.failure && this.queued > 0;
+    if (hold === (this.keepAlive !== undefined)) return;
+    if (hold) {
+      this.keepAlive = setInterval(() => undefined, 2 ** 30);
+    } else {
+      clearInterval(this.keepAlive);
+      this.keepAlive = undefined;
+    }
+  }
+}

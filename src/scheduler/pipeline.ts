@@ -1,0 +1,233 @@
+/**
+ * A pipeline: one subscriber's requests on a pool (a `poolMap`
+ * subscription, a `ThreadPool`, one `pool.run` call). It owns its queue and
+ * its tally, and hands each outcome to its owner.
+ *
+ * @module
+ */
+import { config } from 'rxjs';
+import { type FailureError, InvalidOptionError, textOf } from '../errors.js';
+import type { RunLimits, RunningBatch } from '../executor.js';
+import type { Outcome } from '../outcomes.js';
+import type { WorkRequest } from '../requests.js';
+import type { Timings } from '../timing.js';
+import type { Transferable } from '../transfer.js';
+import type { BatchSize, Sizable } from './batchSizing.js';
+import { JobQueue, QueuedJob } from './jobQueue.js';
+import { Tally } from './tally.js';
+
+/** What a pipeline does with each outcome: `ticket` is what `submit` was given. */
+export type Deliver = (outcome: Outcome<readonly unknown[]>, ticket: number) => void;
+
+/** Options of a pipeline. */
+export interface PipelineOptions {
+  /** See {@link BatchSize}. Default `'auto'`. */
+  readonly batch?: BatchSize;
+  /** When it returns false the pipeline's queued requests wait (checked before each dispatch). */
+  readonly gate?: () => boolean;
+  /**
+   * Run a request once more, alone, when its worker died under it (default
+   * true). A request whose worker dies a second time is the culprit and ends
+   * with `WorkerCrashedError`; its batch-mates get their results.
+   */
+  readonly rerunOnCrash?: boolean;
+  /** Called after queued requests of this pipeline started (left the queue). */
+  readonly dequeued?: () => void;
+  /** A request running longer than this (ms) ends with `TaskTimeoutError` and its worker is replaced. Turns batching off. */
+  readonly timeout?: number;
+  /**
+   * What closing the pipeline does to its running requests: `'abandon'` (the
+   * default) lets them finish and ignores their outcomes; `'terminate'`
+   * terminates (and replaces) the workers running them.
+   */
+  readonly cancel?: 'abandon' | 'terminate';
+  /**
+   * Pipelines with a higher priority are served first; pipelines of equal
+   * priority take turns (round-robin, one batch each). Default 0.
+   */
+  readonly priority?: number;
+  /** The pipeline's name in `stats.pipelines`. Default: the task's name. */
+  readonly name?: string;
+  /** Receives the progress values a request's task reports while it runs (generator tasks). */
+  readonly progress?: (request: WorkRequest<readonly unknown[]>, value: unknown, ticket: number) => void;
+}
+
+/** What a pipeline needs from the scheduler it belongs to. */
+export interface PipelineHost {
+  /** Set once nothing can run any more: every request ends with it. */
+  readonly failure: FailureError | undefined;
+  /** Whether wait and run times are recorded. */
+  readonly timing: boolean;
+  /** The pipeline's queue changed: it takes turns while it has work; look for work. */
+  queueChanged(pipeline: Pipeline): void;
+  /** Counts changed (the pool publishes its stats). */
+  changed(): void;
+  /** The pipeline closed. */
+  closed(pipeline: Pipeline): void;
+}
+
+/** Why a request cannot be queued (it came from plain JavaScript with the wrong shape), if it cannot. */
+function requestProblem(request: WorkRequest<readonly unknown[]>, task: unknown): InvalidOptionError | undefined {
+  if (!Array.isArray(request.args)) {
+    return new InvalidOptionError(
+      'request.args',
+      request.args,
+      `an array of the task's arguments (request ${textOf(request.id)}): make requests with workRequest() or makeRequests()`,
+    );
+  }
+  if (typeof task !== 'string' || task === '') return new InvalidOptionError('task', task, `a task name (request ${textOf(request.id)})`);
+  return undefined;
+}
+
+/** A subscriber's requests on the scheduler. */
+export class Pipeline implements Sizable {
+  /** @internal Its requests waiting for a worker. */
+  readonly queue = new JobQueue();
+  /** @internal Its requests running and ended; rolls up into the pool's. */
+  readonly tally: Tally;
+  /** @internal Its batches running (told when the pipeline closes: cancel or abandon). */
+  readonly runs = new Set<RunningBatch>();
+  /** @internal Outcomes in hand, being delivered one at a time. */
+  undelivered = 0;
+  /** @internal */ closed = false;
+  /** @internal Measured ms per request, for `'auto'` batches. */
+  msPerJob: number | undefined;
+  /** @internal Ms per request as the slots measured the running itself, without the trips to and from them, when they do. */
+  workMsPerJob: number | undefined;
+  /** @internal Its wait and run times, once recorded. */
+  timings: Timings | undefined;
+  /** @internal See {@link PipelineOptions.priority}. */
+  readonly priority: number;
+  /** @internal */ readonly batch: BatchSize;
+  /** @internal */ readonly timeout: number | undefined;
+  /** The limits of every run when the pipeline has no progress listener (shared by its batches; none without a timeout). */
+  private readonly timeoutOnly: RunLimits | undefined;
+
+  /** @internal */
+  constructor(
+    private readonly host: PipelineHost,
+    poolTally: Tally,
+    readonly task: string,
+    private readonly owner: Deliver,
+    /** @internal */ readonly options: PipelineOptions,
+  ) {
+    this.tally = new Tally(poolTally);
+    this.priority = options.priority ?? 0;
+    this.batch = options.batch ?? 'auto';
+    this.timeout = options.timeout;
+    this.timeoutOnly = options.timeout === undefined ? undefined : { timeout: options.timeout };
+  }
+
+  /** Requests queued in this pipeline, not yet started. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Requests of this pipeline not yet settled (queued, running, or with an outcome not yet delivered). */
+  get pending(): number {
+    return this.queue.length + this.tally.running + this.undelivered;
+  }
+
+  /** Requests of this pipeline running on a worker. */
+  get running(): number {
+    return this.tally.running;
+  }
+
+  /** @internal Batches running. */
+  get batchesRunning(): number {
+    return this.runs.size;
+  }
+
+  /**
+   * Queues a request; its outcome is delivered through this pipeline with
+   * `ticket`. `task` defaults to the pipeline's; `transfer` lists buffers
+   * among its arguments to move rather than copy. A request of the wrong
+   * shape (from plain JavaScript: `args` not an array) is not queued: it
+   * ends at once with `InvalidOptionError`.
+   */
+  submit(request: WorkRequest<readonly unknown[]>, ticket = 0, task: string = this.task, transfer?: readonly Transferable[]): void {
+    if (this.closed) return;
+    const refusal = this.host.failure ?? requestProblem(request, task);
+    if (refusal) {
+      this.refuse(request, ticket, refusal);
+      return;
+    }
+    const job = new QueuedJob(task, request, ticket, transfer && transfer.length > 0 ? transfer : undefined);
+    if (this.host.timing) job.queuedAt = performance.now();
+    this.queue.push(job);
+    this.host.queueChanged(this);
+  }
+
+  /** Ends a request with `error` without queueing it (a full queue refused it, say). */
+  refuse(request: WorkRequest<readonly unknown[]>, ticket: number, error: FailureError): void {
+    this.tally.refused();
+    this.host.changed();
+    if (!this.closed) this.deliver({ ok: false, request, error }, ticket);
+  }
+
+  /** Ends the longest-waiting queued request with `error` (it never starts). False when none is queued. */
+  dropOldest(error: (request: WorkRequest<readonly unknown[]>) => FailureError): boolean {
+    const job = this.queue.shift();
+    if (!job) return false;
+    this.tally.refused();
+    this.host.queueChanged(this);
+    this.deliver({ ok: false, request: job.request, error: error(job.request) }, job.ticket);
+    return true;
+  }
+
+  /** Looks for work again (after the gate opened). */
+  wake(): void {
+    this.host.queueChanged(this);
+  }
+
+  /** Drops the queued requests (they never start) and ignores running ones' outcomes (stopping their slots with `cancel: 'terminate'`). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const dropped = this.queue.drain().length;
+    this.host.closed(this);
+    if (dropped > 0) this.host.changed();
+    const runs = [...this.runs];
+    if (this.options.cancel === 'terminate') for (const run of runs) run.cancel();
+    else for (const run of runs) run.abandon?.();
+  }
+
+  /** @internal Whether its gate lets queued requests start now. */
+  gateOpen(): boolean {
+    const gate = this.options.gate;
+    return !gate || gate();
+  }
+
+  /** @internal What a run of `jobs` is given, if anything. */
+  limitsFor(jobs: readonly QueuedJob[]): RunLimits | undefined {
+    const progress = this.options.progress;
+    if (!progress) return this.timeoutOnly;
+    return {
+      timeout: this.timeout,
+      progress: (at, value) => {
+        const job = jobs[at];
+        if (!this.closed && job) progress(job.request, value, job.ticket);
+      },
+    };
+  }
+
+  /**
+   * @internal Hands an outcome to the pipeline's owner. An owner that throws
+   * (a subscriber's `next` under RxJS's synchronous error handling, say)
+   * must not cost the requests after it their outcomes: the error goes to
+   * RxJS's `config.onUnhandledError`, else is rethrown asynchronously, as
+   * RxJS reports an unhandled error.
+   */
+  deliver(outcome: Outcome<readonly unknown[]>, ticket: number): void {
+    try {
+      this.owner(outcome, ticket);
+    } catch (error) {
+      const report = config.onUnhandledError;
+      if (report) report(error);
+      else
+        setTimeout(() => {
+          throw error;
+        });
+    }
+  }
+}
