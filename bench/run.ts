@@ -48,7 +48,8 @@ interface Row {
   ratio: number;
 }
 
-function main(): void {
+/** Runs the thread workloads; with `--json`, returns their document instead of printing the tables. */
+function main(): object | undefined {
   const rounds = Number(argument('rounds') ?? 3);
   const only = argument('only')?.split(',');
   const json = process.argv.includes('--json');
@@ -113,10 +114,7 @@ function main(): void {
     rounds,
     burnIterations,
   };
-  if (json) {
-    process.stdout.write(`${JSON.stringify({ machine, rows }, null, 2)}\n`);
-    return;
-  }
+  if (json) return { machine, rows };
   console.log(
     `rxjs-threadpool benchmark · ${machine.cpus} CPUs (${machine.model}) · ${machine.memoryGiB} GiB · Node ${machine.node} · ${rounds} rounds, median (min–max)`,
   );
@@ -131,6 +129,7 @@ function main(): void {
       });
     console.log(lines.join('\n'));
   }
+  return undefined;
 }
 
 function format(value: number): string {
@@ -144,18 +143,26 @@ function format(value: number): string {
  * redis-server it starts): in its own process, after the thread tables.
  * Skipped, with a note, when Debian's redis-server is not installed.
  */
-function distributed(): void {
+function distributed(): object | undefined {
   const only = argument('only')?.split(',');
-  if (only && !only.includes('distributed')) return;
+  if (only && !only.includes('distributed')) return undefined;
   try {
     execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
   } catch {
     console.error('\n## distributed: skipped (no redis-server; apt-get install -y redis-server)');
-    return;
+    return { skipped: 'no redis-server' };
   }
-  const args = [join(__dirname, 'distributed.js'), '--rounds', argument('rounds') ?? '3', ...(process.argv.includes('--json') ? ['--json'] : [])];
-  execFileSync(process.execPath, args, { stdio: 'inherit', timeout: 1_800_000 });
+  const json = process.argv.includes('--json');
+  const args = [join(__dirname, 'distributed.js'), '--rounds', argument('rounds') ?? '3', ...(json ? ['--json'] : [])];
+  if (!json) {
+    execFileSync(process.execPath, args, { stdio: 'inherit', timeout: 1_800_000 });
+    return undefined;
+  }
+  const text = execFileSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], timeout: 1_800_000, encoding: 'utf8' });
+  return JSON.parse(text) as object;
 }
 
-if (argument('only') !== 'distributed') main();
-distributed();
+// With --json, one document: the thread workloads under `local`, the queue section under `distributed`.
+const local = argument('only') === 'distributed' ? undefined : main();
+const queue = distributed();
+if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ local, distributed: queue }, null, 2)}\n`);
