@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { evaluableSource, INLINE_TASK_URL, type InlineTaskSpec } from '../inlineSource.js';
 import type { Task, TaskMap } from '../tasks.js';
-import { exposeTasks } from './exposeTasks.js';
+import { exposeTasks } from '../worker/exposeTasks.js';
+import { evaluableSource, INLINE_TASK_URL, type InlineTaskSpec } from './taskSource.js';
 
 /** The `code` of the error a task gets when it uses a name defined outside it. */
 export const OUTSIDE_REFERENCE = 'ERR_INLINE_TASK_OUTSIDE_REFERENCE';
