@@ -87,9 +87,9 @@ export function fromFunctions<T extends TaskMap>(tasks: T & ThisType<T>, options
     );
   }
   const specs = inlineTaskSpecs(tasks);
-  const { resourceLimits, ...rest } = checkOptionsObject('options', options);
+  const { resourceLimits, ...poolOptions } = checkOptionsObject('options', options);
   if (resourceLimits !== undefined) checkOptionsObject('resourceLimits', resourceLimits);
-  return createWorkerPool<T>(inlineWorkerFactory(specs, resourceLimits), rest);
+  return createWorkerPool<T>(inlineWorkerFactory(specs, resourceLimits), poolOptions);
 }
 
 /** Whether this is Node (worker_threads). */

@@ -15,8 +15,8 @@ import type { InlineTaskSpec } from './taskSource.js';
 
 /** Makes the pool's workers for inline tasks. The script is made when the first worker starts: a library that cannot find its own files fails the pool with `WorkerStartError`. */
 export function inlineWorkerFactory(specs: readonly InlineTaskSpec[], resourceLimits?: ResourceLimits): () => NodeWorker {
-  let code: string | undefined;
-  return () => new NodeWorker({ code: (code ??= workerScript(specs)) }, resourceLimits);
+  let script: string | undefined;
+  return () => new NodeWorker({ code: (script ??= workerScript(specs)) }, resourceLimits);
 }
 
 /**
@@ -26,7 +26,7 @@ export function inlineWorkerFactory(specs: readonly InlineTaskSpec[], resourceLi
  * tasks, evaluated in the global scope, do not see its names.
  */
 export function workerScript(specs: readonly InlineTaskSpec[]): string {
-  const entry = workerEntry();
+  const entry = exposeInlineTasksPath();
   const lines = ['"use strict";', '(() => {', `  const specs = ${JSON.stringify(specs)};`];
   if (isTypeScriptFile(entry)) {
     // The library runs from its sources (its own tests): an eval worker inherits no hook, so ts-node it is.
@@ -43,7 +43,7 @@ export function workerScript(specs: readonly InlineTaskSpec[]): string {
 }
 
 /** The absolute path of `inline/exposeInlineTasks`, found from this library's own `require` (in the sources, the build, or either build of the package). */
-function workerEntry(): string {
+function exposeInlineTasksPath(): string {
   // './inline/exposeInlineTasks.js' in a build; in the sources, ts-node and jest map it to the .ts file, or find it without the extension.
   for (const id of ['./inline/exposeInlineTasks.js', './inline/exposeInlineTasks']) {
     try {
