@@ -1,15 +1,22 @@
-import { Observable, type OperatorFunction, Subscriber } from 'rxjs';
-import { checkInteger, checkKnownKeys, checkOptionsObject, checkTimeout, type OptionAliases } from '../src/checks.js';
-import { CallbackError, describeValue, InvalidOptionError, QueueFullError } from '../src/errors.js';
-import { MAX_BATCH_REQUESTS } from '../src/protocol.js';
-import { pullableOf } from './pullFrom.js';
+/**
+ * `poolMap`, the operator's face: its signatures, its options' type and its
+ * documentation. It checks its arguments when called and returns an
+ * operator whose every subscription runs in `internal/poolMapSubscription`
+ * (as RxJS's `mergeMap` is one call into `mergeInternals`); no source value
+ * passes through this file.
+ *
+ * @module
+ */
+import { Observable, type OperatorFunction } from 'rxjs';
+import { InvalidOptionError } from '../src/errors.js';
 import type { Outcome, Progress } from '../src/outcomes.js';
 import { Pool } from '../src/Pool.js';
-import { isWorkRequest, type WorkRequest, workRequest } from '../src/requests.js';
+import type { WorkRequest } from '../src/requests.js';
 import type { BatchSize } from '../src/scheduler/batchSizing.js';
-import type { Deliver, PipelineOptions } from '../src/scheduler/pipeline.js';
 import type { TaskArgs, TaskInput, TaskMap, TaskName, TaskProgress, TaskResult } from '../src/tasks.js';
 import type { Transferable } from '../src/transfer.js';
+import { resolvePoolMapOptions } from './internal/options.js';
+import { subscribePoolMap } from './internal/poolMapSubscription.js';
 
 /**
  * Options of {@link poolMap}.
@@ -113,40 +120,6 @@ export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {
   readonly name?: string;
 }
 
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as Partial<Promise<T>>)?.then === 'function';
-}
-
-const DEFAULT_ORDERED_BUFFER = 1000;
-const DEFAULT_PULL_QUEUE = 1000;
-const overflows = ['error', 'drop-newest', 'drop-oldest'] as const;
-const cancels = ['abandon', 'terminate'] as const;
-const optionNames = ['batch', 'ordered', 'transfer', 'rerunOnCrash', 'queue', 'timeout', 'cancel', 'signal', 'progress', 'priority', 'name'] as const;
-
-/** What users of mergeMap and of the peers' pools type first, and what it is here. */
-const optionAliases: OptionAliases = {
-  batchSize: 'batch',
-  batching: 'batch',
-  order: 'ordered',
-  preserveOrder: 'ordered',
-  ordering: 'ordered',
-  transferList: 'transfer',
-  transferables: 'transfer',
-  retry: 'rerunOnCrash',
-  retries: 'rerunOnCrash',
-  rerun: 'rerunOnCrash',
-  queueSize: 'queue',
-  maxQueue: 'queue',
-  timeoutMs: 'timeout',
-  taskTimeout: 'timeout',
-  abortSignal: 'signal',
-  onProgress: 'progress',
-  concurrency:
-    'A pipeline runs as many requests at once as the pool has workers (× tasksPerWorker): size the pool with createPool({ size }), or resize it with createWorkers/dismissWorkers.',
-  concurrent:
-    'A pipeline runs as many requests at once as the pool has workers (× tasksPerWorker): size the pool with createPool({ size }), or resize it with createWorkers/dismissWorkers.',
-};
-
 /**
  * What `poolMap(pool, task)` accepts: the task's single argument, or a `WorkRequest` of its arguments.
  *
@@ -248,265 +221,7 @@ export function poolMap<T extends TaskMap, K extends TaskName<T>>(
 ): OperatorFunction<PoolMapInput<T, K>, PoolMapOutcome<T, K> | PoolMapProgress<T, K>> {
   if (!(pool instanceof Pool)) throw new InvalidOptionError('pool', pool, 'a pool from createPool() or createVirtualPool()');
   if (typeof task !== 'string' || task === '') throw new InvalidOptionError('task', task, 'a task name (a non-empty string)');
-  const resolved = resolveOptions(options);
+  const resolved = resolvePoolMapOptions(options);
   pool.checkTask(task);
-  return (source) => new Observable<PoolMapOutcome<T, K> | PoolMapProgress<T, K>>((subscriber) => runPipeline(pool, task, resolved, source, subscriber));
-}
-
-/** `poolMap`'s options, checked and with their defaults. */
-interface ResolvedOptions {
-  readonly lane: PipelineOptions;
-  readonly transfer: ((...args: never) => readonly Transferable[]) | undefined;
-  readonly queueSize: number | undefined;
-  readonly overflow: (typeof overflows)[number];
-  /** The ordered buffer's bound; 0 when output is not ordered. */
-  readonly buffer: number;
-  readonly signal: AbortSignal | undefined;
-  readonly progress: boolean;
-}
-
-/** Checks every option at the door (unknown names too), naming the option and the value. */
-function resolveOptions(options: PoolMapOptions<never> | undefined): ResolvedOptions {
-  const given = checkOptionsObject('poolMap options', options);
-  checkKnownKeys('the poolMap options', given, optionNames, optionAliases);
-  const {
-    batch = 'auto',
-    ordered = false,
-    transfer,
-    rerunOnCrash = true,
-    queue,
-    timeout,
-    cancel = 'abandon',
-    signal,
-    progress = false,
-    priority = 0,
-    name,
-  } = given;
-  if (name !== undefined && typeof name !== 'string') throw new InvalidOptionError('name', name, 'a string');
-  if (typeof progress !== 'boolean') throw new InvalidOptionError('progress', progress, 'a boolean');
-  if (typeof priority !== 'number' || !Number.isFinite(priority)) throw new InvalidOptionError('priority', priority, 'a finite number');
-  if (timeout !== undefined) checkTimeout('timeout', timeout);
-  if (!cancels.includes(cancel)) throw new InvalidOptionError('cancel', cancel, `one of ${cancels.map((each) => `'${each}'`).join(', ')}`);
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError('signal', signal, 'an AbortSignal');
-  const queueOptions = queue === undefined ? undefined : checkOptionsObject('queue', queue);
-  if (queueOptions)
-    checkKnownKeys('the queue options', queueOptions, ['size', 'overflow'], { maxSize: 'size', limit: 'size', policy: 'overflow', strategy: 'overflow' });
-  const queueSize = queueOptions === undefined ? undefined : checkInteger('queue.size', queueOptions.size, 1);
-  const overflow = queueOptions?.overflow ?? 'error';
-  if (!overflows.includes(overflow)) throw new InvalidOptionError('queue.overflow', overflow, `one of ${overflows.map((each) => `'${each}'`).join(', ')}`);
-  if (batch !== 'auto') checkInteger('batch', batch, 1, MAX_BATCH_REQUESTS);
-  let buffer = 0;
-  if (typeof ordered === 'object' && ordered !== null && !Array.isArray(ordered)) {
-    checkKnownKeys('the ordered options', ordered, ['buffer'], { size: 'buffer', max: 'buffer' });
-    buffer = checkInteger('ordered.buffer', ordered.buffer, 1);
-  } else if (ordered === true) {
-    buffer = DEFAULT_ORDERED_BUFFER;
-  } else if (ordered !== false) {
-    throw new InvalidOptionError('ordered', ordered, 'a boolean or { buffer: n }');
-  }
-  if (transfer !== undefined && typeof transfer !== 'function')
-    throw new InvalidOptionError('transfer', transfer, 'a function of the arguments returning their transferables');
-  if (typeof rerunOnCrash !== 'boolean') throw new InvalidOptionError('rerunOnCrash', rerunOnCrash, 'a boolean');
-  return {
-    lane: {
-      batch,
-      rerunOnCrash,
-      ...(timeout === undefined ? {} : { timeout }),
-      ...(cancel === 'terminate' ? { cancel } : {}),
-      ...(priority !== 0 ? { priority } : {}),
-      ...(name !== undefined ? { name } : {}),
-    },
-    transfer,
-    queueSize,
-    overflow,
-    buffer,
-    signal,
-    progress,
-  };
-}
-
-/**
- * One subscription of a `poolMap` pipeline: a lane on the pool, the source
- * subscribed through a subscriber chained to the output (so closing the
- * output stops a source that is still emitting synchronously), and, with
- * `ordered`, the buffer that holds outcomes until every earlier one is out.
- */
-function runPipeline<T extends TaskMap, K extends TaskName<T>>(
-  pool: Pool<T>,
-  task: K,
-  { lane: laneOptions, transfer, queueSize, overflow, buffer, signal, progress }: ResolvedOptions,
-  source: Observable<PoolMapInput<T, K>>,
-  subscriber: Subscriber<PoolMapOutcome<T, K> | PoolMapProgress<T, K>>,
-): void {
-  if (signal?.aborted) {
-    subscriber.complete();
-    return;
-  }
-  let sourceDone = false;
-  /** Outcomes being emitted now: a source completed from inside an emission (a feedback loop) waits for it to be out. */
-  let emitting = 0;
-  const completeIfDone = (): void => {
-    if (sourceDone && emitting === 0 && lane.pending === 0 && waiting === 0) subscriber.complete();
-  };
-  const emit = (outcome: PoolMapOutcome<T, K>): void => {
-    emitting++;
-    try {
-      subscriber.next(outcome);
-    } finally {
-      emitting--;
-    }
-    completeIfDone();
-  };
-  // Ordered output: outcomes wait here, by sequence number, until every earlier one is out.
-  const early = new Map<number, PoolMapOutcome<T, K>>();
-  let nextOut = 0;
-  let nextIn = 0;
-  let waiting = 0;
-  const deliver =
-    buffer === 0
-      ? (outcome: PoolMapOutcome<T, K>) => emit(outcome)
-      : (outcome: PoolMapOutcome<T, K>, seq: number) => {
-          early.set(seq, outcome);
-          waiting++;
-          let ready: PoolMapOutcome<T, K> | undefined;
-          const released = waiting;
-          while ((ready = early.get(nextOut)) !== undefined) {
-            early.delete(nextOut++);
-            waiting--;
-            emit(ready);
-          }
-          if (waiting < released) lane.wake();
-        };
-  const iterable = pullableOf(source);
-  const pullLimit = queueSize ?? DEFAULT_PULL_QUEUE;
-  let closed = false;
-  let pulling = false;
-  let iterator: AsyncIterator<unknown> | Iterator<unknown> | undefined;
-  // A pull source: take the next value only while the queue has room (synchronously from a sync iterable).
-  const pull = async (): Promise<void> => {
-    if (pulling || closed || sourceDone || !iterator) return;
-    pulling = true;
-    try {
-      while (!closed && lane.queued < pullLimit) {
-        const pending = iterator.next();
-        const next = isPromise(pending) ? await pending : pending;
-        if (closed) return;
-        if (next.done) {
-          sourceDone = true;
-          completeIfDone();
-          return;
-        }
-        accept(next.value);
-      }
-    } catch (error) {
-      subscriber.error(error);
-    } finally {
-      pulling = false;
-    }
-  };
-  const lane = pool.openPipeline(task, deliver as Deliver, {
-    ...laneOptions,
-    ...(buffer === 0 ? {} : { gate: () => lane.running + waiting < buffer }),
-    ...(iterable ? { dequeued: () => void pull() } : {}),
-    ...(progress
-      ? { progress: (request: WorkRequest<readonly unknown[]>, value: unknown) => subscriber.next({ request, progress: value } as PoolMapProgress<T, K>) }
-      : {}),
-  });
-  /** One source value in: its request is queued, or (a full queue, a throwing `transfer`) ends at once with its one outcome. */
-  const accept = (value: unknown): void => {
-    const request = isWorkRequest(value) ? value : workRequest([value]);
-    const tag = nextIn++;
-    let transferables: readonly Transferable[] | undefined;
-    if (transfer) {
-      try {
-        transferables = transferList(transfer(...(request.args as never)));
-      } catch (error) {
-        lane.refuse(request, tag, new CallbackError('transfer', request.id, error));
-        return;
-      }
-    }
-    if (queueSize !== undefined && !iterable && lane.queued >= queueSize) {
-      if (overflow !== 'drop-oldest') {
-        lane.refuse(request, tag, new QueueFullError(queueSize, request.id, overflow === 'error' ? 'full' : 'dropped'));
-        return;
-      }
-      lane.dropOldest((dropped) => new QueueFullError(queueSize, dropped.id, 'dropped'));
-    }
-    lane.submit(request, tag, task, transferables);
-  };
-  const onAbort = (): void => subscriber.complete();
-  // Registered before the source is subscribed, so that closing the output (take, an abort, an error)
-  // closes the lane at once, even while a synchronous source is still emitting.
-  subscriber.add(() => {
-    closed = true;
-    signal?.removeEventListener('abort', onAbort);
-    closeIterator(iterator);
-    lane.close();
-  });
-  signal?.addEventListener('abort', onAbort, { once: true });
-  if (iterable) {
-    iterator = Symbol.asyncIterator in iterable ? iterable[Symbol.asyncIterator]() : iterable[Symbol.iterator]();
-    void pull();
-    return;
-  }
-  source.subscribe(
-    new SourceSubscriber(subscriber, accept, () => {
-      sourceDone = true;
-      completeIfDone();
-    }),
-  );
-}
-
-/**
- * Tells a pulled iterator that no more values are wanted. What its `return`
- * does wrong (a rejection; a generator already running, when it aborted its
- * own signal) must not become an unhandled error of the process.
- */
-function closeIterator(iterator: AsyncIterator<unknown> | Iterator<unknown> | undefined): void {
-  try {
-    const closing = iterator?.return?.();
-    if (isPromise(closing)) closing.catch(() => undefined);
-  } catch {
-    // Already running or already done: nothing to close.
-  }
-}
-
-/** What a `transfer` function returned, checked: an array (empty when there is nothing to move). */
-function transferList(returned: unknown): readonly Transferable[] | undefined {
-  if (!Array.isArray(returned)) throw new TypeError(`it returned ${describeValue(returned)}, not an array of transferables`);
-  return returned.length === 0 ? undefined : (returned as Transferable[]);
-}
-
-/**
- * The subscriber `poolMap` gives its source: chained to the output's
- * subscriber (as RxJS's own operators chain theirs), so when the output
- * closes the source sees `closed` at once, even mid-emission, and a
- * synchronous source stops. A source error goes to the output at once;
- * completion waits for the outcomes still to come.
- */
-class SourceSubscriber<T> extends Subscriber<T> {
-  constructor(
-    destination: Subscriber<unknown>,
-    private readonly onValue: (value: T) => void,
-    private readonly onComplete: () => void,
-  ) {
-    super(destination);
-  }
-
-  protected override _next(value: T): void {
-    try {
-      this.onValue(value);
-    } catch (error) {
-      // Only a bug of ours can land here (a request's own faults become its outcome): the stream errors, as in RxJS.
-      this.destination.error(error);
-    }
-  }
-
-  protected override _complete(): void {
-    try {
-      this.onComplete();
-    } finally {
-      this.unsubscribe();
-    }
-  }
+  return (source) => new Observable<PoolMapOutcome<T, K> | PoolMapProgress<T, K>>((subscriber) => subscribePoolMap(pool, task, resolved, source, subscriber));
 }

@@ -1,141 +1,19 @@
 /**
- * `createPool`: a pool of threads.js workers running one worker module.
+ * The public `createPool`: a pool of threads.js workers running one worker
+ * module (`createWorkerPool`), with `createPool.fromFunctions` attached for
+ * a pool of inline functions. Put together here, apart from both, so that
+ * inline tasks, which start their pool with `createWorkerPool`, and
+ * `createPool`, which carries them, import no circle.
  *
  * @module
  */
-import { checkInteger, checkKnownKeys, checkOptionsObject, checkPositive, checkTimeout, type OptionAliases } from './checks.js';
-import { fromFunctions } from './inlineTasks.js';
-import { Pool } from './Pool.js';
+import { fromFunctions } from './inline/fromFunctions.js';
+import type { Pool } from './Pool.js';
 import type { TaskMap } from './tasks.js';
-import { MAX_WORKERS, ThreadsExecutor } from './threads/ThreadsExecutor.js';
-import { defaultPoolSize } from './threads/platform.js';
-import { type ResourceLimits, resolveSource, type WorkerSource } from './threads/workerSource.js';
+import type { WorkerSource } from './threads/workerSource.js';
+import { createWorkerPool, type PoolOptions } from './workerPool.js';
 
-/** The most batches one worker runs at once (`tasksPerWorker`). */
-const MAX_TASKS_PER_WORKER = 1024;
-/** The largest memory figure an option takes, in MB (1 TiB). */
-const MAX_MEMORY_MB = 2 ** 20;
-/** Node's default worker stack is 4 MB; a thread stack past this fails to allocate and aborts the process. */
-const MAX_STACK_MB = 1024;
-
-const poolOptionNames = [
-  'size',
-  'startTimeout',
-  'idleTimeout',
-  'taskTimeout',
-  'resourceLimits',
-  'terminateTimeout',
-  'maxTasksPerWorker',
-  'maxHeapPerWorkerMb',
-  'tasksPerWorker',
-] as const;
-
-const viaFactory =
-  'A pool built from a path sets no worker options but resourceLimits: pass a factory that sets it, createPool(() => new Worker(file, { ... })) with Worker from threads.';
-
-/** What the peers (piscina, workerpool, tinypool, threads.js's Pool) call an option, and what it is here. */
-const poolOptionAliases: OptionAliases = {
-  minThreads: 'size',
-  maxThreads: 'size',
-  minWorkers: 'size',
-  maxWorkers: 'size',
-  numWorkers: 'size',
-  threads: 'size',
-  poolSize: 'size',
-  workers: 'size',
-  concurrency: 'size',
-  concurrentTasksPerWorker: 'tasksPerWorker',
-  maxConcurrentTasksPerWorker: 'tasksPerWorker',
-  maxQueue: "A pool-wide queue bound does not exist (yet): bound each pipeline with poolMap's queue: { size } option (or pull a lazy source with pullFrom).",
-  maxQueueSize:
-    "A pool-wide queue bound does not exist (yet): bound each pipeline with poolMap's queue: { size } option (or pull a lazy source with pullFrom).",
-  isolateWorkers: 'For a fresh worker per request, set maxTasksPerWorker: 1.',
-  maxMemoryLimitBeforeRecycle: 'maxHeapPerWorkerMb',
-  timeout: 'taskTimeout',
-  closeTimeout: 'terminateTimeout',
-  terminationTimeout: 'terminateTimeout',
-  idleTimeoutMs: 'idleTimeout',
-  env: viaFactory,
-  workerData: viaFactory,
-  argv: viaFactory,
-  execArgv: viaFactory,
-  stdout: viaFactory,
-  stderr: viaFactory,
-  stdin: viaFactory,
-  name: viaFactory,
-  trackUnmanagedFds: viaFactory,
-  filename: "The worker module is createPool's first argument: createPool(file, options).",
-};
-
-const resourceLimitNames = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
-
-/** Node's `resourceLimits`, each a finite positive number within what a thread can be given (a larger one aborts the whole process). */
-function checkResourceLimits(resourceLimits: ResourceLimits): void {
-  const limits = checkOptionsObject('resourceLimits', resourceLimits);
-  checkKnownKeys('the resourceLimits', limits, resourceLimitNames);
-  for (const name of resourceLimitNames) {
-    if (limits[name] !== undefined) checkPositive(`resourceLimits.${name}`, limits[name], 'MB', name === 'stackSizeMb' ? MAX_STACK_MB : MAX_MEMORY_MB);
-  }
-}
-
-/**
- * Options of {@link createPool}.
- *
- * @category Pools
- */
-export interface PoolOptions {
-  /** Worker threads to start, at most 1024 (with those `createWorkers` adds). Default: the number of CPUs (Node's `availableParallelism()`; in a browser, `navigator.hardwareConcurrency`). */
-  readonly size?: number;
-  /** How long a worker may take to load and call `exposeTasks()`, in ms. Default 10000. */
-  readonly startTimeout?: number;
-  /**
-   * How long (ms) an idle worker waits before its thread exits; the slot
-   * stays (it counts in `size`) and starts a thread again when work comes.
-   * Default: idle workers stay. Idle workers never keep the process alive.
-   */
-  readonly idleTimeout?: number;
-  /**
-   * The default `timeout` (ms) of every pipeline on this pool: a request
-   * running longer ends with `TaskTimeoutError` and its worker is terminated
-   * and replaced. Counted from the moment the request starts running. A
-   * pipeline's own `timeout` option wins. Default: no limit.
-   */
-  readonly taskTimeout?: number;
-  /**
-   * Memory limits of each worker thread (Node's `resourceLimits`): a task
-   * that allocates past them ends with `WorkerCrashedError` ("ran out of
-   * memory"), for that request only, and the worker is replaced; limits too
-   * low to start a worker reject the pool with `WorkerStartError`. For a
-   * path or URL worker; a factory passes them to its own `new Worker`.
-   */
-  readonly resourceLimits?: ResourceLimits;
-  /**
-   * How long (ms) the pool waits for a worker it terminates (on timeout,
-   * cancel, dismiss, crash or close) before it stops waiting and moves on:
-   * `terminate()` itself can hang. Default 5000.
-   */
-  readonly terminateTimeout?: number;
-  /**
-   * Replace a worker with a fresh one once it has run this many requests
-   * (Python's `max_tasks_per_child`): for tasks that leak. Checked between
-   * batches, never in the middle of one (a batch may take it a little past
-   * the limit); no request notices. Default: never.
-   */
-  readonly maxTasksPerWorker?: number;
-  /**
-   * Replace a worker, between batches, once its V8 heap in use exceeds this
-   * many megabytes (as tinypool's `maxMemoryLimitBeforeRecycle`). Default: never.
-   */
-  readonly maxHeapPerWorkerMb?: number;
-  /**
-   * Batches one worker runs at once, for async tasks that mostly wait (on
-   * I/O, timers): the pool then runs up to `size × tasksPerWorker` at once,
-   * sending each batch to the least-loaded worker. Default 1. A timeout or
-   * `cancel: 'terminate'` that terminates a worker ends its other batches
-   * as crashed, so they are rerun elsewhere (see `rerunOnCrash`).
-   */
-  readonly tasksPerWorker?: number;
-}
+export type { PoolOptions } from './workerPool.js';
 
 /**
  * Starts a pool of worker threads, each loading the same worker module (a
@@ -167,38 +45,7 @@ export interface PoolOptions {
  * @category Pools
  */
 export function createPool<T extends TaskMap>(worker: WorkerSource, options?: PoolOptions): Pool<T> {
-  const given = checkOptionsObject('options', options);
-  checkKnownKeys('the createPool options', given, poolOptionNames, poolOptionAliases);
-  const {
-    size = defaultPoolSize(),
-    startTimeout = 10_000,
-    idleTimeout,
-    taskTimeout,
-    resourceLimits,
-    terminateTimeout = 5000,
-    maxTasksPerWorker,
-    maxHeapPerWorkerMb,
-    tasksPerWorker = 1,
-  } = given;
-  checkInteger('tasksPerWorker', tasksPerWorker, 1, MAX_TASKS_PER_WORKER);
-  checkTimeout('terminateTimeout', terminateTimeout);
-  if (maxTasksPerWorker !== undefined) checkInteger('maxTasksPerWorker', maxTasksPerWorker, 1);
-  if (maxHeapPerWorkerMb !== undefined) checkPositive('maxHeapPerWorkerMb', maxHeapPerWorkerMb, 'megabytes', MAX_MEMORY_MB);
-  checkInteger('size', size, 1, MAX_WORKERS);
-  checkTimeout('startTimeout', startTimeout);
-  if (idleTimeout !== undefined) checkTimeout('idleTimeout', idleTimeout);
-  if (taskTimeout !== undefined) checkTimeout('taskTimeout', taskTimeout);
-  if (resourceLimits !== undefined) checkResourceLimits(resourceLimits);
-  const executor = new ThreadsExecutor(resolveSource(worker, resourceLimits), {
-    size,
-    startTimeout,
-    terminateTimeout,
-    ...(idleTimeout === undefined ? {} : { idleTimeout }),
-    ...(maxTasksPerWorker === undefined ? {} : { maxTasksPerWorker }),
-    ...(maxHeapPerWorkerMb === undefined ? {} : { maxHeapPerWorker: maxHeapPerWorkerMb * 2 ** 20 }),
-    tasksPerWorker,
-  });
-  return new Pool<T>(executor, taskTimeout === undefined ? {} : { timeout: taskTimeout });
+  return createWorkerPool<T>(worker, options);
 }
 
 /**

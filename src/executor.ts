@@ -85,12 +85,12 @@ export interface AutoBatchTuning {
   /** Batches aim at about this much work (ms). */
   readonly targetMs: number;
   /**
-   * An `'auto'` lane whose requests batch (tasks faster than `maxJobMs`, or
+   * An `'auto'` pipeline whose requests batch (tasks faster than `maxJobMs`, or
    * not measured yet) runs at most this many batches at once and shares its
    * queue among that many. Default: the executor's capacity. An executor
    * with many cheap slots (a deep window of queue jobs) sets it lower, so a
    * burst travels in a few large batches while unbatched requests still use
-   * every slot. The limit is per lane (each `poolMap` subscription); lanes
+   * every slot. The limit is per pipeline (each `poolMap` subscription); pipelines
    * with a fixed `batch: n` are not limited by it.
    */
   readonly spread?: number;

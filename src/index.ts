@@ -8,7 +8,8 @@
  *
  * @module rxjs-threadpool
  */
-export { createPool, type PoolOptions } from './createPool.js';
+export { createPool } from './createPool.js';
+export type { PoolOptions } from './workerPool.js';
 export { type DismissOptions, type PipelineStats, Pool, type PoolStats } from './Pool.js';
 export type { Percentiles } from './timing.js';
 export { type PollOptions, type PutOptions, ThreadPool, type ThreadPoolDismissOptions, type ThreadPoolOptions } from './ThreadPool.js';

@@ -1,13 +1,24 @@
 /**
  * The default error handler: like the seed's default `exc_callback`, an
  * error that no one handles is printed with its stack, never swallowed.
+ * Used by `printError` (requests), `results()` and `splitOutcomes`.
+ *
+ * Imports nothing: it needs only a failure's request id and error, so the
+ * modules of requests and outcomes can both use it.
  *
  * @module
  */
-import type { Failure } from './outcomes.js';
+
+/** What printing a failure needs of it: a `Failure` outcome is one. */
+export interface ReportedFailure {
+  /** The request that failed: its id is printed. */
+  readonly request: { readonly id: number };
+  /** Why it failed: its stack is printed (its name and message when it has none). */
+  readonly error: Error;
+}
 
 /** Prints a failure that no error stream or callback handles. */
-export function reportFailure(failure: Failure<readonly unknown[]>): void {
+export function reportFailure(failure: ReportedFailure): void {
   const { error, request } = failure;
   console.error(`rxjs-threadpool: request ${request.id} failed and nothing handles its error:\n${error.stack ?? `${error.name}: ${error.message}`}`);
 }

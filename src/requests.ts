@@ -96,7 +96,7 @@ export type ArgsOf<I> = I extends readonly unknown[] ? I : [I];
  * @param error - Why it failed.
  */
 export function printError(request: WorkRequest<readonly unknown[], unknown>, error: FailureError): void {
-  reportFailure({ ok: false, request, error });
+  reportFailure({ request, error });
 }
 
 /**

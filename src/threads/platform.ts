@@ -17,7 +17,7 @@ import { InvalidOptionError } from '../errors.js';
 import { nodeRequire } from '../nodeRequire.js';
 import { NodeWorker } from './NodeWorker.js';
 import { isTypeScriptFile, typeScriptProblem, typeScriptRunner, typeScriptWorkerUrl } from './typeScriptWorker.js';
-export { inlineWorkerFactory } from './inlineNode.js';
+export { inlineWorkerFactory } from '../inline/nodeWorkerScript.js';
 import type { ThreadsMaster } from './threadsMaster.js';
 import type { ResolvedSource } from './workerSource.js';
 

@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { evaluableSource, INLINE_TASK_URL, type InlineTaskSpec } from '../inlineSource.js';
 import type { Task, TaskMap } from '../tasks.js';
-import { exposeTasks } from './exposeTasks.js';
+import { exposeTasks } from '../worker/exposeTasks.js';
+import { evaluableSource, INLINE_TASK_URL, type InlineTaskSpec } from './taskSource.js';
 
 /** The `code` of the error a task gets when it uses a name defined outside it. */
 export const OUTSIDE_REFERENCE = 'ERR_INLINE_TASK_OUTSIDE_REFERENCE';
@@ -27,28 +27,30 @@ export const OUTSIDE_REFERENCE = 'ERR_INLINE_TASK_OUTSIDE_REFERENCE';
  * `code` {@link OUTSIDE_REFERENCE}, `task` and `identifier`.
  */
 export function exposeInlineTasks(specs: readonly InlineTaskSpec[]): TaskMap {
-  const self: Record<string, Task> = {};
-  const exposed: Record<string, Task> = {};
+  /** The tasks as written: `this` of each, so `this.sibling(x)` calls one directly. */
+  const tasksAsThis: Record<string, Task> = {};
+  /** The tasks as exposed: each failure explained. */
+  const explainedTasks: Record<string, Task> = {};
   specs.forEach((spec, index) => {
-    const task = rebuild(specs, index);
-    const run = (...args: unknown[]): unknown => {
+    const task = evaluateTask(specs, index);
+    const runExplained = (...args: unknown[]): unknown => {
       let value: unknown;
       try {
-        value = task.apply(self, args);
+        value = task.apply(tasksAsThis, args);
       } catch (error) {
-        throw explain(error, specs);
+        throw explainOutsideReference(error, specs);
       }
-      return guard(value, specs);
+      return explainLaterFailures(value, specs);
     };
     // Defined, not assigned: a task named "__proto__" stays a task.
-    Object.defineProperty(self, spec.name, { value: task, enumerable: true, writable: true, configurable: true });
-    Object.defineProperty(exposed, spec.name, { value: run, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(tasksAsThis, spec.name, { value: task, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(explainedTasks, spec.name, { value: runExplained, enumerable: true, writable: true, configurable: true });
   });
-  return exposeTasks(exposed);
+  return exposeTasks(explainedTasks);
 }
 
 /** The task's function, or, when its source does not evaluate here, a task that throws why. */
-function rebuild(specs: readonly InlineTaskSpec[], index: number): Task {
+function evaluateTask(specs: readonly InlineTaskSpec[], index: number): Task {
   const spec = specs[index];
   let value: unknown;
   try {
@@ -62,7 +64,7 @@ function rebuild(specs: readonly InlineTaskSpec[], index: number): Task {
     }
   } catch (error) {
     // A computed method name that refers to an outside variable, say: fail the task, not the worker.
-    const explained = explain(error, specs);
+    const explained = explainOutsideReference(error, specs);
     return () => {
       throw explained;
     };
@@ -79,13 +81,13 @@ function rebuild(specs: readonly InlineTaskSpec[], index: number): Task {
 }
 
 /** The task's result, with rejections and generator errors explained like thrown ones. */
-function guard(value: unknown, specs: readonly InlineTaskSpec[]): unknown {
+function explainLaterFailures(value: unknown, specs: readonly InlineTaskSpec[]): unknown {
   if (typeof value !== 'object' && typeof value !== 'function') return value;
   if (value === null) return value;
   const candidate = value as { then?: unknown; next?: unknown; throw?: unknown };
   if (typeof candidate.then === 'function') {
     return (value as PromiseLike<unknown>).then(undefined, (error: unknown) => {
-      throw explain(error, specs);
+      throw explainOutsideReference(error, specs);
     });
   }
   if (typeof candidate.next === 'function' && typeof candidate.throw === 'function') {
@@ -95,7 +97,7 @@ function guard(value: unknown, specs: readonly InlineTaskSpec[]): unknown {
         try {
           return yield* generator;
         } catch (error) {
-          throw explain(error, specs);
+          throw explainOutsideReference(error, specs);
         }
       })();
     }
@@ -105,7 +107,7 @@ function guard(value: unknown, specs: readonly InlineTaskSpec[]): unknown {
         try {
           return yield* generator;
         } catch (error) {
-          throw explain(error, specs);
+          throw explainOutsideReference(error, specs);
         }
       })();
     }
@@ -118,7 +120,7 @@ function guard(value: unknown, specs: readonly InlineTaskSpec[]): unknown {
  * own code becomes the clear error; anything else is returned as it is (a
  * `ReferenceError` raised inside a required module is that module's bug).
  */
-function explain(error: unknown, specs: readonly InlineTaskSpec[]): unknown {
+function explainOutsideReference(error: unknown, specs: readonly InlineTaskSpec[]): unknown {
   if (!(error instanceof ReferenceError)) return error;
   const undefinedName = /^(\S+) is not defined$/.exec(error.message);
   if (!undefinedName) return error;

@@ -1,22 +1,22 @@
 /**
  * The Node side of inline tasks (`createPool.fromFunctions`): the script a
  * `worker_threads` Worker evaluates, which loads this library's worker side
- * (`worker/inlineWorker`, by absolute path, next to the `nodeRequire` module
- * in the sources or either build) and hands it the tasks' sources. Loaded
+ * (`inline/exposeInlineTasks`, by absolute path, next to the `nodeRequire`
+ * module in the sources or either build) and hands it the tasks' sources. Loaded
  * only through the Node `platform` module.
  *
  * @module
  */
 import type { ResourceLimits } from 'node:worker_threads';
-import type { InlineTaskSpec } from '../inlineSource.js';
 import { nodeRequire } from '../nodeRequire.js';
-import { NodeWorker } from './NodeWorker.js';
-import { isTypeScriptFile, typeScriptProblem, typeScriptRunner } from './typeScriptWorker.js';
+import { NodeWorker } from '../threads/NodeWorker.js';
+import { isTypeScriptFile, typeScriptProblem, typeScriptRunner } from '../threads/typeScriptWorker.js';
+import type { InlineTaskSpec } from './taskSource.js';
 
 /** Makes the pool's workers for inline tasks. The script is made when the first worker starts: a library that cannot find its own files fails the pool with `WorkerStartError`. */
 export function inlineWorkerFactory(specs: readonly InlineTaskSpec[], resourceLimits?: ResourceLimits): () => NodeWorker {
-  let code: string | undefined;
-  return () => new NodeWorker({ code: (code ??= workerScript(specs)) }, resourceLimits);
+  let script: string | undefined;
+  return () => new NodeWorker({ code: (script ??= workerScript(specs)) }, resourceLimits);
 }
 
 /**
@@ -26,7 +26,7 @@ export function inlineWorkerFactory(specs: readonly InlineTaskSpec[], resourceLi
  * tasks, evaluated in the global scope, do not see its names.
  */
 export function workerScript(specs: readonly InlineTaskSpec[]): string {
-  const entry = workerEntry();
+  const entry = exposeInlineTasksPath();
   const lines = ['"use strict";', '(() => {', `  const specs = ${JSON.stringify(specs)};`];
   if (isTypeScriptFile(entry)) {
     // The library runs from its sources (its own tests): an eval worker inherits no hook, so ts-node it is.
@@ -42,15 +42,15 @@ export function workerScript(specs: readonly InlineTaskSpec[]): string {
   return lines.join('\n');
 }
 
-/** The absolute path of `worker/inlineWorker`, found from this library's own `require` (in the sources, the build, or either build of the package). */
-function workerEntry(): string {
-  // './worker/inlineWorker.js' in a build; in the sources, ts-node and jest map it to the .ts file, or find it without the extension.
-  for (const id of ['./worker/inlineWorker.js', './worker/inlineWorker']) {
+/** The absolute path of `inline/exposeInlineTasks`, found from this library's own `require` (in the sources, the build, or either build of the package). */
+function exposeInlineTasksPath(): string {
+  // './inline/exposeInlineTasks.js' in a build; in the sources, ts-node and jest map it to the .ts file, or find it without the extension.
+  for (const id of ['./inline/exposeInlineTasks.js', './inline/exposeInlineTasks']) {
     try {
       return nodeRequire.resolve(id);
     } catch {
       // try the next
     }
   }
-  throw new Error('rxjs-threadpool cannot find its own worker/inlineWorker module (next to its nodeRequire module): is the package complete?');
+  throw new Error('rxjs-threadpool cannot find its own inline/exposeInlineTasks module (next to its nodeRequire module): is the package complete?');
 }

@@ -5,19 +5,19 @@
  * Each function's source (`Function.prototype.toString`) goes into a worker
  * script generated here and evaluated by a `worker_threads` Worker
  * (`eval: true`). That script loads this library's worker side
- * (`worker/inlineWorker`, by absolute path, next to this module in the
- * sources or either build) and hands it the sources, which it evaluates in
+ * (`inline/exposeInlineTasks`, by absolute path, found next to the
+ * `nodeRequire` module in the sources or either build; see `nodeWorkerScript`) and hands it the sources, which it evaluates in
  * the worker's global scope.
  *
  * @module
  */
-import { checkOptionsObject, checkTasks } from './checks.js';
-import { createPool, type PoolOptions } from './createPool.js';
-import { InvalidOptionError } from './errors.js';
-import { evaluableSource, type InlineTaskSpec } from './inlineSource.js';
-import type { Pool } from './Pool.js';
-import type { TaskMap } from './tasks.js';
-import { inlineWorkerFactory } from './threads/platform.js';
+import { checkOptionsObject, checkTasks } from '../checks.js';
+import { InvalidOptionError } from '../errors.js';
+import type { Pool } from '../Pool.js';
+import type { TaskMap } from '../tasks.js';
+import { inlineWorkerFactory } from '../threads/platform.js';
+import { createWorkerPool, type PoolOptions } from '../workerPool.js';
+import { evaluableSource, type InlineTaskSpec } from './taskSource.js';
 
 /**
  * Starts a pool whose workers run the given functions: no worker file
@@ -87,9 +87,9 @@ export function fromFunctions<T extends TaskMap>(tasks: T & ThisType<T>, options
     );
   }
   const specs = inlineTaskSpecs(tasks);
-  const { resourceLimits, ...rest } = checkOptionsObject('options', options);
+  const { resourceLimits, ...poolOptions } = checkOptionsObject('options', options);
   if (resourceLimits !== undefined) checkOptionsObject('resourceLimits', resourceLimits);
-  return createPool<T>(inlineWorkerFactory(specs, resourceLimits), rest);
+  return createWorkerPool<T>(inlineWorkerFactory(specs, resourceLimits), poolOptions);
 }
 
 /** Whether this is Node (worker_threads). */

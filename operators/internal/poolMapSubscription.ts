@@ -1,0 +1,95 @@
+/**
+ * One subscription of a `poolMap` pipeline, put together: a pipeline on the
+ * pool; the source, pushed through a {@link SourceSubscriber} or pulled by a
+ * {@link PullLoop}, each value going to the {@link RequestSubmitter}; the
+ * outcomes the pipeline delivers, passed on at once or, with `ordered`, through
+ * a {@link ReorderBuffer}; and the end: completion when the source is done
+ * and every outcome is out, or cancellation (see `cancellation`).
+ *
+ * @module
+ */
+import type { Observable, Subscriber } from 'rxjs';
+import type { Outcome, Progress } from '../../src/outcomes.js';
+import type { Pool } from '../../src/Pool.js';
+import type { WorkRequest } from '../../src/requests.js';
+import type { Deliver } from '../../src/scheduler/pipeline.js';
+import type { TaskMap } from '../../src/tasks.js';
+import { pullableOf } from '../pullFrom.js';
+import { abortedAtStart, releaseOnEnd } from './cancellation.js';
+import type { ResolvedPoolMapOptions } from './options.js';
+import { PullLoop } from './pullLoop.js';
+import { ReorderBuffer } from './reorderBuffer.js';
+import { RequestSubmitter } from './requestSubmitter.js';
+import { SourceSubscriber } from './sourceSubscriber.js';
+
+/** How many requests a pulled source may have waiting when `queue.size` is not given. */
+const DEFAULT_PULL_QUEUE = 1000;
+
+/** What a `poolMap` subscription emits. */
+type PoolMapItem = Outcome<readonly unknown[]> | Progress<readonly unknown[]>;
+
+/**
+ * Runs `task` on `pool` for each value of `source`, emitting one outcome per
+ * request (and progress items, with `progress`) to `subscriber`: the body of
+ * the Observable `poolMap` returns.
+ */
+export function subscribePoolMap(
+  pool: Pool<TaskMap>,
+  task: string,
+  options: ResolvedPoolMapOptions,
+  source: Observable<unknown>,
+  subscriber: Subscriber<PoolMapItem>,
+): void {
+  const { signal, orderedBuffer, queue, transfer, progress } = options;
+  if (abortedAtStart(signal, subscriber)) return;
+  let sourceDone = false;
+  /** Outcomes being emitted now: a source completed from inside an emission (a feedback loop) waits for it to be out. */
+  let emitting = 0;
+  const completeIfDone = (): void => {
+    if (sourceDone && emitting === 0 && pipeline.pending === 0 && (reorder?.size ?? 0) === 0) subscriber.complete();
+  };
+  const emit = (outcome: Outcome<readonly unknown[]>): void => {
+    emitting++;
+    try {
+      subscriber.next(outcome);
+    } finally {
+      emitting--;
+    }
+    completeIfDone();
+  };
+  const reorder = orderedBuffer === 0 ? undefined : new ReorderBuffer(emit);
+  const deliver: Deliver = reorder
+    ? (outcome, sequence) => {
+        if (reorder.add(outcome, sequence)) pipeline.wake();
+      }
+    : emit;
+  const pulled = pullableOf(source);
+  const pipeline = pool.openPipeline(task, deliver, {
+    ...options.pipeline,
+    // While the reorder buffer is full (outcomes running or held back), no further request starts.
+    ...(reorder ? { gate: () => pipeline.running + reorder.size < orderedBuffer } : {}),
+    ...(pulled ? { dequeued: () => void pullLoop?.pull() } : {}),
+    ...(progress ? { progress: (request: WorkRequest<readonly unknown[]>, value: unknown) => subscriber.next({ request, progress: value }) } : {}),
+  });
+  const requests = new RequestSubmitter(pipeline, task, transfer, pulled ? undefined : queue);
+  const endSource = (): void => {
+    sourceDone = true;
+    completeIfDone();
+  };
+  const pullLimit = queue?.size ?? DEFAULT_PULL_QUEUE;
+  const pullLoop = pulled
+    ? new PullLoop(
+        pulled,
+        () => pipeline.queued < pullLimit,
+        requests,
+        endSource,
+        (error) => subscriber.error(error),
+      )
+    : undefined;
+  releaseOnEnd(subscriber, signal, () => {
+    pullLoop?.stop();
+    pipeline.close();
+  });
+  if (pullLoop) pullLoop.start();
+  else source.subscribe(new SourceSubscriber(subscriber, requests, endSource));
+}
