@@ -11,10 +11,11 @@ module.exports = {
   testEnvironment: '<rootDir>/test/programs/environment.ts',
   testEnvironmentOptions: {
     needs: [
-      // The queue tests run on a real Redis: REDIS_URL, or a redis-server globalSetup starts on a random loopback port.
-      { tests: 'bullmq\\.(behaviour|sigkill)\\.test', program: 'redis' },
-      // This one stops and restarts its own redis-server.
-      { tests: 'bullmq\\.connection\\.test', program: 'redis-server' },
+      // The queue tests (test/bullmq.*.test.ts) run on a real Redis: REDIS_URL, or a redis-server globalSetup
+      // starts on a random loopback port; but for these two, which start their own redis-server (connection
+      // stops and restarts it, tls serves TLS only), and the wire test, which needs none.
+      { tests: 'bullmq\\.(connection|tls)\\.test', program: 'redis-server' },
+      { tests: 'bullmq\\.(?!wire\\.)[A-Za-z]+\\.test', program: 'redis' },
       // Headless Chromium (CHROMIUM_PATH, else /usr/bin/chromium or one on PATH) runs the browser example.
       { tests: 'browser\\.test', program: 'chromium' },
     ],

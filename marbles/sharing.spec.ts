@@ -1,16 +1,13 @@
+// Sharing one pool (marbles): pipelines take turns; a higher priority goes first; together they never run more than the pool has workers.
 import { map, merge } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
-import type { Outcome, Progress } from '../src';
-import { poolMap, progress, results } from '../operators';
+import type { Outcome } from '../src';
+import { poolMap } from '../operators';
 import { createVirtualPool } from './createVirtualPool';
-import { newTestScheduler } from './specHelpers';
+import { doubled, n, newTestScheduler, poolMapTasks, show, watchStats } from './specHelpers';
 
 const tasks = {
   work: (label: string): string => label,
-  *steps(n: number): Generator<number, string> {
-    for (let i = 1; i <= n; i++) yield i;
-    return `done ${n}`;
-  },
 };
 const label = map((outcome: Outcome<readonly unknown[], unknown>) => (outcome.ok ? outcome.value : 'E'));
 
@@ -38,28 +35,44 @@ describe('sharing one pool (marbles)', () => {
       expectObservable(merge(bulk, live)).toBe('--a-x-y-b-c-d-e-(f|)');
     });
   });
+});
 
-  test('progress values come before their request’s outcome; progress() and results() pick each kind', () => {
+describe('poolMap: pipelines sharing a pool', () => {
+  const tasks = poolMapTasks;
+
+  test('two pipelines on one pool are served round-robin', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const pool = createVirtualPool(tasks, { scheduler: testScheduler, size: 1, duration: 1 });
+      const bulkSource = cold('(abcd|)', n);
+      const liveSource = cold('(ef|)  ', n);
+      // one worker, one frame a request: after a, the pipelines take turns (b, e, c, f, d)
+      expectObservable(bulkSource.pipe(poolMap(pool, 'double'), show)).toBe('-ab-c-(d|)', doubled);
+      expectObservable(liveSource.pipe(poolMap(pool, 'double'), show)).toBe('---e-(f|) ', doubled);
+      expectSubscriptions(bulkSource.subscriptions).toBe('(^!)');
+      expectSubscriptions(liveSource.subscriptions).toBe('(^!)');
+    });
+  });
+
+  test('a pipeline that subscribes late is served on its turn, not after the backlog of another', () => {
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const pool = createVirtualPool(tasks, { scheduler: testScheduler, size: 1, duration: 2 });
+      const late = cold('(x|)', { x: 50 });
+      // a runs 0-2 and b 2-4; x, queued at 1 behind b..f, runs 4-6 instead of after f
+      expectObservable(cold('(abcdef|)', n).pipe(poolMap(pool, 'double'), show)).toBe('--a-b---c-d-e-(f|)', doubled);
+      expectObservable(late.pipe(poolMap(pool, 'double'), show), '-^').toBe('------(x|)        ', { x: 100 });
+      expectSubscriptions(late.subscriptions).toBe('-(^!)');
+    });
+  });
+
+  test("two pipelines share the pool's capacity: together they never run more requests than it has workers", () => {
     testScheduler.run(({ cold, expectObservable }) => {
-      // Each expectation subscribes on its own, so each gets its own pool.
-      const items = () =>
-        cold('(a|)', { a: 2 }).pipe(poolMap(createVirtualPool(tasks, { scheduler: testScheduler, size: 1, duration: 5 }), 'steps', { progress: true }));
-      const show = map((item: Outcome<[n: number], string> | Progress<[n: number], number>) =>
-        item.ok === undefined ? `p${item.progress}` : item.ok ? item.value : 'E',
-      );
-      expectObservable(items().pipe(show)).toBe('(xy)-(z|)', { x: 'p1', y: 'p2', z: 'done 2' });
-      expectObservable(
-        items().pipe(
-          progress(),
-          map((item) => item.progress),
-        ),
-      ).toBe('(xy)-|', { x: 1, y: 2 });
-      expectObservable(
-        items().pipe(
-          results(),
-          map((item) => item.value),
-        ),
-      ).toBe('-----(z|)', { z: 'done 2' });
+      const pool = createVirtualPool(tasks, { scheduler: testScheduler, size: 2, duration: 2 });
+      const stats = watchStats(pool.stats$);
+      expectObservable(cold('(ab|)', n).pipe(poolMap(pool, 'double'), show)).toBe('--(ab|)   ', doubled);
+      expectObservable(cold('(cd|)', n).pipe(poolMap(pool, 'double'), show)).toBe('----(cd|)', doubled);
+      testScheduler.flush();
+      expect(Math.max(...stats.map((s) => s.busy))).toBe(2);
+      expect(stats[stats.length - 1]).toMatchObject({ workers: 2, busy: 0, queued: 0, completed: 4, failed: 0 });
     });
   });
 });

@@ -1,6 +1,6 @@
 import { NoResultsPending, NoWorkersAvailable, makeRequests, PoolClosedError, QueueFullError, ThreadPool, type WorkRequest } from '../src';
 import type { Tasks } from './fixtures/tasks.worker';
-import { fixture } from './helpers';
+import { afterTimersDueWithin, fixture, statsWhere } from './helpers';
 
 const open = new Set<ThreadPool<Tasks>>();
 function threadPool(options?: ConstructorParameters<typeof ThreadPool>[1]): ThreadPool<Tasks> {
@@ -12,8 +12,6 @@ afterEach(async () => {
   await Promise.all([...open].map((pool) => pool.close()));
   open.clear();
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A deterministic stand-in for Python's `random` in the seed's example. */
 function randoms(seed: number): () => number {
@@ -52,8 +50,8 @@ describe("ThreadPool: the seed's own example, ported", () => {
     const activeWorkers: number[] = [];
     for (;;) {
       try {
-        await sleep(20);
-        await main.poll();
+        // The seed sleeps between non-blocking polls; a blocking poll waits for the next outcome instead.
+        await main.poll({ block: true });
         activeWorkers.push(main.workers);
         if (i === 2) await main.createWorkers(3);
         if (i === 5) await main.dismissWorkers(2);
@@ -89,15 +87,15 @@ describe('ThreadPool', () => {
     await main.putRequest(requests[0]); // runs at once (or soon)
     await main.putRequest(requests[1]);
     await main.putRequest(requests[2]);
-    await sleep(5);
+    await statsWhere(main.pool, (stats) => stats.busy === 1, 'the first request to run');
     // one running, two queued: the queue is full
     await expect(main.putRequest(requests[3], { block: false })).rejects.toBeInstanceOf(QueueFullError);
     const waited = main.putRequest(requests[3]);
-    let admitted = false;
-    void waited.then(() => (admitted = true));
-    await sleep(5);
-    expect(admitted).toBe(false);
+    // Admitted only once there is room: when the running request has ended and the next one started.
+    let completedAtAdmission = -1;
+    void waited.then(() => (completedAtAdmission = main.pool.stats.completed));
     await waited;
+    expect(completedAtAdmission).toBeGreaterThanOrEqual(1);
     await expect(main.putRequest(requests[4], { block: true, timeout: 0 })).rejects.toMatchObject({ code: 'ERR_QUEUE_FULL', reason: 'timeout' });
     await main.wait();
     expect(values).toEqual([30, 30, 30, 30]);
@@ -109,7 +107,7 @@ describe('ThreadPool', () => {
     const calls: number[] = [];
     const [a, b, c] = makeRequests('delayed', [40, 40, 1], (request) => calls.push(request.id));
     await main.putRequest(a);
-    await sleep(5);
+    await statsWhere(main.pool, (stats) => stats.busy === 1, 'the first request to run');
     await main.putRequest(b);
     await expect(main.putRequest(c, { timeout: 10 })).rejects.toMatchObject({ code: 'ERR_QUEUE_FULL' });
     await main.wait();
@@ -121,7 +119,8 @@ describe('ThreadPool', () => {
     await main.pool.ready;
     let handed = 0;
     for (const request of makeRequests('double', [1, 2, 3, 4, 5, 6, 7, 8], () => handed++)) await main.putRequest(request);
-    await sleep(200);
+    // Requests have ended and no worker runs another: the pool has stopped for the results to be polled.
+    await statsWhere(main.pool, (stats) => stats.completed >= 1 && stats.busy === 0, 'the workers to hold back');
     // One result waits to be polled; the workers hold theirs back (at most one each), so no more than 3 are done.
     expect(main.pool.stats.completed).toBeLessThanOrEqual(3);
     expect(main.pool.stats.queued).toBeGreaterThanOrEqual(5);
@@ -160,7 +159,7 @@ describe('ThreadPool', () => {
     await main.pool.ready;
     const busy = makeRequests('spin', [150], () => undefined);
     await main.putRequest(busy[0]);
-    await sleep(30);
+    await statsWhere(main.pool, (stats) => stats.busy === 1, 'the request to run');
     await main.dismissWorkers(3);
     expect(main.workers).toBe(0);
     expect(main.dismissedWorkers).toBe(3);
@@ -186,7 +185,8 @@ describe('ThreadPool', () => {
   });
 
   test('pollTimeout: an idle worker exits after it and starts again when work comes', async () => {
-    const main = threadPool({ numWorkers: 1, pollTimeout: 50 });
+    const pollTimeout = 500;
+    const main = threadPool({ numWorkers: 1, pollTimeout });
     const threads: number[] = [];
     const ask = async (): Promise<void> => {
       await main.putRequest(makeRequests('threadId', [[]], (_request, id: number) => threads.push(id))[0]);
@@ -194,7 +194,8 @@ describe('ThreadPool', () => {
     };
     await ask();
     await ask();
-    await sleep(150);
+    // The worker's idle timer was set when it went idle, before this: it has run by then.
+    await afterTimersDueWithin(pollTimeout);
     expect(main.workers).toBe(1);
     await ask();
     expect(threads[0]).toBe(threads[1]);
@@ -223,7 +224,7 @@ describe('ThreadPool', () => {
       seen.push(value);
     });
     for (const request of requests) await main.putRequest(request);
-    await sleep(100);
+    await statsWhere(main.pool, (stats) => stats.completed === 3, 'the three requests to end');
     await expect(main.poll()).rejects.toThrow('callback broke');
     await main.wait();
     expect(seen).toEqual([2, 6]);

@@ -130,6 +130,9 @@ describe.each(bundlers)('the example built by %s', (bundler) => {
   test('the page stayed responsive: its main-thread counter kept ticking during the run', async () => {
     const run = runOf(bundler);
     // A 16 ms interval: allow for a busy machine, but a run on the main thread would tick (almost) never.
+    // These are time bounds on purpose: a page that stays responsive while the work runs is what Web Workers
+    // promise its user. The bounds are loose (a fifth of the ticks, no gap of a second) so that a loaded CI
+    // machine meets them, while a run on the main thread (one gap as long as the run) does not.
     expect(run.summary.elapsedMs).toBeGreaterThan(0);
     expect(run.summary.ticksDuringRun).toBeGreaterThanOrEqual(Math.max(10, Math.floor((run.summary.elapsedMs / 16) * 0.2)));
     expect(run.summary.maxGapMs).toBeLessThan(1000);

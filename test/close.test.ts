@@ -1,7 +1,8 @@
+// close(): running, queued and later requests end with PoolClosedError; every worker is terminated; stats$ completes.
 import { from, map, range } from 'rxjs';
-import { PoolClosedError } from '../src';
+import { PoolClosedError, workRequest } from '../src';
 import { poolMap } from '../operators';
-import { closePools, collect, tasksPool } from './helpers';
+import { closePools, collect, faultsPool, statsWhere, tasksPool } from './helpers';
 
 afterEach(closePools);
 
@@ -15,7 +16,7 @@ describe('closing a pool', () => {
         poolMap(pool, 'spin'),
       ),
     );
-    while (pool.stats.busy < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    await statsWhere(pool, (stats) => stats.busy >= 2, 'both workers to run a request');
     await pool.close();
     const all = await outcomes;
     expect(all).toHaveLength(10);
@@ -45,5 +46,27 @@ describe('closing a pool', () => {
     await pool.close();
     expect(pool.size).toBe(0);
     await expect(pool.ready).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
+  });
+
+  test('close racing a replacement worker that is still starting ends everything and leaves no worker', async () => {
+    const pool = faultsPool({ size: 1 });
+    const outcomes = collect(from([workRequest([1]), workRequest([2])]).pipe(poolMap(pool, 'exit', { rerunOnCrash: false })));
+    // The first request's worker has died (the request failed): its replacement is starting now.
+    await statsWhere(pool, (stats) => stats.failed >= 1, 'the first request to fail');
+    await pool.close();
+    const all = await outcomes;
+    expect(all).toHaveLength(2);
+    expect(all.every((outcome) => !outcome.ok)).toBe(true);
+    expect(pool.stats).toMatchObject({ workers: 0, busy: 0, queued: 0 });
+  });
+
+  test('close with no workers and requests queued ends them with PoolClosedError', async () => {
+    const pool = faultsPool({ size: 1 });
+    await pool.dismissWorkers(1, { join: true });
+    const outcomes = collect(from([1, 2, 3]).pipe(poolMap(pool, 'echo')));
+    await statsWhere(pool, (stats) => stats.queued === 3, 'the three requests to be queued');
+    expect(pool.stats.queued).toBe(3);
+    await pool.close();
+    for (const outcome of await outcomes) expect(!outcome.ok && outcome.error).toMatchObject({ code: 'ERR_POOL_CLOSED' });
   });
 });

@@ -1,8 +1,9 @@
+// Bad options and bad input are refused, naming them: createPool's and poolMap's options, unknown task names, resize counts.
 import { from } from 'rxjs';
-import { createPool, InvalidOptionError, makeRequests, UnknownTaskError } from '../src';
+import { createPool, InvalidOptionError, makeRequests, type Pool, UnknownTaskError } from '../src';
 import { poolMap } from '../operators';
 import type { Tasks } from './fixtures/tasks.worker';
-import { closePools, collect, fixture, tasksPool } from './helpers';
+import { closePools, collect, faultsPool, fixture, tasksPool } from './helpers';
 
 afterEach(closePools);
 
@@ -59,6 +60,12 @@ describe('bad input', () => {
     for (const outcome of outcomes) expect(!outcome.ok && outcome.error).toBeInstanceOf(UnknownTaskError);
     expect(() => poolMap(pool, 'nope' as never)).toThrow(UnknownTaskError);
     expect(() => poolMap(pool, 'nope' as never)).toThrow(/"nope".*"double"/);
+  });
+
+  test('an unknown task name at run time lists the tasks the worker has', async () => {
+    const pool = faultsPool({ size: 1 });
+    const [outcome] = await collect(from([1]).pipe(poolMap(pool as unknown as Pool<{ nope(n: number): number }>, 'nope')));
+    expect(!outcome.ok && outcome.error).toMatchObject({ code: 'ERR_UNKNOWN_TASK', message: expect.stringContaining('throwDetailed') });
   });
 
   test('poolMap refuses what is not a pool, and a task that is not a name', () => {

@@ -1,14 +1,10 @@
+// Resizing a running pool: createWorkers, dismissWorkers and joinAllDismissedWorkers, down to no worker and back.
 import { map, range, Subject } from 'rxjs';
 import { workRequest } from '../src';
 import { poolMap } from '../operators';
-import { closePools, collect, tasksPool } from './helpers';
+import { closePools, collect, faultsPool, statsWhere, tasksPool } from './helpers';
 
 afterEach(closePools);
-
-/** Resolves when `predicate` holds, checking every few ms. */
-async function until(predicate: () => boolean): Promise<void> {
-  while (!predicate()) await new Promise((resolve) => setTimeout(resolve, 5));
-}
 
 describe('resizing a running pool', () => {
   test('createWorkers mid-stream: the running pipeline uses the new workers without resubscribing', async () => {
@@ -21,7 +17,7 @@ describe('resizing a running pool', () => {
     const done = collect(source.pipe(poolMap(pool, 'threadId')));
     const sub = done.then((outcomes) => outcomes.forEach((outcome) => outcome.ok && threads.add(outcome.value)));
     for (let i = 0; i < 5; i++) source.next(workRequest([]));
-    await until(() => pool.stats.completed === 5);
+    await statsWhere(pool, (snapshot) => snapshot.completed === 5, 'the first five requests to end');
     expect(peakBusy).toBe(1);
 
     await pool.createWorkers(2);
@@ -49,7 +45,7 @@ describe('resizing a running pool', () => {
         poolMap(pool, 'spin'),
       ),
     );
-    await until(() => pool.stats.busy === 2);
+    await statsWhere(pool, (snapshot) => snapshot.busy === 2, 'both workers to run a request');
     await pool.dismissWorkers(1, { join: true });
     expect(pool.size).toBe(1);
     let peakBusy = 0;
@@ -67,7 +63,7 @@ describe('resizing a running pool', () => {
     await pool.dismissWorkers(5, { join: true });
     expect(pool.size).toBe(0);
     const outcomes = collect(range(1, 3).pipe(poolMap(pool, 'double')));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await statsWhere(pool, (snapshot) => snapshot.queued === 3, 'the three requests to be queued');
     expect(pool.stats.queued).toBe(3);
     await pool.createWorkers(1);
     expect((await outcomes).map((outcome) => outcome.ok && outcome.value).sort()).toEqual([2, 4, 6]);
@@ -82,12 +78,23 @@ describe('resizing a running pool', () => {
         poolMap(pool, 'spin'),
       ),
     );
-    await until(() => pool.stats.busy === 2);
+    await statsWhere(pool, (snapshot) => snapshot.busy === 2, 'both workers to run a request');
     await pool.dismissWorkers(2);
     expect(pool.size).toBe(0);
     expect(pool.stats.busy).toBe(2);
     await pool.joinAllDismissedWorkers();
     expect(pool.stats.busy).toBe(0);
     expect((await outcomes).every((outcome) => outcome.ok)).toBe(true);
+  });
+
+  test('requests queued while no worker is live stay queued and are served by createWorkers', async () => {
+    const pool = faultsPool({ size: 2 });
+    await pool.dismissWorkers(2, { join: true });
+    const outcomes = collect(range(0, 20).pipe(poolMap(pool, 'echo')));
+    await statsWhere(pool, (snapshot) => snapshot.queued === 20, 'the twenty requests to be queued');
+    expect(pool.stats).toMatchObject({ workers: 0, queued: 20 });
+    await pool.createWorkers(1);
+    const all = await outcomes;
+    expect(all.filter((outcome) => outcome.ok)).toHaveLength(20);
   });
 });

@@ -1,7 +1,10 @@
-import { from } from 'rxjs';
+// A worker that cannot start: a prompt WorkerStartError naming the worker and the cause, for ready and every
+// request; no retry, and never a crash of the main process.
+import { from, range } from 'rxjs';
 import { Worker } from 'threads';
 import { createPool, WorkerStartError } from '../src';
 import { poolMap } from '../operators';
+import type { FaultTasks } from './fixtures/faults.worker';
 import type { Tasks } from './fixtures/tasks.worker';
 import { closePools, collect, fixture, track } from './helpers';
 
@@ -56,4 +59,75 @@ describe('a worker that cannot start', () => {
     },
     fast,
   );
+
+  test('repeated start failures do not loop: no retry, pool creation fails once with WorkerStartError', async () => {
+    let made = 0;
+    const exits: Promise<unknown>[] = [];
+    const pool = track(
+      createPool<FaultTasks>(
+        () => {
+          made++;
+          const worker = new Worker('./fixtures/throws-at-load.worker.js');
+          exits.push(new Promise((resolve) => (worker as unknown as NodeJS.EventEmitter).once('exit', resolve)));
+          return worker;
+        },
+        { size: 2 },
+      ),
+    );
+    const outcomes = collect(range(0, 5).pipe(poolMap(pool, 'echo')));
+    await expect(pool.ready).rejects.toMatchObject({ code: 'ERR_WORKER_START', message: expect.stringContaining('boom while loading') });
+    for (const outcome of await outcomes) expect(!outcome.ok && outcome.error).toBeInstanceOf(WorkerStartError);
+    // Both threads have exited: a pool that respawned on a start failure would have made another by now.
+    await Promise.all(exits);
+    expect(made).toBe(2);
+  });
+});
+
+describe('a worker error of any shape becomes a WorkerStartError, never a crash of the main process', () => {
+  const revoked = Proxy.revocable({}, {});
+  revoked.revoke();
+  test.each([
+    ['a null-prototype object', Object.assign(Object.create(null) as object, { detail: 'no prototype' })],
+    [
+      'an object whose toString throws',
+      {
+        toString: () => {
+          throw new Error('no text');
+        },
+      },
+    ],
+    ['a symbol', Symbol('odd')],
+    ['a revoked proxy', revoked.proxy],
+  ])('the worker emits %s as its error while starting: the listener does not throw, and ready rejects with WorkerStartError', async (_case, odd) => {
+    let worker: NodeJS.EventEmitter | undefined;
+    const pool = track(
+      createPool<Tasks>(() => {
+        const created = new Worker('./fixtures/plain-expose.worker.js');
+        worker = created as unknown as NodeJS.EventEmitter;
+        return created;
+      }),
+    );
+    // Node calls the pool's listener synchronously from emit: a listener that throws would crash the main process.
+    expect(worker).toBeDefined();
+    expect(() => worker?.emit('error', odd)).not.toThrow();
+    const error = await pool.ready.then(
+      () => undefined,
+      (rejection: unknown) => rejection,
+    );
+    expect(error).toBeInstanceOf(WorkerStartError);
+    expect(typeof (error as WorkerStartError).message).toBe('string');
+  });
+});
+
+describe('a start error names the worker, never a file of threads.js', () => {
+  test('a factory whose new Worker throws (bad execArgv): the error names the factory', async () => {
+    const pool = track(createPool<Tasks>(() => new Worker('./fixtures/tasks.worker.ts', { execArgv: ['--no-such-flag'] } as never)));
+    const error = (await pool.ready.then(
+      () => undefined,
+      (rejection: unknown) => rejection,
+    )) as WorkerStartError;
+    expect(error).toBeInstanceOf(WorkerStartError);
+    expect(error.file).toBe('(from the worker factory)');
+    expect(error.message).not.toMatch(/node_modules/);
+  });
 });

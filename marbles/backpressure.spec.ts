@@ -1,3 +1,4 @@
+// Backpressure (marbles): poolMap's queue: { size, overflow } refuses or drops what does not fit; pullFrom pulls only while the queue has room.
 import { map } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import type { Outcome, QueueFullError } from '../src';

@@ -1,3 +1,4 @@
+// timeout (marbles): counted from the start of a run, not the wait in the queue.
 import { map } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import type { Outcome } from '../src';
@@ -12,8 +13,7 @@ const show = map((outcome: Outcome<readonly unknown[], unknown>) => (outcome.ok 
 
 let testScheduler: TestScheduler;
 beforeEach(() => (testScheduler = newTestScheduler()));
-
-describe('timeouts and cancellation (marbles)', () => {
+describe('timeouts (marbles)', () => {
   test('timeout counts from the start of a run: a request past it fails at that frame; waiting in the queue does not count', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const pool = createVirtualPool(tasks, { scheduler: testScheduler, size: 1, duration: byArgument });
@@ -24,18 +24,6 @@ describe('timeouts and cancellation (marbles)', () => {
         b: 'TaskTimeoutError',
         c: 3,
       });
-    });
-  });
-
-  test("cancel: 'terminate' frees the worker at unsubscription; 'abandon' lets the running request finish first", () => {
-    testScheduler.run(({ cold, expectObservable }) => {
-      const terminating = createVirtualPool(tasks, { scheduler: testScheduler, size: 1, duration: byArgument });
-      const abandoning = createVirtualPool(tasks, { scheduler: testScheduler, size: 1, duration: byArgument });
-      // The first pipeline runs a 10-frame request and is unsubscribed at frame 2; the next starts at frame 3.
-      expectObservable(cold('a', { a: 10 }).pipe(poolMap(terminating, 'wait', { cancel: 'terminate' })), '--!').toBe('');
-      expectObservable(cold('---(b|)', { b: 2 }).pipe(poolMap(terminating, 'wait'), show)).toBe('-----(b|)', { b: 2 });
-      expectObservable(cold('a', { a: 10 }).pipe(poolMap(abandoning, 'wait')), '--!').toBe('');
-      expectObservable(cold('---(b|)', { b: 2 }).pipe(poolMap(abandoning, 'wait'), show)).toBe('------------(b|)', { b: 2 });
     });
   });
 });

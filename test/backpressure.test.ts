@@ -1,10 +1,11 @@
+// Backpressure: poolMap's queue: { size, overflow } bounds what waits, and pullFrom pulls a lazy source only as the queue has room.
 import { from, take } from 'rxjs';
 import { poolMap, pullFrom } from '../operators';
 import { closePools, collect, tasksPool } from './helpers';
 
 afterEach(closePools);
 
-describe('pulling from a lazy source', () => {
+describe('backpressure: pulling from a lazy source, a bounded queue', () => {
   test('a lazy async source of 1,000,000 requests runs through queue: { size: 1000 } in bounded memory', async () => {
     const pool = tasksPool({ size: 2 });
     await pool.ready;

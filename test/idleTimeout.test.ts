@@ -1,0 +1,39 @@
+// idleTimeout: a worker idle that long exits (after its teardown) and keeps its slot; the next request starts a fresh thread.
+import { readFileSync, rmSync } from 'node:fs';
+import { from } from 'rxjs';
+import { workRequest } from '../src';
+import { poolMap, results } from '../operators';
+import { logFile } from './fixtures/features.worker';
+import { afterTimersDueWithin, closePools, collect, featuresPool, waitFor } from './helpers';
+
+afterEach(closePools);
+
+describe('idleTimeout', () => {
+  const clean = (): void => rmSync(logFile(), { force: true });
+  beforeEach(clean);
+  afterEach(clean);
+  const lines = (): string[] => {
+    try {
+      return readFileSync(logFile(), 'utf8').trim().split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+
+  test('an idle worker exits after idleTimeout, tearing down first; its slot stays, and the next request starts a fresh thread', async () => {
+    const idleTimeout = 1000;
+    const pool = featuresPool({ size: 1, idleTimeout });
+    const threadId = async (): Promise<number> => (await collect(from([workRequest([])]).pipe(poolMap(pool, 'threadId'), results())))[0].value;
+    const first = await threadId();
+    // Back to back, well within idleTimeout: the same worker serves both.
+    expect(await threadId()).toBe(first);
+    // The worker's idle timer was set when it went idle, before this: it has run by then.
+    await afterTimersDueWithin(idleTimeout);
+    expect(pool.size).toBe(1);
+    // The teardown runs in the worker as it leaves, and writes to the log: no event tells the test when.
+    await waitFor(() => lines().includes(`teardown ${first}`), "the idle worker's teardown");
+    const second = await threadId();
+    expect(second).not.toBe(first);
+    expect(lines().filter((line) => line.startsWith('setup'))).toEqual([`setup ${first}`, `setup ${second}`]);
+  });
+});

@@ -1,0 +1,79 @@
+// pool.stats$ and pool.stats: counts as work proceeds, and, while stats$ is watched, wait and run times and utilization.
+import { map, range } from 'rxjs';
+import type { PoolStats } from '../src';
+import { poolMap } from '../operators';
+import { closePools, collect, featuresPool, statsWhere, tasksPool } from './helpers';
+
+afterEach(closePools);
+
+describe('stats$', () => {
+  test('stats$ publishes work as it goes', async () => {
+    const pool = tasksPool({ size: 2 });
+    await pool.ready;
+    const seen: number[] = [];
+    const subscription = pool.stats$.subscribe((stats) => seen.push(stats.busy));
+    await collect(
+      range(0, 20).pipe(
+        map(() => 5),
+        poolMap(pool, 'spin'),
+      ),
+    );
+    subscription.unsubscribe();
+    expect(Math.max(...seen)).toBe(2);
+    const stats = pool.stats;
+    expect(stats).toMatchObject({ workers: 2, busy: 0, queued: 0, completed: 20, failed: 0, pipelines: [] });
+    // Timing was recorded while stats$ was watched: 20 runs of a 5 ms spin.
+    expect(stats.run.count).toBe(20);
+    expect(stats.run.p50).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('timing and utilization', () => {
+  test('stats$ reports wait and run percentiles that match known task durations, utilization, and each pipeline', async () => {
+    const pool = featuresPool({ size: 2 });
+    await pool.ready;
+    const snapshots: PoolStats[] = [];
+    const watching = pool.stats$.subscribe((stats) => snapshots.push(stats));
+    // 20 requests of 50 ms on 2 workers: each runs ~50 ms; the k-th waits ~(k div 2) × 50 ms, up to ~450 ms.
+    const done = collect(
+      range(0, 20).pipe(
+        map(() => 50),
+        poolMap(pool, 'sleep', { batch: 1, name: 'sleepers' }),
+      ),
+    );
+    // Mid-run: four requests have ended, so both workers have been busy all along.
+    await statsWhere(pool, (stats) => stats.completed >= 4, 'four requests to end');
+    const during = pool.stats;
+    expect(during.pipelines).toEqual([expect.objectContaining({ name: 'sleepers', priority: 0, running: 2 })]);
+    expect(during.utilization).toBeGreaterThan(0.5);
+    await done;
+    const { wait, run, pipelines } = pool.stats;
+    watching.unsubscribe();
+    // The measures are at least the durations the tasks are known to take (lower bounds, which a slow
+    // machine only makes longer), and keep their proportions: a request ran for about one sleep, and the
+    // median one waited for several others to run first.
+    expect(run.count).toBe(20);
+    expect(run.p50).toBeGreaterThanOrEqual(49);
+    expect(run.p50).toBeLessThan(wait.p50);
+    expect(run.max).toBeGreaterThanOrEqual(run.p99);
+    expect(wait.count).toBe(20);
+    expect(wait.max).toBeGreaterThanOrEqual(400);
+    expect(wait.p50).toBeGreaterThanOrEqual(180);
+    expect(wait.p50).toBeLessThan(wait.max);
+    // The pipeline has ended: it is no longer listed.
+    expect(pipelines).toEqual([]);
+    expect(snapshots.length).toBeGreaterThan(10);
+  });
+
+  test('nothing is recorded while nobody watches stats$', async () => {
+    const pool = featuresPool({ size: 1 });
+    await collect(
+      range(0, 5).pipe(
+        map(() => 1),
+        poolMap(pool, 'sleep'),
+      ),
+    );
+    expect(pool.stats.run.count).toBe(0);
+    expect(pool.stats.wait.count).toBe(0);
+  });
+});
