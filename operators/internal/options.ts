@@ -8,7 +8,7 @@
  */
 import { checkInteger, checkKnownKeys, checkOptionsObject, checkTimeout, type OptionAliases } from '../../src/checks.js';
 import { InvalidOptionError } from '../../src/errors.js';
-import { MAX_BATCH_REQUESTS } from '../../src/protocol.js';
+import { MAX_BATCH_REQUESTS } from '../../src/wire.js';
 import type { BatchSize } from '../../src/scheduler/batchSizing.js';
 import type { PipelineOptions } from '../../src/scheduler/pipeline.js';
 import type { Transferable } from '../../src/transfer.js';

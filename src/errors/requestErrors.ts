@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { SerializedError } from '../protocol.js';
+import type { SerializedError } from '../serializedError.js';
 import { PoolError } from './PoolError.js';
 import { textOf, workerName } from './text.js';
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { isErrorLike } from '../protocol.js';
+import { isErrorLike } from '../serializedError.js';
 
 /**
  * Describes a value for an error message: the value and its type. Total:
