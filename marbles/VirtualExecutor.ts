@@ -9,7 +9,7 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { type FailureError, PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError } from '../src/errors.js';
 import { type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type RunningBatch } from '../src/executor.js';
-import { serializeError } from '../src/protocol.js';
+import { serializeError } from '../src/wire.js';
 import type { TaskMap } from '../src/tasks.js';
 import { unwrapTransfer } from '../src/transfer.js';
 

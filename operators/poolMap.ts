@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction, Subscriber } from 'rxjs';
 import { checkInteger, checkKnownKeys, checkOptionsObject, checkTimeout, type OptionAliases } from '../src/checks.js';
 import { CallbackError, describeValue, InvalidOptionError, QueueFullError } from '../src/errors.js';
-import { MAX_BATCH_REQUESTS } from '../src/protocol.js';
+import { MAX_BATCH_REQUESTS } from '../src/wire.js';
 import { pullableOf } from './pullFrom.js';
 import type { Outcome, Progress } from '../src/outcomes.js';
 import { Pool } from '../src/Pool.js';

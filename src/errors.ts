@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { isErrorLike, type SerializedError } from './protocol.js';
+import { isErrorLike, type SerializedError } from './serializedError.js';
 
 /** The stable codes of {@link PoolError} subclasses. */
 export type PoolErrorCode =

@@ -17,7 +17,7 @@ export { type Failure, isFailure, isProgress, isResult, type Outcome, type Progr
 export type { Task, TaskArgs, TaskInput, TaskMap, TaskName, TaskProgress, TaskResult } from './tasks.js';
 export type { EventEmitterWorker, EventTargetWorker, ResourceLimits, WorkerFactory, WorkerLike, WorkerSource } from './threads/workerSource.js';
 export type { Transferable } from './transfer.js';
-export type { SerializedError } from './protocol.js';
+export type { SerializedError } from './wire.js';
 export {
   CallbackError,
   DataCloneError,

@@ -6,7 +6,7 @@ import { from, of } from 'rxjs';
 import { Worker as ThreadsWorker } from 'threads';
 import { createPool, InvalidOptionError, type Pool, type PoolOptions, workRequest } from '../src';
 import { poolMap } from '../operators';
-import { RUN } from '../src/protocol';
+import { RUN } from '../src/threads/messages';
 import type { FaultTasks } from './fixtures/faults.worker';
 import type { Tasks } from './fixtures/tasks.worker';
 import { closePools, collect, fixture, tasksPool, track } from './helpers';

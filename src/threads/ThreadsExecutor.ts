@@ -20,26 +20,13 @@ import {
   PoolClosedError,
   ProtocolError,
   TaskCancelledError,
-  TaskError,
   TaskTimeoutError,
-  UnknownTaskError,
   WorkerCrashedError,
   WorkerStartError,
 } from '../errors.js';
 import { type BatchOutcomes, type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type RunningBatch } from '../executor.js';
-import {
-  DONE,
-  type DoneMessage,
-  doneProblem,
-  encodeRun,
-  isCloneable,
-  isErrorLike,
-  isProgressFor,
-  isSerializedError,
-  PROGRESS,
-  type ProgressMessage,
-  type SerializedError,
-} from '../protocol.js';
+import { DONE, type DoneMessage, doneProblem, encodeRun, isProgressFor, PROGRESS, type ProgressMessage } from './messages.js';
+import { decodeFailure, isCloneable, isErrorLike, isSerializedError, type SerializedError } from '../wire.js';
 import type { Transferable } from '../transfer.js';
 import { transferProblem } from '../transferChecks.js';
 import { type SpawnedThread, threadsMaster } from './threadsMaster.js';
@@ -604,16 +591,7 @@ export class ThreadsExecutor implements Executor {
       if (batch.answered) for (let at = 0; at < count; at++) batch.answered[position(at)] = true;
       for (const failure of failures ?? []) {
         const i = position(failure.at);
-        const job = jobs[i];
-        this.refuse(
-          batch,
-          i,
-          failure.unknownTask
-            ? new UnknownTaskError(job.task, failure.unknownTask)
-            : failure.uncloneable
-              ? new DataCloneError(job.id, 'result', errorFromRemote(failure.error))
-              : new TaskError(job.task, job.id, failure.error),
-        );
+        this.refuse(batch, i, decodeFailure(jobs[i], failure, handle.number));
       }
       if (ms !== undefined) batch.workMs = (batch.workMs ?? 0) + ms;
     }

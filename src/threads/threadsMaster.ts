@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { WorkerApi } from '../protocol.js';
+import type { WorkerApi } from './messages.js';
 import type { Transferable } from '../transfer.js';
 import { loadThreads } from './platform.js';
 

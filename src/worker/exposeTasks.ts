@@ -7,22 +7,11 @@
 import * as threadsWorker from 'threads/worker';
 import { checkKnownKeys, checkTasks } from '../checks.js';
 import { InvalidOptionError } from '../errors.js';
-import {
-  batchProblem,
-  DONE,
-  type DoneMessage,
-  isCloneable,
-  PROGRESS,
-  type ProgressMessage,
-  RUN,
-  type RunMessage,
-  serializeError,
-  type WireFailure,
-  type WorkerApi,
-} from '../protocol.js';
+import { DONE, type DoneMessage, PROGRESS, type ProgressMessage, RUN, type RunMessage, type WorkerApi } from '../threads/messages.js';
 import type { TaskMap } from '../tasks.js';
 import { type Transferable, unwrapTransfer } from '../transfer.js';
 import { transferProblem } from '../transferChecks.js';
+import { batchProblem, taskFailure, uncloneableFailure, unknownTaskFailure, type WireFailure } from '../wire.js';
 import { type MasterPort, masterPort } from './port.js';
 
 /** The part of `threads/worker` we use, typed here (its own types are not found under every module resolution). */
@@ -239,7 +228,7 @@ function reply(port: MasterPort, run: BatchRun, ms: number): void {
   try {
     post();
   } catch {
-    const failures = run.values.map((_, at): WireFailure => ({ at, error: serializeError(failure), uncloneable: true }));
+    const failures = run.values.map((_, at) => uncloneableFailure(at, failure));
     port.post({ type: DONE, batch, values: new Array<unknown>(run.values.length), failures, ms } satisfies DoneMessage);
   }
 }
@@ -305,7 +294,7 @@ export class BatchRun {
   refuse(at: number, error: unknown): void {
     this.values[at] = undefined;
     this.moved.delete(at);
-    this.fail(at, { at, error: serializeError(error), uncloneable: true });
+    this.fail(at, uncloneableFailure(at, error));
   }
 
   /** Every buffer the results move, each once (two results may share one). */
@@ -330,14 +319,14 @@ export class BatchRun {
       const name = typeof names === 'string' ? names : names[at];
       const task = Object.hasOwn(this.tasks, name) ? this.tasks[name] : undefined;
       if (!task) {
-        this.fail(at, { at, error: { name: 'UnknownTaskError', message: `unknown task "${name}"` }, unknownTask: Object.keys(this.tasks) });
+        this.fail(at, unknownTaskFailure(at, name, Object.keys(this.tasks)));
         continue;
       }
       let value: unknown;
       try {
         value = spread ? task(...(args[at] as unknown[])) : task(args[at]);
       } catch (error) {
-        this.fail(at, { at, error: serializeError(error) });
+        this.fail(at, taskFailure(at, error));
         continue;
       }
       if (isThenable(value)) return this.await(at, value);
@@ -359,7 +348,7 @@ export class BatchRun {
       }
     } catch (error) {
       void Promise.resolve(generator.return(undefined)).catch(() => undefined);
-      this.fail(at, { at, error: serializeError(error) });
+      this.fail(at, taskFailure(at, error));
     }
     const rest = this.next(at + 1);
     if (rest !== true) await rest;
@@ -369,7 +358,7 @@ export class BatchRun {
     try {
       this.settle(at, await pending);
     } catch (error) {
-      this.fail(at, { at, error: serializeError(error) });
+      this.fail(at, taskFailure(at, error));
     }
     const rest = this.next(at + 1);
     if (rest !== true) await rest;

@@ -1,0 +1,90 @@
+/**
+ * The messages between a pool's master side and its worker threads,
+ * imported by both sides (`src/threads/` and `src/worker/`).
+ *
+ * threads.js starts the worker (`spawn`, its init handshake) and answers
+ * `tasks()`, the one function `exposeTasks` exposes through it. Requests
+ * travel in our own messages on the worker's port, one listener per worker
+ * on the master side: a `run` message carries a batch of requests, a `done`
+ * message one outcome per request, both in the wire format of `src/wire.ts`
+ * inside the envelope defined here (the tag, the message's id, flags).
+ * (threads.js sends three messages per call and adds a listener per call in
+ * flight.) Errors travel in our own shape so their `code` and extra fields
+ * survive (threads.js's serializer keeps only name, message and stack).
+ *
+ * Both ends check what they receive before acting on it: the worker each
+ * run message (`batchProblem`), the master each reply ({@link doneProblem},
+ * {@link isProgressFor}).
+ *
+ * @module
+ */
+import { type EncodedBatch, encodeBatch, kindOf, outcomesProblem, type WireOutcomes } from '../wire.js';
+
+/** Tags of our messages. */
+export const RUN = 'rxjs-threadpool:run';
+export const DONE = 'rxjs-threadpool:done';
+export const PROGRESS = 'rxjs-threadpool:progress';
+
+/** Master → worker: run a batch of requests, in order. */
+export interface RunMessage extends EncodedBatch {
+  readonly type: typeof RUN;
+  /** The message's id, which its replies name. */
+  readonly batch: number;
+  /** Someone listens for progress: post what generator tasks yield. */
+  readonly progress?: true;
+  /** Report the worker's heap use with the outcomes (for recycling by memory). */
+  readonly memory?: true;
+}
+
+/** Encodes a batch of `{ task, args }` as a {@link RunMessage} with the id `batch`. */
+export function encodeRun(
+  batch: number,
+  jobs: readonly { readonly task: string; readonly args: readonly unknown[] }[],
+  flags?: { readonly progress?: true; readonly memory?: true },
+): RunMessage {
+  const { tasks, args, spread } = encodeBatch(jobs);
+  return { type: RUN, batch, tasks, args, spread, ...flags };
+}
+
+/** Worker → master, while a batch runs: a value a generator task yielded for the request at `at`. */
+export interface ProgressMessage {
+  readonly type: typeof PROGRESS;
+  readonly batch: number;
+  readonly at: number;
+  readonly value: unknown;
+}
+
+/** Worker → master: the outcomes of the run message `batch`. */
+export interface DoneMessage extends WireOutcomes {
+  readonly type: typeof DONE;
+  readonly batch: number;
+  /** The worker's V8 heap in use after the batch, in bytes, when the run message asked for it. */
+  readonly heapUsed?: number;
+  /** The worker refused the run message as malformed, for this reason; nothing ran. */
+  readonly refused?: string;
+}
+
+/**
+ * What is wrong with a worker's {@link DoneMessage} for a message of `count`
+ * requests, in words, or `undefined` when it is well-formed: its outcomes
+ * as `outcomesProblem` checks them, and `heapUsed` a number of bytes. The
+ * master checks every reply before it settles anything.
+ */
+export function doneProblem(message: DoneMessage, count: number): string | undefined {
+  const { heapUsed } = message;
+  if (heapUsed !== undefined && (typeof heapUsed !== 'number' || !(heapUsed >= 0))) return `heapUsed must be a number of bytes, got ${kindOf(heapUsed)}`;
+  return outcomesProblem(message, count);
+}
+
+/** Whether a {@link ProgressMessage}'s position is one of the `count` requests it was sent. */
+export function isProgressFor(message: ProgressMessage, count: number): boolean {
+  return typeof message.at === 'number' && Number.isInteger(message.at) && message.at >= 0 && message.at < count;
+}
+
+/** What `exposeTasks` exposes through threads.js `expose`. */
+export interface WorkerApi {
+  /** The task names, once the module's `setup` has finished (rejects with its error). */
+  tasks(): string[] | Promise<string[]>;
+  /** Present when the module declared a `teardown`. */
+  teardown?(): Promise<void>;
+}

@@ -1,0 +1,289 @@
+/**
+ * The one wire format for batches and their outcomes, shared by every
+ * transport: how a batch of requests travels, how its outcomes come back,
+ * how a failure is encoded and decoded, and the guards a receiver checks
+ * what it got with.
+ *
+ * How each transport uses it:
+ *
+ * - Threads (`src/threads/`, `src/worker/`): the master's run message
+ *   carries {@link encodeBatch}'s fields (`src/threads/messages.ts` adds
+ *   its envelope: type, batch id, flags); the worker checks them with
+ *   {@link batchProblem}, encodes each failure with {@link taskFailure},
+ *   {@link unknownTaskFailure} or {@link uncloneableFailure}, and replies
+ *   with {@link WireOutcomes} in its done message; the master checks the
+ *   reply with {@link outcomesProblem} (after its envelope) and turns each
+ *   failure into a typed error with {@link decodeFailure}.
+ * - A queue (`src/bullmq/`): the producer puts {@link encodeBatch}'s fields
+ *   in the job's data (with its own envelope: `v`, `timeout`); a host checks
+ *   them with {@link batchProblem}, runs them on a thread pool, where each
+ *   request ends with a typed error, encodes those with {@link failureOf},
+ *   and returns {@link WireOutcomes} as the job's result; the producer checks
+ *   it with {@link outcomesProblem} (after refusing unknown fields) and
+ *   decodes it with {@link decodeOutcomes}.
+ *
+ * The guards are written by hand rather than with a schema library: they run
+ * once per batch on the hottest path (a well-formed reply costs a few
+ * `typeof` checks and no allocation), the package keeps one runtime
+ * dependency, and each returns the reason in words, for the error it
+ * becomes: the field, what was expected and the kind of value found, never
+ * its content (it may be large or hostile).
+ *
+ * @module
+ */
+import { DataCloneError, errorFromRemote, type FailureError, TaskError, TaskTimeoutError, UnknownTaskError, WorkerCrashedError } from './errors.js';
+import type { BatchOutcomes } from './executor.js';
+import { isSerializedError, type SerializedError, serializeError } from './serializedError.js';
+
+// The error shape is kept below errors.ts (which rebuilds errors from it); it is part of this format.
+export { isCloneable, isErrorLike, isSerializedError, type SerializedError, serializeError } from './serializedError.js';
+
+/**
+ * The most requests one batch may carry, on every boundary (a thread's run
+ * message, a queue job): the scheduler never sends more (`'auto'` stops at
+ * 2048), and a receiver refuses a batch that claims more before it
+ * allocates anything for it.
+ */
+export const MAX_BATCH_REQUESTS = 65_536;
+
+/** The most task names an `unknown-task` failure may list. */
+export const MAX_KNOWN_TASKS = 10_000;
+
+/** The longest task name a failure may list (a module's export names). */
+export const MAX_TASK_NAME_LENGTH = 1000;
+
+/**
+ * A batch as it travels. Compact, because structured clone and JSON cost per
+ * object: one task name when the batch has one task, and each request's
+ * single argument as it is when every request has exactly one (`spread:
+ * false`), else its argument list.
+ */
+export interface EncodedBatch {
+  readonly tasks: string | readonly string[];
+  readonly args: readonly unknown[];
+  readonly spread: boolean;
+}
+
+/** Encodes a batch of `{ task, args }` (at least one) as an {@link EncodedBatch}. */
+export function encodeBatch(jobs: readonly { readonly task: string; readonly args: readonly unknown[] }[]): EncodedBatch {
+  const first = jobs[0].task;
+  let oneTask = true;
+  let spread = false;
+  for (let i = 0; i < jobs.length; i++) {
+    if (jobs[i].task !== first) oneTask = false;
+    if (jobs[i].args.length !== 1) spread = true;
+  }
+  return {
+    tasks: oneTask ? first : jobs.map((job) => job.task),
+    args: jobs.map(spread ? (job) => job.args : (job) => job.args[0]),
+    spread,
+  };
+}
+
+/** The batch fields of a received message, not yet checked. */
+export interface BatchFields {
+  readonly tasks: unknown;
+  readonly args: unknown;
+  readonly spread: unknown;
+}
+
+/**
+ * What is wrong with a batch's `tasks`, `args` and `spread`, in words, or
+ * `undefined` when they are well-formed: `args` an array of 1 to
+ * `maxRequests` items (each an argument list when `spread`), `tasks` one
+ * non-empty name or one per request. Checked by every receiver before it
+ * touches the batch; task names are not checked against a module here (an
+ * unknown name is that request's `UnknownTaskError`).
+ */
+export function batchProblem({ tasks, args, spread }: BatchFields, maxRequests = MAX_BATCH_REQUESTS): string | undefined {
+  if (!Array.isArray(args)) return `args must be an array, got ${kindOf(args)}`;
+  if (args.length === 0) return 'args is empty (a batch has at least one request)';
+  if (args.length > maxRequests) return `${args.length} requests in one batch, more than the ${maxRequests} accepted`;
+  if (typeof spread !== 'boolean') return `spread must be a boolean, got ${kindOf(spread)}`;
+  if (typeof tasks === 'string') {
+    if (tasks === '') return 'tasks is an empty name';
+  } else if (Array.isArray(tasks)) {
+    if (tasks.length !== args.length) return `tasks names ${tasks.length} tasks for ${args.length} requests`;
+    for (let i = 0; i < tasks.length; i++)
+      if (typeof tasks[i] !== 'string' || tasks[i] === '') return `tasks[${i}] must be a task name, got ${kindOf(tasks[i])}`;
+  } else {
+    return `tasks must be a task name or an array of them, got ${kindOf(tasks)}`;
+  }
+  if (spread)
+    for (let i = 0; i < args.length; i++) if (!Array.isArray(args[i])) return `args[${i}] must be an argument list (spread is true), got ${kindOf(args[i])}`;
+  return undefined;
+}
+
+/**
+ * How a request failed where it ran: its task threw (`task`), the module has
+ * no such task (`unknown-task`), its result could not travel back
+ * (`uncloneable`), it ran past its timeout (`timeout`), its worker died
+ * (`crashed`), or anything else a host reports (`other`).
+ */
+export type FailureKind = 'task' | 'unknown-task' | 'uncloneable' | 'timeout' | 'crashed' | 'other';
+
+const failureKinds: ReadonlySet<string> = new Set<FailureKind>(['task', 'unknown-task', 'uncloneable', 'timeout', 'crashed', 'other']);
+
+/** A failed request among a batch's outcomes. */
+export interface WireFailure {
+  /** Its position in the batch. */
+  readonly at: number;
+  readonly kind: FailureKind;
+  /** The task's own error (`kind: 'task'`), else the error where it ran. */
+  readonly error: SerializedError;
+  /** For `unknown-task`: the names the module exposes. */
+  readonly known?: readonly string[];
+}
+
+/**
+ * A batch's outcomes as they travel (a thread's done message, a queue job's
+ * result): results by position (a failed position's value is empty), the
+ * failures in position order, and how long the batch ran where it ran (ms).
+ */
+export interface WireOutcomes {
+  readonly values: readonly unknown[];
+  readonly failures?: readonly WireFailure[];
+  /** The time the batch's requests took where they ran (ms), without the trips to and from it. */
+  readonly ms?: number;
+}
+
+/** Worker side: the task at `at` threw (or rejected with) `thrown`. */
+export function taskFailure(at: number, thrown: unknown): WireFailure {
+  return { at, kind: 'task', error: serializeError(thrown) };
+}
+
+/** Worker side: the module has no task `task`; `known` are the names it has. */
+export function unknownTaskFailure(at: number, task: string, known: readonly string[]): WireFailure {
+  return { at, kind: 'unknown-task', error: { name: 'UnknownTaskError', message: `unknown task "${task}"` }, known };
+}
+
+/** Worker side: the result at `at` cannot be sent back, for the reason `error`. */
+export function uncloneableFailure(at: number, error: unknown): WireFailure {
+  return { at, kind: 'uncloneable', error: serializeError(error) };
+}
+
+/**
+ * Host side: a request that ended with a typed error, encoded. A task's
+ * error travels as the task threw it; a `DataCloneError` keeps its `what`
+ * and `position` in `props`, a `TaskTimeoutError` its `timeout`.
+ */
+export function failureOf(at: number, error: FailureError): WireFailure {
+  if (error instanceof TaskError) {
+    const serialized = serializeError(error.cause);
+    return { at, kind: 'task', error: error.thrown ? { ...serialized, nonError: error.thrown } : serialized };
+  }
+  if (error instanceof UnknownTaskError) return { at, kind: 'unknown-task', error: serializeError(error), known: error.known };
+  if (error instanceof DataCloneError) return { at, kind: 'uncloneable', error: serializeError(error) };
+  if (error instanceof TaskTimeoutError) return { at, kind: 'timeout', error: serializeError(error) };
+  if (error instanceof WorkerCrashedError) return { at, kind: 'crashed', error: serializeError(error) };
+  return { at, kind: 'other', error: serializeError(error) };
+}
+
+/**
+ * The typed error of a failure (checked by {@link outcomesProblem}) for the
+ * request `job` it names; `worker` is the pool's number for the worker it
+ * ran on, when known.
+ */
+export function decodeFailure(job: { readonly id: number; readonly task: string }, failure: WireFailure, worker?: number): FailureError {
+  const { error } = failure;
+  switch (failure.kind) {
+    case 'task':
+      return new TaskError(job.task, job.id, error);
+    case 'unknown-task':
+      return new UnknownTaskError(job.task, failure.known ?? []);
+    case 'uncloneable': {
+      const { what, position } = error.props ?? {};
+      return new DataCloneError(
+        job.id,
+        what === 'arguments' ? 'arguments' : 'result',
+        errorFromRemote(error),
+        typeof position === 'number' ? position : undefined,
+      );
+    }
+    case 'timeout':
+      return new TaskTimeoutError(job.task, job.id, Number(error.props?.timeout) || 0, worker);
+    case 'crashed':
+      return new WorkerCrashedError(job.id, `crashed on its worker host (${error.message})`, undefined, worker);
+    default:
+      // A DataCloneError from a host that reports it as `other`: its `what` and `position` travel in props.
+      if (error.code === 'ERR_DATA_CLONE') {
+        const { what, position } = error.props ?? {};
+        return new DataCloneError(job.id, what === 'arguments' ? 'arguments' : 'result', error, typeof position === 'number' ? position : undefined);
+      }
+      return new TaskError(job.task, job.id, error);
+  }
+}
+
+/** A batch's outcomes (checked by {@link outcomesProblem}) as the executor seam takes them: failures by position, typed. */
+export function decodeOutcomes(jobs: readonly { readonly id: number; readonly task: string }[], { values, failures }: WireOutcomes): BatchOutcomes {
+  if (!failures || failures.length === 0) return { values };
+  const errors = new Array<FailureError | undefined>(jobs.length);
+  for (const failure of failures) errors[failure.at] = decodeFailure(jobs[failure.at], failure);
+  return { values, errors };
+}
+
+/** The outcome fields of a received message, not yet checked. */
+export interface OutcomeFields {
+  readonly values: unknown;
+  readonly failures?: unknown;
+  readonly ms?: unknown;
+}
+
+const failureFields = new Set(['at', 'kind', 'error', 'known']);
+
+/**
+ * What is wrong with a batch's outcomes for `count` requests, in words, or
+ * `undefined` when they are well-formed {@link WireOutcomes}: `values` one
+ * item per request; `failures`, when present, at most one per request, each
+ * at a distinct position, of a known kind, with a serialized error that is
+ * safe to rebuild, the task names for `known`, and no other fields; `ms`,
+ * when present, a finite number ≥ 0. Each transport checks its own envelope
+ * (a thread message's tag and id, a job result's other fields) itself.
+ */
+export function outcomesProblem({ values, failures, ms }: OutcomeFields, count: number): string | undefined {
+  if (!Array.isArray(values)) return `values must be an array, got ${kindOf(values)}`;
+  if (values.length !== count) return `values has ${values.length} items for ${count} requests`;
+  if (ms !== undefined && (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)) return `ms must be a finite number ≥ 0, got ${kindOf(ms)}`;
+  if (failures === undefined) return undefined;
+  if (!Array.isArray(failures)) return `failures must be an array, got ${kindOf(failures)}`;
+  if (failures.length > count) return `failures has ${failures.length} items for ${count} requests`;
+  const seen = new Uint8Array(count);
+  for (let i = 0; i < failures.length; i++) {
+    const failure: unknown = failures[i];
+    const where = `failures[${i}]`;
+    if (typeof failure !== 'object' || failure === null || Array.isArray(failure)) return `${where} must be an object, got ${kindOf(failure)}`;
+    const { at, kind, error, known } = failure as Record<string, unknown>;
+    if (typeof at !== 'number' || !Number.isInteger(at) || at < 0 || at >= count)
+      return `${where}.at must be a request position from 0 to ${count - 1}, got ${kindOf(at)}`;
+    if (seen[at] === 1) return `${where}.at repeats position ${at}`;
+    seen[at] = 1;
+    if (typeof kind !== 'string' || !failureKinds.has(kind)) return `${where}.kind must be one of ${[...failureKinds].join(', ')}, got ${kindOf(kind)}`;
+    if (!isSerializedError(error)) return `${where}.error must be a serialized error ({ name, message, ... }), got ${kindOf(error)}`;
+    if (known !== undefined && !isNameList(known)) return `${where}.known must be an array of task names, got ${kindOf(known)}`;
+    const other = unknownField(failure, failureFields, where);
+    if (other !== undefined) return other;
+  }
+  return undefined;
+}
+
+function isNameList(value: unknown): value is string[] {
+  if (!Array.isArray(value) || value.length > MAX_KNOWN_TASKS) return false;
+  for (const name of value) if (typeof name !== 'string' || name.length > MAX_TASK_NAME_LENGTH) return false;
+  return true;
+}
+
+/** The first own field of `value` that is not in `known`, in words (the name shortened: it comes from the sender). */
+export function unknownField(value: object, known: ReadonlySet<string>, where: string): string | undefined {
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && !known.has(key)) return `unknown field ${JSON.stringify(key.length > 40 ? `${key.slice(0, 37)}...` : key)} in ${where}`;
+  }
+  return undefined;
+}
+
+/** A value's kind, for a protocol message (never its content: it may be large or hostile). */
+export function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'string') return `a string of ${value.length} characters`;
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${typeof value === 'number' || typeof value === 'boolean' ? String(value) : ''}`.trim();
+}
