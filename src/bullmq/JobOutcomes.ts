@@ -1,20 +1,19 @@
 /**
  * The outcomes of one job's requests on a host, gathered as they end (in
  * any order, from any pipeline) until every request has one, in the form
- * the job's result carries them.
+ * the job's result carries them (the wire's `WireOutcomes`).
  *
  * @module
  */
-import { TaskError, TaskTimeoutError, UnknownTaskError, WorkerCrashedError } from '../errors.js';
-import { serializeError } from '../protocol.js';
-import type { QueueFailure } from './wire.js';
+import type { FailureError } from '../errors.js';
+import { failureOf, type WireFailure } from '../wire.js';
 
 /** A job's outcomes so far. */
 export class JobOutcomes {
   /** Results by position; a failed position stays `null`. */
   readonly values: unknown[];
   /** The failures, in the order they ended. */
-  readonly failures: QueueFailure[] = [];
+  readonly failures: WireFailure[] = [];
   /** Requests without an outcome yet. */
   private remaining: number;
 
@@ -33,8 +32,8 @@ export class JobOutcomes {
     this.ended();
   }
 
-  /** The request at `at` failed with `error`. */
-  failed(at: number, error: Error): void {
+  /** The request at `at` failed with `error` (encoded by the wire's `failureOf`). */
+  failed(at: number, error: FailureError): void {
     this.failures.push(failureOf(at, error));
     this.ended();
   }
@@ -42,15 +41,4 @@ export class JobOutcomes {
   private ended(): void {
     if (--this.remaining === 0) this.complete(this);
   }
-}
-
-function failureOf(at: number, error: Error): QueueFailure {
-  if (error instanceof TaskError) {
-    const serialized = serializeError(error.cause);
-    return { at, kind: 'task', error: error.thrown ? { ...serialized, nonError: error.thrown } : serialized };
-  }
-  if (error instanceof UnknownTaskError) return { at, kind: 'unknown-task', error: serializeError(error), known: error.known };
-  if (error instanceof TaskTimeoutError) return { at, kind: 'timeout', error: serializeError(error) };
-  if (error instanceof WorkerCrashedError) return { at, kind: 'crashed', error: serializeError(error) };
-  return { at, kind: 'other', error: serializeError(error) };
 }

@@ -28,7 +28,7 @@ import {
   type RunLimits,
   type RunningBatch,
 } from '../executor.js';
-import { encodeRun } from '../protocol.js';
+import { encodeBatch } from '../wire.js';
 import { checkConnection } from './connection.js';
 import { Flight } from './Flight.js';
 import { JobAdder, type JobRetries } from './JobAdder.js';
@@ -156,7 +156,7 @@ export class QueueExecutor implements Executor {
 
   /** Starts a batch as a job. */
   private launch(adder: JobAdder, jobs: readonly Job[], done: Done, limits?: RunLimits): Flight {
-    const { tasks, args, spread } = encodeRun(0, jobs);
+    const { tasks, args, spread } = encodeBatch(jobs);
     const timeout = limits?.timeout;
     const data: QueueJobData = { v: 1, tasks, args, spread, ...(timeout === undefined ? {} : { timeout }) };
     const flight = new Flight(this.ids.of(jobs), jobs, data, done, performance.now());
