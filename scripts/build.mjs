@@ -40,7 +40,10 @@ for (const format of ['cjs', 'esm']) {
 
 // Bundlers read the `browser` field of the nearest package.json: each tree swaps its Node platform module
 // (Node's fs, os, worker_threads; threads.js loaded lazily) for the browser one.
-const browser = { './src/threads/platform.js': './src/threads/platform.browser.js' };
+const browser = {
+  './src/threads/platform.js': './src/threads/platform.browser.js',
+  './src/worker/platform.js': './src/worker/platform.browser.js',
+};
 writeFileSync(join(root, 'dist/cjs/package.json'), `${JSON.stringify({ type: 'commonjs', browser })}\n`);
 writeFileSync(join(root, 'dist/esm/package.json'), `${JSON.stringify({ type: 'module', browser })}\n`);
 

@@ -4,9 +4,22 @@
 // pipelines in contract.test.ts.)
 import { from, of } from 'rxjs';
 import { Worker as ThreadsWorker } from 'threads';
-import { createPool, InvalidOptionError, type Pool, type PoolOptions, workRequest } from '../src';
+import {
+  createPool,
+  DataCloneError,
+  type FailureError,
+  InvalidOptionError,
+  type Pool,
+  type PoolOptions,
+  TaskTimeoutError,
+  UnknownTaskError,
+  WorkerCrashedError,
+  workRequest,
+} from '../src';
 import { poolMap } from '../operators';
+import { withDeadline } from '../src/deadline';
 import { RUN } from '../src/threads/messages';
+import { decodeFailure, failureOf, isSerializedError, outcomesProblem, taskFailure, uncloneableFailure, unknownTaskFailure } from '../src/wire';
 import type { FaultTasks } from './fixtures/faults.worker';
 import type { Tasks } from './fixtures/tasks.worker';
 import { closePools, collect, fixture, tasksPool, track } from './helpers';
@@ -199,5 +212,46 @@ describe('messages on the worker port', () => {
     expect(!corrupted.ok && corrupted.error.message).toMatch(/values must be an array/);
     const after = await collect(from([1, 2]).pipe(poolMap(pool, 'echo')));
     expect(after.map((outcome) => outcome.ok && outcome.value)).toEqual([1, 2]);
+  });
+});
+
+describe('the wire format (src/wire.ts), as both transports use it', () => {
+  const job = { id: 7, task: 'work' };
+  const error = { name: 'Error', message: 'boom' };
+
+  test('a failure encoded by a worker or a host decodes to the typed error it stands for', () => {
+    const known = ['a', 'b'];
+    expect(decodeFailure(job, taskFailure(0, new RangeError('too far')))).toMatchObject({ code: 'ERR_TASK_FAILED', cause: { name: 'RangeError' } });
+    expect(decodeFailure(job, unknownTaskFailure(0, 'work', known))).toMatchObject({ code: 'ERR_UNKNOWN_TASK', task: 'work', known });
+    expect(decodeFailure(job, uncloneableFailure(0, new Error('could not be cloned')))).toMatchObject({ code: 'ERR_DATA_CLONE', what: 'result', requestId: 7 });
+    // A host's typed errors travel with what the producer needs to rebuild them.
+    const roundTrip = (failure: FailureError): FailureError => decodeFailure(job, failureOf(0, failure));
+    expect(roundTrip(new TaskTimeoutError('work', 1, 250))).toMatchObject({ code: 'ERR_TASK_TIMEOUT', timeout: 250, requestId: 7 });
+    expect(roundTrip(new WorkerCrashedError(1, 'exited with code 1'))).toMatchObject({ code: 'ERR_WORKER_CRASHED', requestId: 7 });
+    expect(roundTrip(new WorkerCrashedError(1, 'exited with code 1')).message).toMatch(/crashed on its worker host/);
+    expect(roundTrip(new DataCloneError(1, 'arguments', 'no', 2))).toMatchObject({ code: 'ERR_DATA_CLONE', what: 'arguments', position: 2, requestId: 7 });
+    expect(roundTrip(new UnknownTaskError('work', known))).toMatchObject({ code: 'ERR_UNKNOWN_TASK', known });
+    expect(decodeFailure(job, { at: 0, kind: 'other', error: { ...error, code: 'ERR_DATA_CLONE', props: { what: 'result' } } })).toMatchObject({
+      code: 'ERR_DATA_CLONE',
+      what: 'result',
+    });
+    expect(decodeFailure(job, { at: 0, kind: 'other', error })).toMatchObject({ code: 'ERR_TASK_FAILED' });
+  });
+
+  test('one guard checks the outcomes of either transport', () => {
+    expect(outcomesProblem({ values: [1, undefined], failures: [taskFailure(1, new Error('x'))], ms: 0.5 }, 2)).toBeUndefined();
+    expect(outcomesProblem({ values: [1] }, 2)).toMatch(/values has 1 items for 2 requests/);
+    expect(outcomesProblem({ values: [1], ms: Infinity }, 1)).toMatch(/ms must be a finite number/);
+    expect(outcomesProblem({ values: [1], failures: [{ at: 0, kind: 'weird', error }] }, 1)).toMatch(/kind must be one of/);
+    expect(outcomesProblem({ values: [1], failures: [{ at: 0, kind: 'task', error, extra: 1 }] }, 1)).toMatch(/unknown field "extra" in failures\[0\]/);
+    const hostile = { ...error, props: JSON.parse('{"__proto__": {"polluted": true}}') as object };
+    expect(isSerializedError(hostile)).toBe(false);
+    expect(outcomesProblem({ values: [1], failures: [{ at: 0, kind: 'task', error: hostile }] }, 1)).toMatch(/must be a serialized error/);
+  });
+
+  test('withDeadline resolves to whether the work settled in time, and never rejects', async () => {
+    await expect(withDeadline(Promise.resolve(1), 1000)).resolves.toBe(true);
+    await expect(withDeadline(Promise.reject(new Error('no')), 1000)).resolves.toBe(true);
+    await expect(withDeadline(new Promise(() => undefined), 10)).resolves.toBe(false);
   });
 });

@@ -9,7 +9,7 @@
 import * as threads from 'threads';
 import { InvalidOptionError } from '../errors.js';
 import type { ThreadsMaster } from './threadsMaster.js';
-import type { ResolvedSource, WorkerPort } from './workerSource.js';
+import type { ResolvedSource, WorkerPort } from './workerPort.js';
 
 /** Inline tasks run on Node's worker_threads: in a browser, use a worker module. */
 export function inlineWorkerFactory(): () => WorkerPort {
@@ -18,11 +18,6 @@ export function inlineWorkerFactory(): () => WorkerPort {
     'a browser',
     'Node.js: inline tasks run on worker_threads (in a browser, use a worker module: createPool(() => new Worker(new URL("./tasks.worker.js", import.meta.url), { type: "module" })))',
   );
-}
-
-/** No Node `parentPort` here: a worker talks to the page through its global scope. */
-export function nodeParentPort(): undefined {
-  return undefined;
 }
 
 /** Workers a pool starts when its `size` is not given: `navigator.hardwareConcurrency` (4 when unknown). */

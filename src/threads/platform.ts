@@ -12,19 +12,14 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parentPort, type ResourceLimits } from 'node:worker_threads';
+import type { ResourceLimits } from 'node:worker_threads';
 import { InvalidOptionError } from '../errors.js';
 import { nodeRequire } from '../nodeRequire.js';
 import { NodeWorker } from './NodeWorker.js';
 import { isTypeScriptFile, typeScriptProblem, typeScriptRunner, typeScriptWorkerUrl } from './typeScriptWorker.js';
 export { inlineWorkerFactory } from './inlineNode.js';
 import type { ThreadsMaster } from './threadsMaster.js';
-import type { ResolvedSource } from './workerSource.js';
-
-/** Node's `parentPort`: `null` on the main thread (in a browser, `undefined`). */
-export function nodeParentPort(): typeof parentPort | undefined {
-  return parentPort;
-}
+import type { ResolvedSource } from './workerPort.js';
 
 /** Workers a pool starts when its `size` is not given: Node's `availableParallelism()`. */
 export function defaultPoolSize(): number {

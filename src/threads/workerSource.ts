@@ -5,6 +5,7 @@
  */
 import { InvalidOptionError } from '../errors.js';
 import { resolvePathSource } from './platform.js';
+import type { ResolvedSource, WorkerPort } from './workerPort.js';
 
 /**
  * A worker the pool can drive, described by shape so that no worker
@@ -68,14 +69,6 @@ export interface ResourceLimits {
   readonly stackSizeMb?: number;
 }
 
-/** How the pool itself calls a {@link WorkerLike}. */
-export interface WorkerPort {
-  postMessage(message: unknown, transfer?: readonly unknown[]): void;
-  terminate(): unknown;
-  addEventListener(type: string, listener: (event: { data: unknown }) => void): void;
-  removeEventListener(type: string, listener: (event: { data: unknown }) => void): void;
-}
-
 /**
  * A function that returns a new worker each time it is called (the pool
  * calls it once per worker it starts, and again to replace one). In a
@@ -94,14 +87,6 @@ export type WorkerFactory = () => WorkerLike;
  * @category Pools
  */
 export type WorkerSource = WorkerFactory | string | URL;
-
-/** A checked worker source. */
-export interface ResolvedSource {
-  /** The worker file, when known (for error messages). */
-  readonly file: string | undefined;
-  /** Makes a new worker; throws when it cannot. */
-  create(): WorkerPort;
-}
 
 /**
  * Checks a worker source synchronously; throws `InvalidOptionError` for the

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { nodeParentPort } from '../threads/platform.js';
+import { nodeParentPort } from './platform.js';
 import type { Transferable } from '../transfer.js';
 
 /** What a worker needs of its channel to the master. */

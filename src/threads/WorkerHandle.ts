@@ -1,0 +1,223 @@
+/**
+ * One worker slot of the threads executor, and the one state it is in.
+ *
+ * | transition | from | to |
+ * | --- | --- | --- |
+ * | `begin` (a thread starts in it) | dormant | starting |
+ * | `ready` (its module is ready) | starting | idle |
+ * | `take` (a batch) | idle; busy with room; reserved and empty | busy |
+ * | `finish` (a batch) | busy | idle after its last batch, else busy (other states stay) |
+ * | `setAside` (for a batch alone) | busy | reserved |
+ * | `release` (no batch alone claimed it) | reserved | idle or busy |
+ * | `recycle` | idle, busy, reserved | recycling |
+ * | `retire` (dismissed while it runs) | busy, reserved, recycling | retiring |
+ * | `stop` | any | gone |
+ *
+ * What the executor counts is read from these states (see
+ * {@link WorkerHandle.counted}, {@link WorkerHandle.hasRoom},
+ * {@link WorkerHandle.load}), never kept beside them.
+ *
+ * @module
+ */
+import { type Batch, BatchWire } from './batchWire.js';
+import { stopThread } from './stopThread.js';
+import type { SpawnedThread } from './threadsMaster.js';
+import type { ThreadStart } from './threadStart.js';
+import { holdProcess, type WorkerPort } from './workerPort.js';
+
+/**
+ * - `dormant`: a slot without a thread (its worker exited after
+ *   `idleTimeout`); a thread starts on it when work waits.
+ * - `starting`: its thread is starting (threads.js's handshake, then the
+ *   module's `setup`).
+ * - `idle`: started, running nothing.
+ * - `busy`: running 1 to `tasksPerWorker` batches; takes more while it has room.
+ * - `reserved`: set aside for a batch that must run alone on it (a rerun
+ *   after a crash): takes no other batch, so it empties, and then that one.
+ * - `recycling`: takes no new batch; once its batches are done it is
+ *   replaced (`maxTasksPerWorker`, `maxHeapPerWorker`, a malformed reply).
+ * - `retiring`: dismissed; takes no new batch, and exits once its batches
+ *   are done. No longer counted.
+ * - `gone`: stopped (terminated, or being terminated).
+ */
+export type WorkerState = 'dormant' | 'starting' | 'idle' | 'busy' | 'reserved' | 'recycling' | 'retiring' | 'gone';
+
+/** Counts the times a worker gained room for a batch: the order of {@link WorkerHandle.roomSince}. */
+let roomClock = 0;
+
+/** A worker slot: its state, its thread once it has one, and the batches running in it. */
+export class WorkerHandle {
+  private current: WorkerState = 'dormant';
+  /** The pool's number for its thread (1, 2, … in start order); 0 while dormant. */
+  number = 0;
+  private thread: ThreadStart | undefined;
+  private api: SpawnedThread | undefined;
+  private batchWire: BatchWire | undefined;
+  /** The batches running in it, at most `tasksPerWorker`. */
+  private readonly batches: Batch[] = [];
+  /** Requests it has run (for `maxTasksPerWorker`). */
+  requestsRun = 0;
+  /** When it last gained room for a batch (a count): of equally loaded workers, the latest gets the next batch. */
+  roomSince = 0;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Resolves once its thread has exited (or was given up on), or at once if it never had one. */
+  readonly exited: Promise<void>;
+  private markExited!: () => void;
+  /** Resolves once it is ready (or stopped before); rejects with its start error. */
+  readonly started: Promise<void>;
+  private settleStart!: (error?: Error) => void;
+
+  constructor(
+    /** Batches one worker runs at once (`tasksPerWorker`). */
+    private readonly perWorker: number,
+  ) {
+    this.exited = new Promise<void>((resolve) => (this.markExited = resolve));
+    this.started = new Promise<void>((resolve, reject) => {
+      this.settleStart = (error) => (error ? reject(error) : resolve());
+    });
+    this.started.catch(() => undefined);
+  }
+
+  get state(): WorkerState {
+    return this.current;
+  }
+
+  /** Batches running in it. */
+  get load(): number {
+    return this.batches.length;
+  }
+
+  /** Counted in the pool's capacity: every state but `retiring` and `gone`. */
+  get counted(): boolean {
+    return this.current !== 'retiring' && this.current !== 'gone';
+  }
+
+  /** Whether it takes a batch now (one that may share it with others). */
+  get hasRoom(): boolean {
+    return this.current === 'idle' || (this.current === 'busy' && this.batches.length < this.perWorker);
+  }
+
+  /** Whether `batch` runs in it. */
+  runs(batch: Batch): boolean {
+    return this.batches.includes(batch);
+  }
+
+  /** The thread's port, once it has one. */
+  get worker(): WorkerPort | undefined {
+    return this.thread?.worker;
+  }
+
+  /** Where its batches travel. */
+  get wire(): BatchWire {
+    if (!this.batchWire) throw new Error(`rxjs-threadpool: worker #${this.number} has no thread (${this.current})`);
+    return this.batchWire;
+  }
+
+  private move(to: WorkerState, from: readonly WorkerState[]): void {
+    if (!from.includes(this.current)) throw new Error(`rxjs-threadpool: worker #${this.number} cannot go from ${this.current} to ${to}`);
+    this.current = to;
+  }
+
+  /** dormant → starting: `thread` is starting in it, numbered `number`. */
+  begin(number: number, thread: ThreadStart, memory: boolean): void {
+    this.move('starting', ['dormant']);
+    this.number = number;
+    this.thread = thread;
+    // A thread whose source could not make a worker fails its start before any batch could be sent.
+    if (thread.worker) this.batchWire = new BatchWire(thread.worker, number, memory);
+  }
+
+  /** starting → idle: the module is ready; `api` is what it exposed. */
+  ready(api: SpawnedThread): void {
+    this.move('idle', ['starting']);
+    this.api = api;
+    this.roomSince = ++roomClock;
+    this.settleStart();
+  }
+
+  /** Its start failed: what waits for it (`ready`, `createWorkers`) learns why. Stop it next. */
+  failStart(error: Error): void {
+    this.settleStart(error);
+  }
+
+  /** idle, busy with room, or reserved and empty → busy: `batch` runs in it. */
+  take(batch: Batch): void {
+    if (this.current === 'reserved' ? this.batches.length > 0 : !this.hasRoom)
+      throw new Error(`rxjs-threadpool: worker #${this.number} cannot take a batch (${this.current}, ${this.batches.length} running)`);
+    if (this.batches.length === 0) {
+      clearTimeout(this.idleTimer);
+      holdProcess(this.worker, true);
+    }
+    this.batches.push(batch);
+    this.current = 'busy';
+  }
+
+  /** `batch` has its outcomes: busy → idle after its last batch; other states stay. */
+  finish(batch: Batch): void {
+    const at = this.batches.indexOf(batch);
+    if (at === -1) throw new Error(`rxjs-threadpool: worker #${this.number} does not run that batch`);
+    const wasFull = this.batches.length === this.perWorker;
+    this.batches.splice(at, 1);
+    this.requestsRun += batch.jobs.length;
+    if (this.current !== 'busy') return;
+    if (this.batches.length === 0) this.current = 'idle';
+    if (wasFull || this.batches.length === 0) this.roomSince = ++roomClock;
+  }
+
+  /** busy → reserved: it takes no new batch, so it empties for one that must run alone. */
+  setAside(): void {
+    this.move('reserved', ['busy']);
+  }
+
+  /** reserved → idle or busy: no batch claimed it; it serves everyone again. */
+  release(): void {
+    this.move(this.batches.length === 0 ? 'idle' : 'busy', ['reserved']);
+    this.roomSince = ++roomClock;
+  }
+
+  /** idle, busy or reserved → recycling: replaced once its batches are done. A worker already leaving stays as it is. */
+  recycle(): void {
+    if (this.current === 'recycling' || this.current === 'retiring') return;
+    this.move('recycling', ['idle', 'busy', 'reserved']);
+  }
+
+  /** busy, reserved or recycling → retiring: dismissed while it runs batches; it exits once they are done. */
+  retire(): void {
+    this.move('retiring', ['busy', 'reserved', 'recycling']);
+  }
+
+  /**
+   * Lets it rest, running nothing: it no longer keeps the process alive,
+   * and after `idleTimeout` ms (when given) still idle, `onIdleTimeout` runs.
+   */
+  rest(idleTimeout: number | undefined, onIdleTimeout: () => void): void {
+    holdProcess(this.worker, false);
+    clearTimeout(this.idleTimer);
+    if (idleTimeout === undefined) return;
+    this.idleTimer = setTimeout(() => this.current === 'idle' && onIdleTimeout(), idleTimeout);
+    (this.idleTimer as { unref?: () => void }).unref?.();
+  }
+
+  /**
+   * any → gone: stops its thread, tearing the module down first when
+   * `graceful` and it runs nothing (a busy worker is mid-task; a crashed or
+   * stuck one cannot be trusted); each gets `terminateTimeout` ms. Returns
+   * the batches that were running, for the caller to end.
+   */
+  stop(graceful: boolean, terminateTimeout: number): Batch[] {
+    if (this.current === 'gone') return [];
+    const api = this.api;
+    const teardown = graceful && this.batches.length === 0 && api?.teardown ? () => api.teardown!() : undefined;
+    this.current = 'gone';
+    const batches = this.batches.splice(0);
+    for (const batch of batches) clearTimeout(batch.timer);
+    clearTimeout(this.idleTimer);
+    this.batchWire?.clear();
+    this.settleStart();
+    const thread = this.thread;
+    thread?.abandon();
+    if (thread?.worker) void stopThread(thread.worker, teardown, terminateTimeout, this.number).finally(this.markExited);
+    else this.markExited();
+    return batches;
+  }
+}
