@@ -8,6 +8,7 @@
  */
 import { type ConnectionOptions, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
+import { withDeadline } from '../deadline.js';
 import { liveOptions, type ResolvedConnection } from './connection.js';
 
 /** Where a pool's queue is. */
@@ -17,18 +18,6 @@ export interface QueuePlace {
   readonly prefix: string;
   /** The length BullMQ trims the events stream to. */
   readonly eventsMaxLen: number;
-}
-
-/** Settles with `work`, or resolves after `ms`; either way without an error. */
-export function bounded(work: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    const end = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    work.then(end, end);
-  });
 }
 
 /** The producer's connections to one queue. */
@@ -74,10 +63,10 @@ export class ProducerClients {
   async close(): Promise<void> {
     this.closed = true;
     const { queue, events, reader } = this;
-    await bounded(Promise.all([queue.close(), events.close(), reader.quit()]), 3000);
+    await withDeadline(Promise.all([queue.close(), events.close(), reader.quit()]), 3000);
     // Only if quit() did not end it: ioredis's disconnect() waits (a ref'd 2 s timer) for a 'close' that already happened.
     if (reader.status !== 'end') reader.disconnect();
     // If Redis was away, close() gave up waiting: drop the connections now.
-    await bounded(Promise.all([queue.disconnect(), events.disconnect()]), 1000);
+    await withDeadline(Promise.all([queue.disconnect(), events.disconnect()]), 1000);
   }
 }

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { withDeadline } from '../deadline.js';
 import { DataCloneError, PoolClosedError, ProtocolError, QueueConnectionError, TaskCancelledError, TaskTimeoutError, WorkerCrashedError } from '../errors.js';
 import {
   type AutoBatchTuning,
@@ -33,7 +34,7 @@ import { checkConnection } from './connection.js';
 import { Flight } from './Flight.js';
 import { JobAdder, type JobRetries } from './JobAdder.js';
 import { JobIds } from './JobIds.js';
-import { bounded, ProducerClients, type QueuePlace } from './ProducerClients.js';
+import { ProducerClients, type QueuePlace } from './ProducerClients.js';
 import { readJobResult } from './readJobResult.js';
 import { Reconciler } from './Reconciler.js';
 import { JOB_REFUSED, type QueueJobData } from './wire.js';
@@ -288,7 +289,7 @@ export class QueueExecutor implements Executor {
         flight,
         failAll(flight.jobs, (job) => new PoolClosedError(job.id)),
       );
-    await bounded(Promise.all(withdrawn), 2000);
+    await withDeadline(Promise.all(withdrawn), 2000);
     await this.clients?.close();
   }
 }
