@@ -82,7 +82,7 @@ const serializedError = fc.record(
 const failure = fc.record(
   {
     at: fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: -1, max: 2 }), small),
-    kind: fc.oneof(fc.constantFrom('task', 'unknown-task', 'timeout', 'crashed', 'other'), fc.string({ maxLength: 3 })),
+    kind: fc.oneof(fc.constantFrom('task', 'unknown-task', 'uncloneable', 'timeout', 'crashed', 'other'), fc.string({ maxLength: 3 })),
     error: fc.oneof(serializedError, serializedError, small),
     known: fc.oneof(fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }), small),
   },
@@ -104,7 +104,7 @@ const wellFormedResult = fc.record(
       fc.record(
         {
           at: fc.constant(0),
-          kind: fc.constantFrom('task', 'unknown-task', 'timeout', 'crashed', 'other'),
+          kind: fc.constantFrom('task', 'unknown-task', 'uncloneable', 'timeout', 'crashed', 'other'),
           error: serializedError,
           known: fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }),
         },

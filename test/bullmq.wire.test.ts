@@ -1,18 +1,21 @@
 /**
- * The queue's wire schema (src/bullmq/wire.ts), the one both ends check:
- * job data on hosts, job results on producers. Plain function tests; the
- * test files bullmq.untrusted*.test.ts throw the same shapes at real hosts
- * and a real producer.
+ * The queue's envelope (src/bullmq/wire.ts) around the one wire format
+ * (src/wire.ts), which both ends check: job data on hosts, job results on
+ * producers; and a failure's trip from a host (`failureOf`) to a producer
+ * (`decodeOutcomes`) through JSON. Plain function tests; the test files
+ * bullmq.untrusted*.test.ts throw the same shapes at real hosts and a real
+ * producer.
  */
-import { encodeRun } from '../src/protocol';
+import { DataCloneError, type FailureError, TaskError, TaskTimeoutError, UnknownTaskError, WorkerCrashedError } from '../src';
 import { jobBytesProblem, jobDataProblem, jobResultProblem } from '../src/bullmq/wire';
+import { decodeOutcomes, encodeBatch, failureOf } from '../src/wire';
 
 const error = { name: 'Error', message: 'boom' };
 
 describe('job data', () => {
   test('what a producer sends is well-formed', () => {
-    const one = encodeRun(0, [{ task: 'inc', args: [1] }]);
-    const mixed = encodeRun(0, [
+    const one = encodeBatch([{ task: 'inc', args: [1] }]);
+    const mixed = encodeBatch([
       { task: 'inc', args: [1] },
       { task: 'work', args: [2, 3] },
     ]);
@@ -47,6 +50,7 @@ describe('job results', () => {
     expect(
       jobResultProblem({ values: [null], failures: [{ at: 0, kind: 'task', error: { ...error, nonError: { value: 5 }, code: 'E', props: { x: 1 } } }] }, 1),
     ).toBeUndefined();
+    expect(jobResultProblem({ values: [null], failures: [{ at: 0, kind: 'uncloneable', error }] }, 1)).toBeUndefined();
   });
 
   test.each([
@@ -65,7 +69,53 @@ describe('job results', () => {
     [{ values: [null, null], extra: 1 }, /unknown field "extra" in the job result/],
     [{ values: [null, null], ms: -1 }, /ms must be a finite number ≥ 0, got number -1/],
     [{ values: [null, null], failures: [{ at: 0, kind: 'unknown-task', error, known: ['x'.repeat(1001)] }] }, /known must be an array of task names/],
+    [
+      { values: [null, null], failures: [{ at: 0, kind: 'weird', error }] },
+      /failures\[0\]\.kind must be one of task, unknown-task, uncloneable, timeout, crashed, other/,
+    ],
+    [{ values: [null] }, /values has 1 items for 2 requests/],
   ])('%p is refused: %p', (result, reason) => {
     expect(jobResultProblem(result, 2)).toMatch(reason);
+  });
+});
+
+describe('failures from a host to a producer', () => {
+  const jobs = [
+    { id: 11, task: 'inc' },
+    { id: 12, task: 'nope' },
+    { id: 13, task: 'inc' },
+    { id: 14, task: 'slow' },
+    { id: 15, task: 'inc' },
+  ];
+  /** What a host's pool ends each request with (request ids are the host's own), and what the producer must read. */
+  const onHost: [FailureError, (decoded: FailureError) => void][] = [
+    [
+      new TaskError('inc', 1, { name: 'RangeError', message: 'too big', code: 'E_BIG' }),
+      (decoded) =>
+        expect(decoded).toMatchObject({
+          code: 'ERR_TASK_FAILED',
+          task: 'inc',
+          requestId: 11,
+          cause: { name: 'RangeError', message: 'too big', code: 'E_BIG' },
+        }),
+    ],
+    [
+      new UnknownTaskError('nope', ['inc', 'slow']),
+      (decoded) => expect(decoded).toMatchObject({ code: 'ERR_UNKNOWN_TASK', task: 'nope', known: ['inc', 'slow'] }),
+    ],
+    [
+      new DataCloneError(3, 'result', new Error('could not be cloned'), 0),
+      (decoded) => expect(decoded).toMatchObject({ code: 'ERR_DATA_CLONE', requestId: 13, what: 'result', position: 0 }),
+    ],
+    [new TaskTimeoutError('slow', 4, 250), (decoded) => expect(decoded).toMatchObject({ code: 'ERR_TASK_TIMEOUT', task: 'slow', requestId: 14, timeout: 250 })],
+    [new WorkerCrashedError(5, 'exited with code 1'), (decoded) => expect(decoded).toMatchObject({ code: 'ERR_WORKER_CRASHED', requestId: 15 })],
+  ];
+
+  test("each typed error a host encodes is well-formed on the wire, and decodes to the same kind of error for the producer's request", () => {
+    const result = JSON.parse(JSON.stringify({ values: [null, null, null, null, null], failures: onHost.map(([error], at) => failureOf(at, error)) }));
+    expect(result.failures.map((failure: { kind: string }) => failure.kind)).toEqual(['task', 'unknown-task', 'uncloneable', 'timeout', 'crashed']);
+    expect(jobResultProblem(result, jobs.length)).toBeUndefined();
+    const { errors } = decodeOutcomes(jobs, result);
+    onHost.forEach(([, check], at) => check(errors![at]!));
   });
 });

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ServeOptions } from './serveTasks.js';
+import type { ServeOptions } from './serveOptions.js';
 
 /** The bin's usage text (`--help`). */
 export const usage = `usage: rxjs-threadpool-serve <worker module> --queue NAME [options]

@@ -9,7 +9,8 @@ import { InvalidOptionError } from '../errors.js';
 import { Pool } from '../Pool.js';
 import type { TaskMap } from '../tasks.js';
 import { type QueueConnection, resolveConnection } from './connection.js';
-import { type QueueBackoff, QueueExecutor } from './QueueExecutor.js';
+import type { QueueBackoff } from './JobAdder.js';
+import { QueueExecutor } from './QueueExecutor.js';
 
 /** Options of {@link createQueuePool}. */
 export interface QueuePoolOptions {

@@ -17,5 +17,5 @@
 export { createQueuePool, type QueuePoolOptions } from './createQueuePool.js';
 export { serveTasks, type ServeOptions, type TaskServer } from './serveTasks.js';
 export type { QueueConnection, QueueConnectionOptions } from './connection.js';
-export type { QueueBackoff } from './QueueExecutor.js';
+export type { QueueBackoff } from './JobAdder.js';
 export { ProtocolError, QueueConnectionError } from '../errors.js';
