@@ -98,8 +98,12 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     if (this.failure) return;
     this.failure = error;
     for (const pipeline of this.rotation.clear()) {
-      for (const job of pipeline.queue.drain()) {
-        pipeline.tally.refused();
+      const jobs = pipeline.queue.drain();
+      // Out of the queue but not yet delivered: the pipeline stays pending until its last outcome is out.
+      pipeline.tally.refused(jobs.length);
+      pipeline.undelivered += jobs.length;
+      for (const job of jobs) {
+        pipeline.undelivered--;
         if (!pipeline.closed) pipeline.deliver({ ok: false, request: job.request, error }, job.ticket);
       }
     }

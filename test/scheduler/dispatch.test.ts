@@ -170,6 +170,15 @@ describe('Scheduler (the dispatch loop, over an executor answered by hand)', () 
     expect(scheduler.tally.failed).toBe(2);
   });
 
+  it('a pipeline failed with the pool is pending until the last of its queued requests has its outcome', () => {
+    const { scheduler } = setUp(0);
+    const pendingSeen: number[] = [];
+    const pipeline = scheduler.openPipeline('t', () => pendingSeen.push(pipeline.pending));
+    for (let i = 1; i <= 3; i++) pipeline.submit(workRequest([i]));
+    scheduler.fail(new PoolClosedError());
+    expect(pendingSeen).toEqual([2, 1, 0]);
+  });
+
   it('holds the process while requests wait on an executor with no slot, and lets go when they end', () => {
     const { scheduler } = setUp(0);
     const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
