@@ -10,7 +10,8 @@
  */
 export { createPool } from './createPool.js';
 export type { PoolOptions } from './workerPool.js';
-export { type DismissOptions, type PipelineStats, Pool, type PoolStats } from './Pool.js';
+export { type DismissOptions, Pool } from './Pool.js';
+export type { PipelineStats, PoolStats } from './poolStats.js';
 export type { Percentiles } from './timing.js';
 export { type PollOptions, type PutOptions, ThreadPool, type ThreadPoolDismissOptions, type ThreadPoolOptions } from './ThreadPool.js';
 export { type ArgsOf, isWorkRequest, makeRequests, printError, type WorkRequest, workRequest } from './requests.js';
