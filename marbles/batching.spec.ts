@@ -1,19 +1,12 @@
 // batch (marbles): up to n queued requests travel together; 'auto' batches only a task it has measured as instant.
 import { map } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
-import type { Outcome } from '../src';
 import { poolMap } from '../operators';
 import { createVirtualPool } from './createVirtualPool';
-import { newTestScheduler } from './specHelpers';
+import { newTestScheduler, valueOrE, waitOrFailTasks } from './specHelpers';
 
-const tasks = {
-  wait: (frames: number): number => frames,
-  failIfOdd(n: number): number {
-    if (n % 2 === 1) throw new RangeError(`odd ${n}`);
-    return n;
-  },
-};
-const show = map((outcome: Outcome<readonly unknown[], unknown>) => (outcome.ok ? outcome.value : 'E'));
+const tasks = waitOrFailTasks;
+const show = valueOrE;
 
 let testScheduler: TestScheduler;
 beforeEach(() => (testScheduler = newTestScheduler()));

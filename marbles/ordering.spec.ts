@@ -1,19 +1,11 @@
 // ordered (marbles): outcomes in request order, holding back the early ones; { buffer } bounds how many are held.
-import { map } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
-import type { Outcome } from '../src';
 import { poolMap } from '../operators';
 import { createVirtualPool } from './createVirtualPool';
-import { newTestScheduler } from './specHelpers';
+import { newTestScheduler, valueOrE, waitOrFailTasks } from './specHelpers';
 
-const tasks = {
-  wait: (frames: number): number => frames,
-  failIfOdd(n: number): number {
-    if (n % 2 === 1) throw new RangeError(`odd ${n}`);
-    return n;
-  },
-};
-const show = map((outcome: Outcome<readonly unknown[], unknown>) => (outcome.ok ? outcome.value : 'E'));
+const tasks = waitOrFailTasks;
+const show = valueOrE;
 /** Each request of `wait` takes as many frames as its argument. */
 const byArgument = (_task: string, args: readonly unknown[]): number => args[0] as number;
 

@@ -238,3 +238,15 @@ export function aborted(signal: AbortSignal): Observable<void> {
 export const n = { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8 };
 export const doubled = { a: 2, b: 4, c: 6, d: 8, e: 10, f: 12, g: 14, h: 16 };
 export const numbers = (count: number): number[] => Array.from({ length: count }, (_, i) => i + 1);
+
+/** Tasks of the batching and ordering specs: `wait` answers its frames; `failIfOdd` throws on odd numbers. */
+export const waitOrFailTasks = {
+  wait: (frames: number): number => frames,
+  failIfOdd(n: number): number {
+    if (n % 2 === 1) throw new RangeError(`odd ${n}`);
+    return n;
+  },
+};
+
+/** Each outcome as its value, or `'E'` for an error. */
+export const valueOrE = map((outcome: AnyOutcome) => (outcome.ok ? outcome.value : 'E'));

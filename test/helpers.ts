@@ -9,6 +9,7 @@
  * fails after a bound well below Jest's timeout (30 s) with a message naming
  * what it waited for, so a broken promise fails the test instead of hanging it.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmptyError, filter, firstValueFrom, lastValueFrom, type Observable, skip, tap, throwError, timeout, toArray } from 'rxjs';
 import { createPool, type Pool, type PoolOptions, type PoolStats, type TaskMap } from '../src';
@@ -138,4 +139,13 @@ export function newGate(): Int32Array {
 export function openGate(gate: Int32Array): void {
   Atomics.store(gate, 0, 1);
   Atomics.notify(gate, 0);
+}
+
+/** The non-empty lines a fixture logged to `file`; none while the file does not exist. */
+export function logLines(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
 }

@@ -1,10 +1,10 @@
 // idleTimeout: a worker idle that long exits (after its teardown) and keeps its slot; the next request starts a fresh thread.
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { from } from 'rxjs';
 import { workRequest } from '../src';
 import { poolMap, results } from '../operators';
 import { logFile } from './fixtures/features.worker';
-import { afterTimersDueWithin, closePools, collect, featuresPool, waitFor } from './helpers';
+import { afterTimersDueWithin, closePools, collect, featuresPool, waitFor , logLines } from './helpers';
 
 afterEach(closePools);
 
@@ -12,13 +12,7 @@ describe('idleTimeout', () => {
   const clean = (): void => rmSync(logFile(), { force: true });
   beforeEach(clean);
   afterEach(clean);
-  const lines = (): string[] => {
-    try {
-      return readFileSync(logFile(), 'utf8').trim().split('\n').filter(Boolean);
-    } catch {
-      return [];
-    }
-  };
+  const lines = (): string[] => logLines(logFile());
 
   test('an idle worker exits after idleTimeout, tearing down first; its slot stays, and the next request starts a fresh thread', async () => {
     const idleTimeout = 1000;

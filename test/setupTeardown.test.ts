@@ -4,7 +4,7 @@ import { map, range } from 'rxjs';
 import { WorkerStartError, workRequest } from '../src';
 import { poolMap, results } from '../operators';
 import { failFile, logFile } from './fixtures/features.worker';
-import { closePools, collect, featuresPool } from './helpers';
+import { closePools, collect, featuresPool , logLines } from './helpers';
 
 afterEach(closePools);
 
@@ -16,13 +16,7 @@ describe('worker setup and teardown', () => {
   };
   beforeEach(clean);
   afterEach(clean);
-  const lines = (): string[] => {
-    try {
-      return readFileSync(logFile(), 'utf8').trim().split('\n').filter(Boolean);
-    } catch {
-      return [];
-    }
-  };
+  const lines = (): string[] => logLines(logFile());
 
   test('setup runs once per worker before its first request, and its state is visible to tasks', async () => {
     const pool = featuresPool({ size: 2 });

@@ -30,6 +30,14 @@ export class Scheduler implements ExecutorHost, PipelineHost {
   private pumping = false;
   /** Something changed while the loop ran: it goes round once more. */
   private pumpAgain = false;
+  /**
+   * The executor took no batch at the last try with every slot busy, and
+   * has not woken the scheduler (`wake`) nor finished a batch (`done`)
+   * since: by the seam's contract nothing is idle, so the loop does not take
+   * a batch out of a queue only to put it back (once per request while every
+   * worker is busy).
+   */
+  private executorFull = false;
   /** Holds the process while requests wait for an executor with no slot (see `Executor.holdWhileQueued`). */
   private keepAlive: ReturnType<typeof setInterval> | undefined;
   /** Whether wait and run times are recorded (while someone watches `stats$`). */
@@ -69,6 +77,7 @@ export class Scheduler implements ExecutorHost, PipelineHost {
 
   /** @internal {@link ExecutorHost.wake}: capacity grew or a slot became idle. */
   wake(): void {
+    this.executorFull = false;
     this.changed();
     this.pump();
   }
@@ -133,7 +142,7 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     const mayStart = (pipeline: Pipeline): boolean => pipeline.gateOpen() && withinSpread(pipeline, tuning);
     /** Pipelines whose next request, a rerun, waits for a worker running nothing else. */
     let waitingAlone: Set<Pipeline> | undefined;
-    while (rotation.size > 0) {
+    while (rotation.size > 0 && !this.executorFull) {
       const pipeline = rotation.next(mayStart, waitingAlone);
       if (!pipeline) return;
       // A rerun after a crash runs alone on its worker: only its own fault can end it a second time.
@@ -143,7 +152,12 @@ export class Scheduler implements ExecutorHost, PipelineHost {
       const jobs = pipeline.queue.take(batchSize(pipeline, executor.capacity, tuning));
       if (!this.start(pipeline, jobs, alone)) {
         pipeline.queue.putBack(jobs);
-        if (!alone) return;
+        if (!alone) {
+          // Every slot busy: wait for a wake or a done. Slots still starting (or without a thread, which a
+          // refused start wakes) are asked again at the next request, as they come up.
+          this.executorFull = executor.busy >= executor.capacity;
+          return;
+        }
         (waitingAlone ??= new Set()).add(pipeline);
         rotation.passed();
         continue;
@@ -164,6 +178,7 @@ export class Scheduler implements ExecutorHost, PipelineHost {
       jobs,
       (outcomes, elapsedMs, workMs) => {
         ended = true;
+        this.executorFull = false;
         if (run) pipeline.runs.delete(run);
         this.settle(pipeline, jobs, outcomes, elapsedMs, workMs);
       },

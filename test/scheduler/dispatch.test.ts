@@ -34,7 +34,10 @@ class HandExecutor implements Executor {
   get busy(): number {
     return this.held.length;
   }
+  /** Calls of `start`, taken or not. */
+  starts = 0;
   start(jobs: readonly Job[], done: Done, _limits: RunLimits | undefined, alone: boolean): RunningBatch | undefined {
+    this.starts++;
     if (this.held.length >= this.slots) return undefined;
     if (this.answerAtOnce) {
       done({ values: this.answerAtOnce(jobs) }, 1);
@@ -129,6 +132,18 @@ describe('Scheduler (the dispatch loop, over an executor answered by hand)', () 
     executor.answer();
     executor.answer();
     expect(values(outcomes)).toEqual([10, 20, 30]);
+  });
+
+  it('does not offer batches to an executor whose every slot is busy until it wakes or a batch ends', () => {
+    const { executor, scheduler } = setUp(1);
+    const pipeline = scheduler.openPipeline('t', () => undefined, { batch: 1 });
+    for (let i = 1; i <= 100; i++) pipeline.submit(workRequest([i]));
+    expect(executor.starts).toBe(2); // the first request started; the second found the slot busy
+    executor.answer();
+    expect(executor.starts).toBe(4); // a batch ended: the next one started at once, and the one after found the slot busy
+    void executor.createWorkers(1);
+    expect(executor.starts).toBe(6); // woken: the new slot took one, and the next try found both busy
+    expect(pipeline.queued).toBe(97);
   });
 
   it('copes with an executor that answers before start returns', () => {
