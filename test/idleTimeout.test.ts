@@ -4,7 +4,7 @@ import { from } from 'rxjs';
 import { workRequest } from '../src';
 import { poolMap, results } from '../operators';
 import { logFile } from './fixtures/features.worker';
-import { afterTimersDueWithin, closePools, collect, featuresPool, waitFor , logLines } from './helpers';
+import { afterTimersDueWithin, closePools, collect, featuresPool, waitFor, logLines } from './helpers';
 
 afterEach(closePools);
 

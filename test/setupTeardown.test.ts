@@ -4,7 +4,7 @@ import { map, range } from 'rxjs';
 import { WorkerStartError, workRequest } from '../src';
 import { poolMap, results } from '../operators';
 import { failFile, logFile } from './fixtures/features.worker';
-import { closePools, collect, featuresPool , logLines } from './helpers';
+import { closePools, collect, featuresPool, logLines } from './helpers';
 
 afterEach(closePools);
 
