@@ -84,7 +84,7 @@ export class Scheduler implements ExecutorHost, PipelineHost {
 
   /** @internal */
   changed(): void {
-    this.holdProcess();
+    if (this.keepAlive !== undefined) this.holdProcess();
     this.onChange();
   }
 
@@ -152,6 +152,7 @@ export class Scheduler implements ExecutorHost, PipelineHost {
       const jobs = pipeline.queue.take(batchSize(pipeline, executor.capacity, tuning));
       if (!this.start(pipeline, jobs, alone)) {
         pipeline.queue.putBack(jobs);
+        if (executor.capacity === 0) this.holdProcess();
         if (!alone) {
           // Every slot busy: wait for a wake or a done. Slots still starting (or without a thread, which a
           // refused start wakes) are asked again at the next request, as they come up.
@@ -271,7 +272,12 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     this.pump();
   }
 
-  /** While requests wait on an executor with no slot at all, a timer keeps the process alive (see `Executor.holdWhileQueued`). */
+  /**
+   * While requests wait on an executor with no slot at all, a timer keeps the
+   * process alive (see `Executor.holdWhileQueued`). Taken when a start is
+   * refused with no slot; while held, every change checks whether to let
+   * go, so nothing of it runs per request otherwise.
+   */
   private holdProcess(): void {
     const hold = this.executor.holdWhileQueued === true && this.executor.capacity === 0 && !this.failure && this.queued > 0;
     if (hold === (this.keepAlive !== undefined)) return;
