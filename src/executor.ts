@@ -39,9 +39,10 @@ export function failAll(jobs: readonly Job[], errorFor: (job: Job) => FailureErr
  * How a slot answers a batch: its outcomes, the time it took as the
  * scheduler saw it (ms, or frames in virtual time), and, when the slot knows
  * it, how long the batch itself ran where it ran (a thread's own measure,
- * without the trips to and from it).
+ * without the trips to and from it), and how many bytes its arguments
+ * copied on the way (an estimate: see `AutoBatchTuning.largeRequestBytes`).
  */
-export type Done = (outcomes: BatchOutcomes, elapsedMs: number, workMs?: number) => void;
+export type Done = (outcomes: BatchOutcomes, elapsedMs: number, workMs?: number, copiedBytes?: number) => void;
 
 /**
  * A batch an executor started: what the scheduler can still do to it. Its
@@ -101,6 +102,14 @@ export interface AutoBatchTuning {
    * job's time includes Redis and the host's load.
    */
   readonly byWorkTime?: boolean;
+  /**
+   * Requests whose arguments copy at least this many bytes each (as `Done`'s
+   * `copiedBytes` reports them) are sized by the slots' own time, as with
+   * `byWorkTime`: the executor copies each one while the one before it
+   * runs, so the copying the scheduler's clock saw does not add to the work,
+   * and a batch of several keeps the slot busy while the next is copied.
+   */
+  readonly largeRequestBytes?: number;
 }
 
 /** Something that runs batches of jobs in slots. */

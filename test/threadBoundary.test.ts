@@ -196,6 +196,7 @@ describe('messages on the worker port', () => {
     (worker as unknown as NodeJS.EventEmitter).on('error', (error: unknown) => errors.push(error));
     worker?.postMessage({ type: RUN, batch: 99_999, tasks: ['double'], args: [1, 2], spread: false });
     worker?.postMessage({ type: RUN, batch: 99_998, tasks: 'double', args: { length: 2e7 }, spread: false });
+    worker?.postMessage({ type: RUN, batch: 99_997, tasks: 'double', args: [1], spread: false, follows: 'the one before' });
     const outcomes = await collect(from([1, 2, 3]).pipe(poolMap(pool, 'double')));
     expect(outcomes.map((outcome) => outcome.ok && outcome.value)).toEqual([2, 4, 6]);
     expect(errors).toEqual([]);

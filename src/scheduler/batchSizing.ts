@@ -38,11 +38,17 @@ export interface Sizable {
   readonly msPerJob: number | undefined;
   /** Measured ms per request on the slots' own clock, when they report it. */
   readonly workMsPerJob: number | undefined;
+  /** Bytes the requests' arguments copy, per request, when the slots report it. */
+  readonly bytesPerJob: number | undefined;
 }
 
-/** The ms per request `'auto'` sizes batches by: the slots' own measure when the executor asks for it and has one. */
+/**
+ * The ms per request `'auto'` sizes batches by: the slots' own measure when
+ * the executor asks for it (for every request, or for large ones) and has one.
+ */
 function sizingMs(pipeline: Sizable, tuning: AutoBatchTuning | undefined): number | undefined {
-  return tuning?.byWorkTime ? (pipeline.workMsPerJob ?? pipeline.msPerJob) : pipeline.msPerJob;
+  const large = tuning?.largeRequestBytes !== undefined && pipeline.bytesPerJob !== undefined && pipeline.bytesPerJob >= tuning.largeRequestBytes;
+  return tuning?.byWorkTime || large ? (pipeline.workMsPerJob ?? pipeline.msPerJob) : pipeline.msPerJob;
 }
 
 /**

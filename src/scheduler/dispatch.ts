@@ -177,11 +177,11 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     let ended = false;
     run = this.executor.start(
       jobs,
-      (outcomes, elapsedMs, workMs) => {
+      (outcomes, elapsedMs, workMs, copiedBytes) => {
         ended = true;
         this.executorFull = false;
         if (run) pipeline.runs.delete(run);
-        this.settle(pipeline, jobs, outcomes, elapsedMs, workMs);
+        this.settle(pipeline, jobs, outcomes, elapsedMs, workMs, copiedBytes);
       },
       pipeline.limitsFor(jobs),
       alone,
@@ -225,13 +225,14 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     );
   }
 
-  private settle(pipeline: Pipeline, jobs: readonly QueuedJob[], outcomes: BatchOutcomes, elapsedMs: number, workMs?: number): void {
+  private settle(pipeline: Pipeline, jobs: readonly QueuedJob[], outcomes: BatchOutcomes, elapsedMs: number, workMs?: number, copiedBytes?: number): void {
     const { values } = outcomes;
     let { errors } = outcomes;
     const perJob = elapsedMs / jobs.length;
     if (this.timing) this.recordEnd(pipeline, jobs, perJob);
     pipeline.msPerJob = smoothed(pipeline.msPerJob, perJob);
     if (workMs !== undefined) pipeline.workMsPerJob = smoothed(pipeline.workMsPerJob, workMs / jobs.length);
+    if (copiedBytes !== undefined) pipeline.bytesPerJob = smoothed(pipeline.bytesPerJob, copiedBytes / jobs.length);
     let rerun: QueuedJob[] | undefined;
     let failed = 0;
     if (errors) {

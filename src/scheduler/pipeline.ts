@@ -94,6 +94,8 @@ export class Pipeline implements Sizable {
   msPerJob: number | undefined;
   /** @internal Ms per request as the slots measured the running itself, without the trips to and from them, when they do. */
   workMsPerJob: number | undefined;
+  /** @internal Bytes its requests' arguments copy, per request, as the slots estimate it, when they do. */
+  bytesPerJob: number | undefined;
   /** @internal Its wait and run times, once recorded. */
   timings: Timings | undefined;
   /** @internal See {@link PipelineOptions.priority}. */

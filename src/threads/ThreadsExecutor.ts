@@ -25,7 +25,9 @@ import {
   WorkerCrashedError,
   type WorkerStartError,
 } from '../errors.js';
-import type { Done, Executor, ExecutorHost, Job, RunLimits, RunningBatch } from '../executor.js';
+import type { AutoBatchTuning, Done, Executor, ExecutorHost, Job, RunLimits, RunningBatch } from '../executor.js';
+import { AUTO_BATCH_MAX_JOB_MS, AUTO_BATCH_TARGET_MS } from '../scheduler/batchSizing.js';
+import { PART_BYTES } from './copyBytes.js';
 import { Batch, type Reply } from './batchWire.js';
 import { DONE, type DoneMessage, PROGRESS, type ProgressMessage } from './messages.js';
 import type { SpawnedThread } from './threadsMaster.js';
@@ -66,6 +68,8 @@ export class ThreadsExecutor implements Executor {
    * dismissed), the scheduler holds it while requests wait.
    */
   readonly holdWhileQueued = true;
+  /** The scheduler's thread-tuned `'auto'` constants; requests that copy large arguments travel one per message, so they are sized by the worker's own time. */
+  readonly autoBatch: AutoBatchTuning = { maxJobMs: AUTO_BATCH_MAX_JOB_MS, targetMs: AUTO_BATCH_TARGET_MS, largeRequestBytes: PART_BYTES };
   /** Every slot not gone, in the order they were added: what the pool counts is read from their states. */
   private readonly workers: WorkerHandle[] = [];
   private readonly perWorker: number;

@@ -18,7 +18,8 @@ import { type BatchOutcomes, type Done, failAll, type Job } from '../executor.js
 import type { Transferable } from '../transfer.js';
 import { transferProblem } from '../transferChecks.js';
 import { decodeFailure, isCloneable } from '../wire.js';
-import { type DoneMessage, doneProblem, encodeRun, isProgressFor, type ProgressMessage } from './messages.js';
+import { copyBytes, PART_BYTES } from './copyBytes.js';
+import { type DoneMessage, doneProblem, encodeRun, isProgressFor, type ProgressMessage, type RunFlags } from './messages.js';
 import type { WorkerPort } from './workerPort.js';
 
 /** A batch the scheduler handed a worker, and the outcomes it has gathered. */
@@ -36,6 +37,8 @@ export class Batch {
   posted = 0;
   /** The worker's own time over the parts that answered (ms), when it reported one. */
   workMs: number | undefined;
+  /** Bytes its arguments copied into its run messages (an estimate: `copyBytes`). */
+  copiedBytes = 0;
   /** The batch's timeout, while it runs. */
   timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -58,7 +61,7 @@ export class Batch {
   finish(): void {
     const { jobs, values, errors, workMs, posted } = this;
     const scaled = workMs !== undefined && posted > 0 ? (workMs * jobs.length) / posted : undefined;
-    this.done(errors ? { values, errors } : { values }, performance.now() - this.started, scaled);
+    this.done(errors ? { values, errors } : { values }, performance.now() - this.started, scaled, this.copiedBytes);
   }
 
   /**
@@ -110,9 +113,12 @@ export class BatchWire {
 
   /**
    * Posts `batch`. A request whose transfer list cannot be moved fails
-   * alone before anything is posted; when the message cannot be posted at
-   * all, the batch is posted again in parts. Returns `true` when the batch
-   * already has every outcome (nothing could be posted).
+   * alone before anything is posted. The rest travel in one run message,
+   * or in several when their arguments copy more than {@link PART_BYTES}
+   * (each part runs after the one before it, so the worker starts on the
+   * first while the next is copied); a part that cannot be posted is posted
+   * again request by request. Returns `true` when the batch already has
+   * every outcome (nothing could be posted).
    */
   send(batch: Batch): boolean {
     const { jobs } = batch;
@@ -124,19 +130,32 @@ export class BatchWire {
     const refused = batch.errors;
     const positions = refused ? jobs.flatMap((_, i) => (refused[i] ? [] : [i])) : undefined;
     if (positions?.length === 0) return true;
-    const failure = this.post(batch, positions);
-    if (!failure) return false;
-    const all = positions ?? jobs.map((_, i) => i);
-    const groups = all.length === 1 ? [all] : groupsBySharedTransfer(jobs, all);
-    for (const group of groups) {
-      const groupFailure = groups.length === 1 ? failure : this.post(batch, group);
-      if (groupFailure) for (const at of group) batch.fail(at, cloneError(jobs[at], groupFailure.error));
+    let follows: number | undefined;
+    const { parts, bytes } = partsByBytes(jobs, positions);
+    batch.copiedBytes = bytes;
+    for (const part of parts) {
+      const posted = this.post(batch, part, follows);
+      if (typeof posted === 'number') {
+        follows = posted;
+        continue;
+      }
+      const all = part ?? jobs.map((_, i) => i);
+      const groups = all.length === 1 ? [all] : groupsBySharedTransfer(jobs, all);
+      for (const group of groups) {
+        const result = groups.length === 1 ? posted : this.post(batch, group, follows);
+        if (typeof result === 'number') follows = result;
+        else for (const at of group) batch.fail(at, cloneError(jobs[at], result.error));
+      }
     }
     return batch.partsLeft === 0;
   }
 
-  /** Posts the requests at `positions` of a batch (all when absent) as one run message; what it threw when it could not. */
-  private post(batch: Batch, positions: readonly number[] | undefined): { readonly error: unknown } | undefined {
+  /**
+   * Posts the requests at `positions` of a batch (all when absent) as one
+   * run message, to run after the message `follows` when given; its id, or
+   * what posting it threw.
+   */
+  private post(batch: Batch, positions: readonly number[] | undefined, follows: number | undefined): number | { readonly error: unknown } {
     const jobs = positions ? positions.map((at) => batch.jobs[at]) : batch.jobs;
     // A buffer that several requests of the message share moves once (a list naming it twice is refused).
     let transfer: Transferable[] | undefined;
@@ -147,7 +166,7 @@ export class BatchWire {
     }
     const id = ++lastPartId;
     try {
-      this.port.postMessage(encodeRun(id, jobs, runFlags(batch.progress !== undefined, this.memory)), transfer);
+      this.port.postMessage(encodeRun(id, jobs, runFlags(batch.progress !== undefined, this.memory, follows)), transfer);
     } catch (error) {
       return { error };
     }
@@ -155,7 +174,7 @@ export class BatchWire {
     if (positions) batch.answered ??= new Array<boolean>(batch.jobs.length).fill(false);
     batch.partsLeft++;
     batch.posted += jobs.length;
-    return undefined;
+    return id;
   }
 
   /**
@@ -207,10 +226,59 @@ export class BatchWire {
   }
 }
 
-/** The run message's flags: whether someone listens for progress, and whether the pool recycles by memory. */
-function runFlags(progress: boolean, memory: boolean): { progress?: true; memory?: true } | undefined {
-  if (!progress && !memory) return undefined;
-  return { ...(progress ? { progress: true } : {}), ...(memory ? { memory: true } : {}) };
+/** The run message's flags: whether someone listens for progress, whether the pool recycles by memory, and the part it follows. */
+function runFlags(progress: boolean, memory: boolean, follows: number | undefined): RunFlags | undefined {
+  if (!progress && !memory && follows === undefined) return undefined;
+  return { ...(progress ? { progress: true } : {}), ...(memory ? { memory: true } : {}), ...(follows === undefined ? {} : { follows }) };
+}
+
+/**
+ * The run messages the requests at `positions` (all when absent) travel
+ * in: one (`[positions]`) unless their arguments copy more than
+ * {@link PART_BYTES} in all; then consecutive runs of requests up to about
+ * that size each, a larger request alone. Requests whose transfer lists
+ * share an item stay in one message (the first to be posted would move it
+ * away from the others). With the bytes they copy in all.
+ */
+function partsByBytes(jobs: readonly Job[], positions: readonly number[] | undefined): { parts: (readonly number[] | undefined)[]; bytes: number } {
+  const count = positions ? positions.length : jobs.length;
+  const sizes = new Array<number>(count);
+  let total = 0;
+  for (let k = 0; k < count; k++) {
+    const job = jobs[positions ? positions[k] : k];
+    total += sizes[k] = copyBytes(job.args, job.transfer);
+  }
+  if (count === 1 || total <= PART_BYTES || sharesTransfer(jobs, positions)) return { parts: [positions], bytes: total };
+  const parts: number[][] = [];
+  let part: number[] = [];
+  let bytes = 0;
+  for (let k = 0; k < count; k++) {
+    if (part.length > 0 && bytes + sizes[k] > PART_BYTES) {
+      parts.push(part);
+      part = [];
+      bytes = 0;
+    }
+    part.push(positions ? positions[k] : k);
+    bytes += sizes[k];
+  }
+  parts.push(part);
+  return { parts, bytes: total };
+}
+
+/** Whether two of the requests (at `positions`, or all) name a common item in their transfer lists. */
+function sharesTransfer(jobs: readonly Job[], positions: readonly number[] | undefined): boolean {
+  const seen = new Set<Transferable>();
+  const count = positions ? positions.length : jobs.length;
+  for (let k = 0; k < count; k++) {
+    const list = jobs[positions ? positions[k] : k].transfer;
+    if (!list) continue;
+    const own = new Set(list);
+    for (const item of own) {
+      if (seen.has(item)) return true;
+      seen.add(item);
+    }
+  }
+  return false;
 }
 
 /**

@@ -25,23 +25,29 @@ export const RUN = 'rxjs-threadpool:run';
 export const DONE = 'rxjs-threadpool:done';
 export const PROGRESS = 'rxjs-threadpool:progress';
 
-/** Master → worker: run a batch of requests, in order. */
-export interface RunMessage extends EncodedBatch {
-  readonly type: typeof RUN;
-  /** The message's id, which its replies name. */
-  readonly batch: number;
+/** What a run message asks besides its requests. */
+export interface RunFlags {
   /** Someone listens for progress: post what generator tasks yield. */
   readonly progress?: true;
   /** Report the worker's heap use with the outcomes (for recycling by memory). */
   readonly memory?: true;
+  /**
+   * The id of the run message this one continues (a batch posted in several
+   * parts): the worker runs it once that one has finished, so a batch's
+   * requests run one after another however many messages carry them.
+   */
+  readonly follows?: number;
+}
+
+/** Master → worker: run a batch of requests (or a part of one), in order. */
+export interface RunMessage extends EncodedBatch, RunFlags {
+  readonly type: typeof RUN;
+  /** The message's id, which its replies name. */
+  readonly batch: number;
 }
 
 /** Encodes a batch of `{ task, args }` as a {@link RunMessage} with the id `batch`. */
-export function encodeRun(
-  batch: number,
-  jobs: readonly { readonly task: string; readonly args: readonly unknown[] }[],
-  flags?: { readonly progress?: true; readonly memory?: true },
-): RunMessage {
+export function encodeRun(batch: number, jobs: readonly { readonly task: string; readonly args: readonly unknown[] }[], flags?: RunFlags): RunMessage {
   const { tasks, args, spread } = encodeBatch(jobs);
   return { type: RUN, batch, tasks, args, spread, ...flags };
 }

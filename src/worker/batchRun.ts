@@ -10,22 +10,50 @@ import { DONE, type DoneMessage, PROGRESS, type ProgressMessage, type RunMessage
 import type { TaskMap } from '../tasks.js';
 import { type Transferable, unwrapTransfer } from '../transfer.js';
 import { transferProblem } from '../transferChecks.js';
-import { batchProblem, taskFailure, uncloneableFailure, unknownTaskFailure, type WireFailure } from '../wire.js';
+import { batchProblem, kindOf, taskFailure, uncloneableFailure, unknownTaskFailure, type WireFailure } from '../wire.js';
 import type { MasterPort } from './port.js';
 
-/** Runs the batch of a run message from the master and replies on `port`; a malformed message is refused, never run. */
+/**
+ * Run messages still running (their tasks are async), by id: a message that
+ * `follows` one of them waits for it to finish.
+ */
+const running = new Map<number, Promise<void>>();
+
+/**
+ * Runs the batch (or the part of one) of a run message from the master and
+ * replies on `port`; a malformed message is refused, never run. A part that
+ * follows one still running starts when that one has finished.
+ */
 export function runBatch(tasks: TaskMap, port: MasterPort, message: RunMessage): void {
-  const started = performance.now();
   // The master is trusted, but checked: a malformed run message is refused, never run.
-  const problem = typeof message.batch === 'number' ? batchProblem(message) : 'batch is not a number';
+  const { batch, follows } = message;
+  const problem =
+    typeof batch !== 'number'
+      ? 'batch is not a number'
+      : follows !== undefined && typeof follows !== 'number'
+        ? `follows must be a message id, got ${kindOf(follows)}`
+        : batchProblem(message);
   if (problem !== undefined) {
-    if (typeof message.batch === 'number') port.post({ type: DONE, batch: message.batch, values: [], refused: problem } satisfies DoneMessage);
+    if (typeof batch === 'number') port.post({ type: DONE, batch, values: [], refused: problem } satisfies DoneMessage);
     return;
   }
+  const previous = follows === undefined ? undefined : running.get(follows);
+  const pending = previous ? previous.then(() => runNow(tasks, port, message)) : runNow(tasks, port, message);
+  if (!pending) return;
+  running.set(batch, pending);
+  void pending.then(() => running.delete(batch));
+}
+
+/** Runs a checked run message now; a promise of when it has replied, unless it finished at once. */
+function runNow(tasks: TaskMap, port: MasterPort, message: RunMessage): Promise<void> | undefined {
+  const started = performance.now();
   const run = new BatchRun(tasks, message, message.progress ? port : undefined);
   const finished = run.runFrom(0);
-  if (finished === true) reply(port, run, performance.now() - started);
-  else void finished.then(() => reply(port, run, performance.now() - started));
+  if (finished === true) {
+    reply(port, run, performance.now() - started);
+    return undefined;
+  }
+  return finished.then(() => reply(port, run, performance.now() - started));
 }
 
 /**

@@ -7,6 +7,7 @@ const pipeline = (over: Partial<Sizable>): Sizable => ({
   batchesRunning: 0,
   msPerJob: undefined,
   workMsPerJob: undefined,
+  bytesPerJob: undefined,
   ...over,
 });
 
@@ -36,6 +37,15 @@ describe('batch sizing', () => {
     const tuning = { maxJobMs: 5, targetMs: 50, byWorkTime: true, spread: 4 };
     expect(batchSize(pipeline({ msPerJob: 10, workMsPerJob: 0.5, queued: 1000 }), 64, tuning)).toBe(100);
     expect(batchSize(pipeline({ msPerJob: 10, queued: 1000 }), 64, tuning)).toBe(1);
+  });
+
+  it("sizes requests that copy large arguments by the slots' own clock, others by the scheduler's", () => {
+    // 1 MiB arrays: 1.3 ms each as the scheduler saw them (copying included), 0.2 ms of work on the thread.
+    const tuning = { maxJobMs: 1, targetMs: 4, largeRequestBytes: 64 * 1024 };
+    expect(batchSize(pipeline({ msPerJob: 1.3, workMsPerJob: 0.2, bytesPerJob: 1024 * 1024, queued: 200 }), 2, tuning)).toBe(20);
+    expect(batchSize(pipeline({ msPerJob: 1.3, workMsPerJob: 0.2, bytesPerJob: 1024, queued: 200 }), 2, tuning)).toBe(1);
+    // A slow task is not batched however large its arguments.
+    expect(batchSize(pipeline({ msPerJob: 30, workMsPerJob: 25, bytesPerJob: 1024 * 1024, queued: 200 }), 2, tuning)).toBe(1);
   });
 
   it("keeps a fast 'auto' pipeline within the executor's spread, and no other", () => {
