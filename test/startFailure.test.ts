@@ -23,6 +23,11 @@ describe('a worker that cannot start', () => {
     ["a module that uses threads.js's expose()", fixture('plain-expose.worker.js'), /does not call exposeTasks/],
     ['a module that calls exposeTasks twice (catching the second error)', fixture('expose-twice.worker.ts'), /exposeTasks\(\) was called more than once/],
     ['a module that throws while loading after calling exposeTasks', fixture('throws-after-expose.worker.ts'), /boom after exposeTasks/],
+    [
+      "a module that posts a malformed ready message under the library's tag",
+      fixture('forged-ready.worker.ts'),
+      /ready message was malformed: tasks must be an array/,
+    ],
   ])(
     'fails fast with WorkerStartError for %s, and every request ends with it',
     async (_case, file, cause) => {

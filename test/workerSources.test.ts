@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { createPool, type Pool, WorkerStartError } from '../src';
 import type { Tasks } from './fixtures/tasks.worker';
+import { RUN } from '../src/threads/messages';
 import { closePools, fixture, track } from './helpers';
 
 afterEach(closePools);
@@ -57,5 +58,30 @@ describe('worker sources', () => {
   test('a .js path that is not built yet runs its .ts source', async () => {
     const fromJs = track(createPool<Tasks>(fixture('tasks.worker.js'), { size: 1 }));
     await expect(fromJs.run('double', 21)).resolves.toBe(42);
+  });
+});
+
+describe('starting a worker', () => {
+  test('a new worker says it is ready unasked: the first message the pool posts to it is its first request', async () => {
+    const register = require.resolve('ts-node/register/transpile-only');
+    const posted: unknown[] = [];
+    const pool: Pool<Tasks> = track(
+      createPool<Tasks>(
+        () => {
+          const worker = new Worker(`require(${JSON.stringify(register)}); require(${JSON.stringify(fixture('tasks.worker.ts'))});`, { eval: true });
+          const post = worker.postMessage.bind(worker);
+          worker.postMessage = (message: unknown, transfer?: never) => {
+            posted.push(message);
+            post(message, transfer);
+          };
+          return worker;
+        },
+        { size: 1 },
+      ),
+    );
+    await pool.ready;
+    expect(posted).toEqual([]);
+    await expect(pool.run('add', 20, 22)).resolves.toBe(42);
+    expect(posted).toEqual([expect.objectContaining({ type: RUN })]);
   });
 });

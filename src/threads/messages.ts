@@ -2,9 +2,11 @@
  * The messages between a pool's master side and its worker threads,
  * imported by both sides (`src/threads/` and `src/worker/`).
  *
- * threads.js starts the worker (`spawn`, its init handshake) and answers
- * `tasks()`, the one function `exposeTasks` exposes through it. Requests
- * travel in our own messages on the worker's port, one listener per worker
+ * threads.js starts the worker (`spawn`, its init handshake, which tells
+ * the master the module called `exposeTasks`); right after it the worker
+ * posts a `ready` message, unasked, once its module has loaded and its
+ * `setup` has finished, so a new worker's first request waits for no round
+ * trip. Requests travel in our own messages on the worker's port, one listener per worker
  * on the master side: a `run` message carries a batch of requests, a `done`
  * message one outcome per request, both in the wire format of `src/wire.ts`
  * inside the envelope defined here (the tag, the message's id, flags).
@@ -13,17 +15,40 @@
  * survive (threads.js's serializer keeps only name, message and stack).
  *
  * Both ends check what they receive before acting on it: the worker each
- * run message (`batchProblem`), the master each reply ({@link doneProblem},
+ * run message (`batchProblem`), the master the ready message
+ * ({@link readyProblem}) and each reply ({@link doneProblem},
  * {@link isProgressFor}).
  *
  * @module
  */
-import { type EncodedBatch, encodeBatch, kindOf, outcomesProblem, type WireOutcomes } from '../wire.js';
+import { type EncodedBatch, encodeBatch, isSerializedError, kindOf, outcomesProblem, type SerializedError, type WireOutcomes } from '../wire.js';
 
 /** Tags of our messages. */
 export const RUN = 'rxjs-threadpool:run';
 export const DONE = 'rxjs-threadpool:done';
 export const PROGRESS = 'rxjs-threadpool:progress';
+export const READY = 'rxjs-threadpool:ready';
+
+/**
+ * Worker → master, once, unasked: the module has loaded and its `setup` has
+ * finished (`tasks`, its task names), or it cannot serve (`error`). The
+ * worker posts it as soon as it knows, so no round trip stands between a
+ * new worker and its first request.
+ */
+export type ReadyMessage = { readonly type: typeof READY } & ({ readonly tasks: readonly string[] } | { readonly error: SerializedError });
+
+/** The most task names a ready message may list. */
+const MAX_TASK_NAMES = 10_000;
+
+/** What is wrong with a {@link ReadyMessage}, in words, or `undefined` when it is well-formed. */
+export function readyProblem(message: { readonly tasks?: unknown; readonly error?: unknown }): string | undefined {
+  const { tasks, error } = message;
+  if (tasks === undefined) return isSerializedError(error) ? undefined : `error must be a serialized error, got ${kindOf(error)}`;
+  if (!Array.isArray(tasks)) return `tasks must be an array of names, got ${kindOf(tasks)}`;
+  if (tasks.length > MAX_TASK_NAMES) return `${tasks.length} task names, more than the ${MAX_TASK_NAMES} accepted`;
+  for (let i = 0; i < tasks.length; i++) if (typeof tasks[i] !== 'string') return `tasks[${i}] must be a task name, got ${kindOf(tasks[i])}`;
+  return undefined;
+}
 
 /** What a run message asks besides its requests. */
 export interface RunFlags {
@@ -89,7 +114,11 @@ export function isProgressFor(message: ProgressMessage, count: number): boolean 
 
 /** What `exposeTasks` exposes through threads.js `expose`. */
 export interface WorkerApi {
-  /** The task names, once the module's `setup` has finished (rejects with its error). */
+  /**
+   * The task names, once the module's `setup` has finished (rejects with its
+   * error). The master reads them from the ready message; that the init
+   * message lists `tasks` tells it the module called `exposeTasks`.
+   */
   tasks(): string[] | Promise<string[]>;
   /** Present when the module declared a `teardown`. */
   teardown?(): Promise<void>;

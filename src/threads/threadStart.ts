@@ -5,15 +5,17 @@
  * The worker is made by the pool's source, its events are listened to
  * before anything else (an `error` event without a listener would crash
  * the process), and threads.js's `spawn` waits for the module's init
- * message; then `tasks()` answers once the module's `setup` has finished,
- * within what is left of `startTimeout`. A worker that dies, throws or
- * never calls `exposeTasks()` meanwhile fails its start at once, instead
- * of threads.js's 10-second init timeout.
+ * message; the worker's ready message, which it posts unasked once the
+ * module has loaded and its `setup` has finished, must follow within what
+ * is left of `startTimeout`. A worker that dies, throws or never calls
+ * `exposeTasks()` meanwhile fails its start at once, instead of threads.js's
+ * 10-second init timeout.
  *
  * @module
  */
 import { errorFromRemote, WorkerStartError } from '../errors.js';
-import { isErrorLike, isSerializedError } from '../wire.js';
+import { isErrorLike, isSerializedError, type SerializedError } from '../wire.js';
+import { READY, readyProblem } from './messages.js';
 import { loadThreads } from './platform.js';
 import type { SpawnedThread, ThreadsMaster } from './threadsMaster.js';
 import type { ResolvedSource, WorkerPort } from './workerPort.js';
@@ -69,10 +71,22 @@ export function startThread(source: ResolvedSource, startTimeout: number, events
     queueMicrotask(() => abandoned || events.startFailed(error));
     return { worker: undefined, abandon: () => void (abandoned = true) };
   }
+  /** The thread threads.js spawned, and what the worker's ready message said, until both are in. */
+  let spawned: SpawnedThread | undefined;
+  let announced: { readonly tasks: readonly string[] } | { readonly error: unknown } | undefined;
   const onMessage = (data: unknown): void => {
-    const message = data as { type?: unknown; error?: unknown } | null;
+    const message = data as { type?: unknown; error?: unknown; tasks?: unknown } | null;
     if (typeof message === 'object' && message !== null && message.type === 'uncaughtError') {
       events.uncaughtError(errorFromRemote(isSerializedError(message.error) ? message.error : { name: 'Error', message: 'unknown error' }));
+    } else if (typeof message === 'object' && message !== null && message.type === READY) {
+      if (announced) return;
+      const problem = readyProblem(message);
+      announced = problem
+        ? { error: new Error(`its ready message was malformed: ${problem}`) }
+        : message.tasks === undefined
+          ? { error: errorFromRemote(message.error as SerializedError) }
+          : { tasks: message.tasks as readonly string[] };
+      startedIfReady();
     } else {
       events.message(data);
     }
@@ -91,9 +105,24 @@ export function startThread(source: ResolvedSource, startTimeout: number, events
   const spawnedAt = performance.now();
   const handshake = new Handshake(worker);
   let setupTimer: ReturnType<typeof setTimeout> | undefined;
+  let done = false;
   const failed = (error: unknown): void => {
     clearTimeout(setupTimer);
-    if (!abandoned) events.startFailed(error);
+    if (!abandoned && !done) {
+      done = true;
+      events.startFailed(error);
+    }
+  };
+  /** Both the init message (threads.js's) and the ready message (ours) are in: the thread starts, or fails to. */
+  const startedIfReady = (): void => {
+    if (!spawned || !announced || abandoned || done) return;
+    if ('error' in announced) {
+      failed(announced.error);
+      return;
+    }
+    clearTimeout(setupTimer);
+    done = true;
+    events.started(spawned, announced.tasks);
   };
   (master ??= loadThreads()).spawn(handshake.facade, { timeout: startTimeout }).then(
     (thread) => {
@@ -103,14 +132,13 @@ export function startThread(source: ResolvedSource, startTimeout: number, events
         failed(new Error('the module does not call exposeTasks() from rxjs-threadpool/worker'));
         return;
       }
-      const spawned = thread as SpawnedThread;
-      // tasks() answers once the module's setup has finished: it gets what is left of the start timeout.
-      const left = Math.max(0, startTimeout - (performance.now() - spawnedAt));
-      setupTimer = setTimeout(() => failed(new Error(`its setup did not finish within startTimeout (${startTimeout} ms)`)), left);
-      spawned.tasks().then((names) => {
-        clearTimeout(setupTimer);
-        if (!abandoned) events.started(spawned, names);
-      }, failed);
+      spawned = thread as SpawnedThread;
+      if (!announced) {
+        // The ready message follows once the module's setup has finished: it gets what is left of the start timeout.
+        const left = Math.max(0, startTimeout - (performance.now() - spawnedAt));
+        setupTimer = setTimeout(() => failed(new Error(`its setup did not finish within startTimeout (${startTimeout} ms)`)), left);
+      }
+      startedIfReady();
     },
     (error: unknown) => {
       handshake.pending = false;

@@ -1,8 +1,8 @@
 /**
  * `exposeTasks`: the worker side of a pool. It checks the module's tasks,
- * runs its `setup`, watches it finish loading (`loadWatch`), and tells the
- * master it is ready through threads.js's `expose`; each run message is then
- * run by `batchRun`.
+ * runs its `setup`, watches it finish loading (`loadWatch`), exposes itself
+ * through threads.js's `expose`, and tells the master it is ready (a ready
+ * message, unasked); each run message is then run by `batchRun`.
  *
  * @module
  */
@@ -10,7 +10,8 @@
 import * as threadsWorker from 'threads/worker';
 import { checkKnownKeys, checkTasks } from '../checks.js';
 import { InvalidOptionError } from '../errors.js';
-import { RUN, type RunMessage, type WorkerApi } from '../threads/messages.js';
+import { READY, type ReadyMessage, RUN, type RunMessage, type WorkerApi } from '../threads/messages.js';
+import { serializeError } from '../serializedError.js';
 import type { TaskMap } from '../tasks.js';
 import { runBatch } from './batchRun.js';
 import { type LoadWatch, watchLoad } from './loadWatch.js';
@@ -75,13 +76,21 @@ export function exposeTasks<T extends TaskMap>(tasks: T, options?: WorkerOptions
     if (failure !== undefined) throw failure;
     return Object.keys(tasks);
   };
+  const announced = (): Promise<string[]> => (ready ? ready.then(names) : Promise.resolve().then(names));
   const api: WorkerApi = {
-    // The master sends no request before this answers, so tasks never run before `setup` is done, and a
-    // module that threw while loading (after this call) fails its start rather than serving requests.
-    tasks: () => (ready ? ready.then(names) : names()),
+    tasks: announced,
     ...(teardown ? { teardown: async () => void (await teardown()) } : {}),
   };
   expose(api);
+  // The master sends no request before the ready message, so tasks never run before `setup` is done. It is
+  // posted from the next turn of the event loop, once the module has finished loading: a module that threw
+  // while loading (after this call) fails its start rather than serving requests.
+  nextTurn(() => {
+    announced().then(
+      (list) => port.post({ type: READY, tasks: list } satisfies ReadyMessage),
+      (error: unknown) => port.post({ type: READY, error: serializeError(error) } satisfies ReadyMessage),
+    );
+  });
   return tasks;
 }
 
@@ -89,6 +98,12 @@ interface ExposedState {
   /** Set when exposeTasks was called again in this worker. */
   secondCall: Error | undefined;
   readonly loadError: LoadWatch;
+}
+
+/** Runs `callback` on the next turn of the event loop: `setImmediate` in Node, a zero timeout in a browser. */
+function nextTurn(callback: () => void): void {
+  if (typeof setImmediate === 'function') setImmediate(callback);
+  else setTimeout(callback, 0);
 }
 
 /** This worker's call of exposeTasks, once made. */
