@@ -148,7 +148,7 @@ export class Scheduler implements ExecutorHost, PipelineHost {
       // A rerun after a crash runs alone on its worker: only its own fault can end it a second time.
       // While no worker is free of other work (tasksPerWorker > 1), the executor sets one aside to
       // empty for it, and the other pipelines go on.
-      const alone = pipeline.queue.peek()!.rerun;
+      const alone = pipeline.queue.nextIsRerun();
       const jobs = pipeline.queue.take(batchSize(pipeline, executor.capacity, tuning));
       if (!this.start(pipeline, jobs, alone)) {
         pipeline.queue.putBack(jobs);

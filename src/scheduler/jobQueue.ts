@@ -30,49 +30,73 @@ export class QueuedJob implements Job {
   }
 }
 
+/** A waiting request: as it was submitted (the common case, kept small), or as a job (one put back, or one with a task, transfer list or queue time of its own). */
+type Entry = WorkRequest<readonly unknown[]> | QueuedJob;
+
 /**
- * An array read from a moving head, so taking from the front costs nothing;
- * the consumed prefix is dropped now and then, so a long-lived queue does
- * not grow for ever.
+ * A pipeline's waiting requests, read from a moving head, so taking from the
+ * front costs nothing; the consumed prefix is dropped now and then, so a
+ * long-lived queue does not grow for ever.
+ *
+ * A request waits as itself plus its ticket (two array slots): its
+ * {@link QueuedJob} is made when it leaves, so a synchronous source that
+ * queues a million requests pays for the requests, not for a job object
+ * each. Requests that differ from the pipeline's usual (another task, a
+ * transfer list, a queue time recorded) and jobs put back wait as jobs.
  */
 export class JobQueue {
-  private items: QueuedJob[] = [];
+  private entries: Entry[] = [];
+  /** Each entry's ticket, by position (ignored for entries that are jobs: theirs is in the job). */
+  private tickets: number[] = [];
   private head = 0;
+
+  /** @param task - The task of requests pushed without one of their own: the pipeline's. */
+  constructor(private readonly task: string) {}
 
   /** Jobs waiting. */
   get length(): number {
-    return this.items.length - this.head;
+    return this.entries.length - this.head;
   }
 
-  /** The job that would leave next, if any. */
-  peek(): QueuedJob | undefined {
-    return this.items[this.head];
+  /** Whether the job that would leave next is a rerun (it travels alone); false when none waits. */
+  nextIsRerun(): boolean {
+    const entry = this.entries[this.head];
+    return entry instanceof QueuedJob && entry.rerun;
   }
 
-  push(job: QueuedJob): void {
-    this.items.push(job);
+  /** Queues a request with the ticket its outcome is delivered with; `queuedAt` when timings are recorded. */
+  push(request: WorkRequest<readonly unknown[]>, ticket: number, task: string, transfer: readonly Transferable[] | undefined, queuedAt = 0): void {
+    if (task === this.task && transfer === undefined && queuedAt === 0) {
+      this.entries.push(request);
+    } else {
+      const job = new QueuedJob(task, request, ticket, transfer);
+      job.queuedAt = queuedAt;
+      this.entries.push(job);
+    }
+    this.tickets.push(ticket);
   }
 
   /** Takes the oldest job, if any. */
   shift(): QueuedJob | undefined {
-    if (this.head === this.items.length) return undefined;
-    const job = this.items[this.head++];
+    if (this.head === this.entries.length) return undefined;
+    const job = this.jobAt(this.head++);
     this.compact();
     return job;
   }
 
   /** Takes up to `size` jobs from the front; a rerun job always travels alone. */
   take(size: number): QueuedJob[] {
-    const { items, head } = this;
-    if (items[head].rerun) {
+    const { entries, head } = this;
+    if (this.nextIsRerun()) {
       this.head++;
       this.compact();
-      return [items[head]];
+      return [entries[head] as QueuedJob];
     }
-    const end = Math.min(head + size, items.length);
+    const end = Math.min(head + size, entries.length);
     let stop = head + 1;
-    while (stop < end && !items[stop].rerun) stop++;
-    const taken = items.slice(head, stop);
+    while (stop < end && !isRerun(entries[stop])) stop++;
+    const taken = new Array<QueuedJob>(stop - head);
+    for (let at = head; at < stop; at++) taken[at - head] = this.jobAt(at);
     this.head = stop;
     this.compact();
     return taken;
@@ -82,28 +106,43 @@ export class JobQueue {
   putBack(jobs: readonly QueuedJob[]): void {
     if (this.head >= jobs.length) {
       this.head -= jobs.length;
-      for (let i = 0; i < jobs.length; i++) this.items[this.head + i] = jobs[i];
+      for (let i = 0; i < jobs.length; i++) this.entries[this.head + i] = jobs[i];
     } else {
-      this.items.splice(0, this.head, ...jobs);
+      this.entries.splice(0, this.head, ...jobs);
+      this.tickets.splice(0, this.head, ...jobs.map((job) => job.ticket));
       this.head = 0;
     }
   }
 
   /** Empties the queue and returns what was in it, oldest first. */
   drain(): QueuedJob[] {
-    const rest = this.head === 0 ? this.items : this.items.slice(this.head);
-    this.items = [];
+    const rest = new Array<QueuedJob>(this.length);
+    for (let at = this.head; at < this.entries.length; at++) rest[at - this.head] = this.jobAt(at);
+    this.entries = [];
+    this.tickets = [];
     this.head = 0;
     return rest;
   }
 
+  /** The entry at `at` as a job. */
+  private jobAt(at: number): QueuedJob {
+    const entry = this.entries[at];
+    return entry instanceof QueuedJob ? entry : new QueuedJob(this.task, entry, this.tickets[at], undefined);
+  }
+
   private compact(): void {
-    if (this.head === this.items.length) {
-      this.items = [];
+    if (this.head === this.entries.length) {
+      this.entries = [];
+      this.tickets = [];
       this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items.splice(0, this.head);
+    } else if (this.head >= 1024 && this.head * 2 >= this.entries.length) {
+      this.entries.splice(0, this.head);
+      this.tickets.splice(0, this.head);
       this.head = 0;
     }
   }
+}
+
+function isRerun(entry: Entry): boolean {
+  return entry instanceof QueuedJob && entry.rerun;
 }

@@ -82,7 +82,7 @@ function requestProblem(request: WorkRequest<readonly unknown[]>, task: unknown)
 /** A subscriber's requests on the scheduler. */
 export class Pipeline implements Sizable {
   /** @internal Its requests waiting for a worker. */
-  readonly queue = new JobQueue();
+  readonly queue: JobQueue;
   /** @internal Its requests running and ended; rolls up into the pool's. */
   readonly tally: Tally;
   /** @internal Its batches running (told when the pipeline closes: cancel or abandon). */
@@ -113,6 +113,7 @@ export class Pipeline implements Sizable {
     private readonly owner: Deliver,
     /** @internal */ readonly options: PipelineOptions,
   ) {
+    this.queue = new JobQueue(task);
     this.tally = new Tally(poolTally);
     this.priority = options.priority ?? 0;
     this.batch = options.batch ?? 'auto';
@@ -154,9 +155,7 @@ export class Pipeline implements Sizable {
       this.refuse(request, ticket, refusal);
       return;
     }
-    const job = new QueuedJob(task, request, ticket, transfer && transfer.length > 0 ? transfer : undefined);
-    if (this.host.timing) job.queuedAt = performance.now();
-    this.queue.push(job);
+    this.queue.push(request, ticket, task, transfer && transfer.length > 0 ? transfer : undefined, this.host.timing ? performance.now() : 0);
     this.host.queueChanged(this);
   }
 
