@@ -1,4 +1,6 @@
 /**
+ * `npm run bench -- --scaling [--quick] [--json]`: the scaling section instead (scaling.ts).
+ *
  * `npm run bench [-- --json] [-- --rounds N] [-- --only workload,...]` (workloads: tiny, cpu,
  * payload copy, payload transfer, startup, stream, distributed):
  * every system on every workload, each measurement in a fresh process, systems
@@ -11,6 +13,7 @@ import { join } from 'node:path';
 import type { CaseInput, CaseOutput, Workload } from './case';
 import { type SystemName, systemNames } from './systems';
 import { argument, calibrate, median } from './measure';
+import { runScaling } from './scaling';
 
 interface Plan {
   readonly workload: Workload;
@@ -162,7 +165,11 @@ function distributed(): object | undefined {
   return JSON.parse(text) as object;
 }
 
-// With --json, one document: the thread workloads under `local`, the queue section under `distributed`.
-const local = argument('only') === 'distributed' ? undefined : main();
-const queue = distributed();
-if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ local, distributed: queue }, null, 2)}\n`);
+if (process.argv.includes('--scaling')) {
+  runScaling();
+} else {
+  // With --json, one document: the thread workloads under `local`, the queue section under `distributed`.
+  const local = argument('only') === 'distributed' ? undefined : main();
+  const queue = distributed();
+  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ local, distributed: queue }, null, 2)}\n`);
+}
