@@ -3,7 +3,7 @@
 import { from, map, range } from 'rxjs';
 import { WorkerCrashedError, workRequest } from '../src';
 import { poolMap } from '../operators';
-import { closePools, collect, faultsPool, tasksPool } from './helpers';
+import { closePools, collect, faultsPool, statsWhere, tasksPool } from './helpers';
 
 afterEach(closePools);
 
@@ -70,6 +70,21 @@ describe('a rerun after a crash runs alone on its worker', () => {
     expect(slept).toMatchObject({ ok: true, value: 300 });
     expect(!exited.ok && exited.error).toMatchObject({ code: 'ERR_WORKER_CRASHED' });
     expect(pool.stats).toMatchObject({ completed: 1, failed: 1 });
+  });
+
+  test('tasksPerWorker: 2: a request that comes while a rerun runs alone waits for it, so its crash is not blamed on the rerun', async () => {
+    const pool = faultsPool({ size: 1, tasksPerWorker: 2 });
+    await pool.ready;
+    // The worker exits 20 ms after the timer's request returned, under the sleep: the sleep is rerun, alone.
+    const innocent = collect(from([workRequest([300] as [number])]).pipe(poolMap(pool, 'sleep')));
+    await collect(from([workRequest([20] as [number])]).pipe(poolMap(pool, 'leaveExitingTimer')));
+    await statsWhere(pool, (stats) => stats.busy === 0, 'the worker died and its replacement is starting');
+    await statsWhere(pool, (stats) => stats.busy === 1, 'the sleep is rerun on the new worker');
+    // Sent while the rerun runs alone: it must wait for the rerun to end, not run beside it.
+    const [exited] = await collect(from([workRequest([1] as [number])]).pipe(poolMap(pool, 'exit')));
+    const [slept] = await innocent;
+    expect(slept).toMatchObject({ ok: true, value: 300 });
+    expect(!exited.ok && exited.error).toMatchObject({ code: 'ERR_WORKER_CRASHED' });
   });
 
   test('while other pipelines keep the only worker busy (tasksPerWorker: 2), the rerun waits for it to empty, then runs alone; everything ends', async () => {

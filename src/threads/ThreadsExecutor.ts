@@ -116,7 +116,7 @@ export class ThreadsExecutor implements Executor {
       if (dormant) this.spawn(dormant);
       return undefined;
     }
-    const batch = new Batch(jobs, done, limits?.progress);
+    const batch = new Batch(jobs, done, limits?.progress, alone && this.perWorker > 1);
     handle.take(batch);
     const timeout = limits?.timeout;
     if (timeout !== undefined) {

@@ -31,7 +31,8 @@ import { holdProcess, type WorkerPort } from './workerPort.js';
  * - `starting`: its thread is starting (threads.js's handshake, then the
  *   module's `setup`).
  * - `idle`: started, running nothing.
- * - `busy`: running 1 to `tasksPerWorker` batches; takes more while it has room.
+ * - `busy`: running 1 to `tasksPerWorker` batches; takes more while it has
+ *   room, none while the batch it runs must run alone (a rerun).
  * - `reserved`: set aside for a batch that must run alone on it (a rerun
  *   after a crash): takes no other batch, so it empties, and then that one.
  * - `recycling`: takes no new batch; once its batches are done it is
@@ -92,9 +93,9 @@ export class WorkerHandle {
     return this.current !== 'retiring' && this.current !== 'gone';
   }
 
-  /** Whether it takes a batch now (one that may share it with others). */
+  /** Whether it takes a batch now (one that may share it with others): not while a batch runs alone in it. */
   get hasRoom(): boolean {
-    return this.current === 'idle' || (this.current === 'busy' && this.batches.length < this.perWorker);
+    return this.current === 'idle' || (this.current === 'busy' && this.batches.length < this.perWorker && !this.batches[0].alone);
   }
 
   /** Whether `batch` runs in it. */

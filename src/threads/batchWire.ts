@@ -47,6 +47,8 @@ export class Batch {
     private readonly done: Done,
     /** Receives progress by position in `jobs`. */
     readonly progress: ((at: number, value: unknown) => void) | undefined,
+    /** It runs alone on its worker (a rerun after a crash): nothing else may join it there. */
+    readonly alone = false,
   ) {
     this.values = new Array<unknown>(jobs.length);
   }
