@@ -28,8 +28,11 @@ export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {
    * How many queued requests travel to a worker in one message (each still
    * yields its own outcome). `'auto'` (the default) sends one at a time until
    * it has measured the task, then batches only tasks that take under 1 ms,
-   * sized to a few ms of work and a fair share of the queue per worker. A
-   * number fixes the largest batch; `1` turns batching off.
+   * sized to a few ms of work and a fair share of the queue per worker.
+   * Requests whose arguments copy 64 KiB or more (typed arrays, buffers,
+   * strings) travel one per message, at least two to a batch, so the worker
+   * runs one while the next is copied. A number fixes the largest batch; `1`
+   * turns batching off.
    */
   readonly batch?: BatchSize;
   /**

@@ -14,7 +14,10 @@ import type { AutoBatchTuning } from '../executor.js';
  * (`AUTO_BATCH_MAX_JOB_MS`), sized to about 4 ms of work
  * (`AUTO_BATCH_TARGET_MS`), at most 2048 requests, and to a fair share of
  * the queue per worker, so batching never idles a worker or delays a slow
- * task's outcome.
+ * task's outcome. Requests whose arguments copy 64 KiB or more each travel
+ * one per message and are timed by the worker's own clock (their copying
+ * overlaps the work); they go at least two to a batch, so a worker runs one
+ * while the next is copied.
  */
 export type BatchSize = number | 'auto';
 
@@ -47,8 +50,12 @@ export interface Sizable {
  * the executor asks for it (for every request, or for large ones) and has one.
  */
 function sizingMs(pipeline: Sizable, tuning: AutoBatchTuning | undefined): number | undefined {
-  const large = tuning?.largeRequestBytes !== undefined && pipeline.bytesPerJob !== undefined && pipeline.bytesPerJob >= tuning.largeRequestBytes;
-  return tuning?.byWorkTime || large ? (pipeline.workMsPerJob ?? pipeline.msPerJob) : pipeline.msPerJob;
+  return tuning?.byWorkTime || isLarge(pipeline, tuning) ? (pipeline.workMsPerJob ?? pipeline.msPerJob) : pipeline.msPerJob;
+}
+
+/** Whether the pipeline's requests copy at least the executor's `largeRequestBytes` each, as measured. */
+function isLarge(pipeline: Sizable, tuning: AutoBatchTuning | undefined): boolean {
+  return tuning?.largeRequestBytes !== undefined && pipeline.bytesPerJob !== undefined && pipeline.bytesPerJob >= tuning.largeRequestBytes;
 }
 
 /**
@@ -70,8 +77,10 @@ export function batchSize(pipeline: Sizable, capacity: number, tuning?: AutoBatc
   if (timeout !== undefined) return 1;
   if (batch !== 'auto') return Math.min(batch, queued);
   const ms = sizingMs(pipeline, tuning);
-  if (ms === undefined || ms >= (tuning?.maxJobMs ?? AUTO_BATCH_MAX_JOB_MS) || queued <= 1) return 1;
   const fair = Math.ceil(queued / Math.max(1, Math.min(capacity, tuning?.spread ?? capacity)));
+  // Large requests travel one per message: two in a batch let the worker run one while the next is copied.
+  const least = isLarge(pipeline, tuning) ? Math.max(1, Math.min(2, fair)) : 1;
+  if (ms === undefined || ms >= (tuning?.maxJobMs ?? AUTO_BATCH_MAX_JOB_MS) || queued <= 1) return least;
   const byTime = ms <= 0 ? AUTO_BATCH_MAX : Math.floor((tuning?.targetMs ?? AUTO_BATCH_TARGET_MS) / ms);
-  return Math.max(1, Math.min(fair, byTime, AUTO_BATCH_MAX));
+  return Math.max(least, Math.min(fair, byTime, AUTO_BATCH_MAX));
 }

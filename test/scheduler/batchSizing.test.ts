@@ -44,8 +44,10 @@ describe('batch sizing', () => {
     const tuning = { maxJobMs: 1, targetMs: 4, largeRequestBytes: 64 * 1024 };
     expect(batchSize(pipeline({ msPerJob: 1.3, workMsPerJob: 0.2, bytesPerJob: 1024 * 1024, queued: 200 }), 2, tuning)).toBe(20);
     expect(batchSize(pipeline({ msPerJob: 1.3, workMsPerJob: 0.2, bytesPerJob: 1024, queued: 200 }), 2, tuning)).toBe(1);
-    // A slow task is not batched however large its arguments.
-    expect(batchSize(pipeline({ msPerJob: 30, workMsPerJob: 25, bytesPerJob: 1024 * 1024, queued: 200 }), 2, tuning)).toBe(1);
+    // A slow task on large arguments travels two to a batch (one runs while the next is copied), never more.
+    expect(batchSize(pipeline({ msPerJob: 30, workMsPerJob: 25, bytesPerJob: 1024 * 1024, queued: 200 }), 2, tuning)).toBe(2);
+    expect(batchSize(pipeline({ msPerJob: 30, workMsPerJob: 25, bytesPerJob: 1024 * 1024, queued: 1 }), 2, tuning)).toBe(1);
+    expect(batchSize(pipeline({ msPerJob: 30, workMsPerJob: 25, bytesPerJob: 1024, queued: 200 }), 2, tuning)).toBe(1);
   });
 
   it("keeps a fast 'auto' pipeline within the executor's spread, and no other", () => {
