@@ -244,24 +244,26 @@ function runFlags(progress: boolean, memory: boolean, follows: number | undefine
  */
 function partsByBytes(jobs: readonly Job[], positions: readonly number[] | undefined): { parts: (readonly number[] | undefined)[]; bytes: number } {
   const count = positions ? positions.length : jobs.length;
-  const sizes = new Array<number>(count);
-  let total = 0;
-  for (let k = 0; k < count; k++) {
+  const sizeAt = (k: number): number => {
     const job = jobs[positions ? positions[k] : k];
-    total += sizes[k] = copyBytes(job.args, job.transfer);
-  }
+    return copyBytes(job.args, job.transfer);
+  };
+  let total = 0;
+  for (let k = 0; k < count; k++) total += sizeAt(k);
   if (count === 1 || total <= PART_BYTES || sharesTransfer(jobs, positions)) return { parts: [positions], bytes: total };
+  // Only batches of large arguments get here: sizing each request again costs little beside copying it.
   const parts: number[][] = [];
   let part: number[] = [];
   let bytes = 0;
   for (let k = 0; k < count; k++) {
-    if (part.length > 0 && bytes + sizes[k] > PART_BYTES) {
+    const size = sizeAt(k);
+    if (part.length > 0 && bytes + size > PART_BYTES) {
       parts.push(part);
       part = [];
       bytes = 0;
     }
     part.push(positions ? positions[k] : k);
-    bytes += sizes[k];
+    bytes += size;
   }
   parts.push(part);
   return { parts, bytes: total };
