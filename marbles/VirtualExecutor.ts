@@ -8,7 +8,20 @@
  */
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { type FailureError, PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError } from '../src/errors.js';
-import { type Done, type Executor, type ExecutorHost, failAll, type Job, type RunLimits, type RunningBatch } from '../src/executor.js';
+import {
+  type BatchStart,
+  type Done,
+  type Executor,
+  type ExecutorHost,
+  failAll,
+  type Job,
+  type RunLimits,
+  type RunningBatch,
+  type SlotId,
+  type SlotPlacement,
+} from '../src/executor.js';
+import { declaredOptions } from '../src/worker/exposeTasks.js';
+import { KeyMemory } from '../src/worker/keyMemory.js';
 import { serializeError } from '../src/wire.js';
 import type { TaskMap } from '../src/tasks.js';
 import { unwrapTransfer } from '../src/transfer.js';
@@ -23,14 +36,17 @@ interface Running {
   readonly frames: number;
 }
 
-/** A virtual worker: its batch, if it runs one, and whether it was dismissed. */
+let lastSlot = 0;
+
+/** A virtual worker: its slot, its batch if it runs one, whether it was dismissed, and the keys it ran (for `keyReleased`). */
 class VirtualWorker {
+  readonly slot: SlotId = ++lastSlot;
   running: Running | undefined;
   retiring = false;
   readonly gone: Promise<void>;
   markGone!: () => void;
 
-  constructor() {
+  constructor(readonly keys: KeyMemory | undefined) {
     this.gone = new Promise<void>((resolve) => (this.markGone = resolve));
   }
 }
@@ -52,11 +68,28 @@ function isAsyncIterator(value: unknown): boolean {
 /** Runs batches in virtual time. */
 export class VirtualExecutor implements Executor {
   private host!: ExecutorHost;
-  private readonly workers = new Set<VirtualWorker>();
+  /** Live workers (and dismissed ones still running), by slot. */
+  private readonly workers = new Map<SlotId, VirtualWorker>();
   private readonly idle: VirtualWorker[] = [];
   private closed = false;
   readonly ready = Promise.resolve();
   readonly tasks: readonly string[];
+  /** The module's `keyReleased`, when `exposeTasks` declared one. */
+  private readonly keyReleased: ((key: string | number) => unknown) | undefined;
+  /** Keyed work is placed on virtual workers as on threads: a slot is one virtual worker's life. */
+  readonly placement: SlotPlacement = {
+    slots: () => [...this.workers.values()].filter((worker) => !worker.retiring).map((worker) => worker.slot),
+    hasRoom: (slot) => {
+      const worker = this.workers.get(slot);
+      return worker !== undefined && !worker.running && !worker.retiring;
+    },
+    release: (slot, groups, released) => {
+      // In virtual time a release takes no frames: the worker runs `keyReleased` for each key at once.
+      const keys = this.workers.get(slot)?.keys?.release(groups) ?? [];
+      for (const key of keys) this.keyReleased?.(key);
+      released();
+    },
+  };
 
   constructor(
     private readonly taskMap: TaskMap,
@@ -65,6 +98,7 @@ export class VirtualExecutor implements Executor {
     private readonly duration: VirtualDuration,
   ) {
     this.tasks = Object.keys(taskMap);
+    this.keyReleased = declaredOptions(taskMap).keyReleased;
   }
 
   attach(host: ExecutorHost): void {
@@ -74,41 +108,51 @@ export class VirtualExecutor implements Executor {
 
   get capacity(): number {
     let live = 0;
-    for (const worker of this.workers) if (!worker.retiring) live++;
+    for (const worker of this.workers.values()) if (!worker.retiring) live++;
     return live;
   }
 
   get busy(): number {
     let busy = 0;
-    for (const worker of this.workers) if (worker.running) busy++;
+    for (const worker of this.workers.values()) if (worker.running) busy++;
     return busy;
   }
 
-  start(jobs: readonly Job[], done: Done, limits: RunLimits | undefined): RunningBatch | undefined {
-    const worker = this.idle.shift();
+  start({ jobs, limits, slot }: BatchStart, done: Done): RunningBatch | undefined {
+    let worker: VirtualWorker | undefined;
+    if (slot === undefined) {
+      worker = this.idle.shift();
+    } else {
+      const at = this.idle.findIndex((each) => each.slot === slot);
+      worker = at === -1 ? undefined : this.idle.splice(at, 1)[0];
+    }
     if (!worker) return undefined;
     this.runOn(worker, jobs, done, limits);
+    const on = worker;
     return {
+      slot: on.slot,
       cancel: () => {
-        if (worker.running?.jobs === jobs) this.replace(worker, (job) => new TaskCancelledError(job.id));
+        if (on.running?.jobs === jobs) this.replace(on, (job) => new TaskCancelledError(job.id));
       },
     };
   }
 
   createWorkers(n: number): Promise<void> {
     if (this.closed) return Promise.reject(new PoolClosedError());
-    for (let i = 0; i < n; i++) {
-      const worker = new VirtualWorker();
-      this.workers.add(worker);
-      this.idle.push(worker);
-    }
-    this.host.wake();
+    for (let i = 0; i < n; i++) this.addWorker();
+    this.host.slotsChanged();
     return Promise.resolve();
+  }
+
+  private addWorker(): void {
+    const worker = new VirtualWorker(this.keyReleased ? new KeyMemory() : undefined);
+    this.workers.set(worker.slot, worker);
+    this.idle.push(worker);
   }
 
   dismissWorkers(n: number): { count: number; gone: Promise<void> } {
     const victims: VirtualWorker[] = this.idle.splice(Math.max(0, this.idle.length - n));
-    for (const worker of this.workers) {
+    for (const worker of this.workers.values()) {
       if (victims.length >= n) break;
       if (worker.running && !worker.retiring) victims.push(worker);
     }
@@ -116,14 +160,14 @@ export class VirtualExecutor implements Executor {
       worker.retiring = true;
       if (!worker.running) this.remove(worker);
     }
-    this.host.wake();
+    this.host.slotsChanged();
     return { count: victims.length, gone: Promise.all(victims.map((worker) => worker.gone)).then(() => undefined) };
   }
 
   close(): Promise<void> {
     this.closed = true;
     this.idle.length = 0;
-    for (const worker of [...this.workers]) {
+    for (const worker of [...this.workers.values()]) {
       const running = worker.running;
       this.remove(worker);
       if (running) {
@@ -143,7 +187,11 @@ export class VirtualExecutor implements Executor {
     const progress = limits?.progress;
     for (let at = 0; at < jobs.length; at++) {
       const job = jobs[at];
-      const outcome = this.runJob(job, progress && ((value: unknown) => this.scheduler.schedule(() => worker.running?.jobs === jobs && progress(at, value))));
+      const outcome = this.runJob(
+        job,
+        worker.slot,
+        progress && ((value: unknown) => this.scheduler.schedule(() => worker.running?.jobs === jobs && progress(at, value))),
+      );
       values.push(outcome.ok ? outcome.value : undefined);
       errors.push(outcome.ok ? undefined : outcome.error);
     }
@@ -172,9 +220,8 @@ export class VirtualExecutor implements Executor {
     const retiring = worker.retiring;
     this.remove(worker);
     if (!retiring) {
-      const fresh = new VirtualWorker();
-      this.workers.add(fresh);
-      this.idle.push(fresh);
+      this.addWorker();
+      this.host.slotsChanged();
     }
     running.done(failAll(running.jobs, errorFor), running.frames);
   }
@@ -183,11 +230,12 @@ export class VirtualExecutor implements Executor {
     return typeof this.duration === 'number' ? this.duration : this.duration(job.task, job.args);
   }
 
-  private runJob(job: Job, progress?: (value: unknown) => void): { ok: true; value: unknown } | { ok: false; error: FailureError } {
+  private runJob(job: Job, slot: SlotId, progress?: (value: unknown) => void): { ok: true; value: unknown } | { ok: false; error: FailureError } {
     const task = Object.hasOwn(this.taskMap, job.task) ? this.taskMap[job.task] : undefined;
     if (!task) return { ok: false, error: new UnknownTaskError(job.task, this.tasks) };
     try {
-      let value = task(...job.args);
+      if (job.key !== undefined) this.workers.get(slot)?.keys?.note(job.key);
+      let value = task.apply({ key: job.key }, job.args as unknown[]);
       if (isSyncGenerator(value)) {
         // A generator task: its yields are progress, reported at the frame the run starts.
         let step = value.next();
@@ -214,7 +262,9 @@ export class VirtualExecutor implements Executor {
 
   private remove(worker: VirtualWorker): void {
     worker.running = undefined;
-    this.workers.delete(worker);
+    const idle = this.idle.indexOf(worker);
+    if (idle !== -1) this.idle.splice(idle, 1);
+    if (this.workers.delete(worker.slot)) this.host.slotEnded(worker.slot);
     worker.markGone();
   }
 }

@@ -9,6 +9,7 @@
  * @module
  */
 import type { FailureError } from './errors.js';
+import type { Key } from './keys.js';
 import type { Transferable } from './transfer.js';
 
 /** One request as an executor sees it. */
@@ -18,6 +19,33 @@ export interface Job {
   readonly args: readonly unknown[];
   /** Buffers among `args` to move rather than copy. */
   readonly transfer?: readonly Transferable[];
+  /** Its key, in a keyed pipeline (the task reads it as `this.key`). */
+  readonly key?: Key;
+}
+
+/**
+ * A slot's identity, as the executor numbers its slots: for a thread, one
+ * worker thread's life (a replacement is a new slot). Keys are placed on
+ * slots, and a slot that ends takes its keys' placement with it.
+ */
+export type SlotId = number;
+
+/** A batch the scheduler asks an executor to start. */
+export interface BatchStart {
+  readonly jobs: readonly Job[];
+  /** Its timeout and progress listener, if any. */
+  readonly limits: RunLimits | undefined;
+  /**
+   * The slot's worker must run nothing else while this batch runs (a request
+   * rerun after its worker died: a second death must be its own fault); an
+   * executor whose slots never share a worker ignores it.
+   */
+  readonly alone: boolean;
+  /**
+   * Start it on this slot (the owner of its keys; see
+   * {@link Executor.placement}); when absent the executor picks one.
+   */
+  readonly slot?: SlotId;
 }
 
 /**
@@ -49,6 +77,8 @@ export type Done = (outcomes: BatchOutcomes, elapsedMs: number, workMs?: number,
  * outcomes go to the `done` it was started with, once, whatever happens.
  */
 export interface RunningBatch {
+  /** The slot it runs on (an executor without placement may leave it undefined). */
+  readonly slot: SlotId | undefined;
   /**
    * Stops the batch now (its outcomes, `TaskCancelledError`, go to `done` as
    * usual): for a thread, terminates and replaces it.
@@ -77,6 +107,42 @@ export interface ExecutorHost {
   wake(): void;
   /** Nothing can ever run: every held and future request ends with `error`. */
   fail(error: FailureError): void;
+  /**
+   * A slot joined {@link SlotPlacement.slots} or left it (it is retiring, or
+   * ended): the keys' placement is looked at again.
+   */
+  slotsChanged(): void;
+  /**
+   * `slot` ended for good (its worker crashed, was dismissed, recycled,
+   * retired when idle, or the pool closed), before the `done` of any batch
+   * it was running is called: the keys placed on it move to live slots.
+   */
+  slotEnded(slot: SlotId): void;
+}
+
+/**
+ * How an executor whose slots keep state (a worker's memory) places keyed
+ * work: the scheduler keeps the table from key group to slot, and starts
+ * each keyed batch on its keys' slot (`BatchStart.slot`). An executor
+ * without it (a queue: any host runs any job) has no affinity; keyed
+ * batches still run one per key at a time, anywhere.
+ */
+export interface SlotPlacement {
+  /** The slots keys may be placed on now (live, not leaving), in a stable order. */
+  slots(): readonly SlotId[];
+  /**
+   * Whether `start` on `slot` would take a batch now (for a batch `alone`,
+   * or one that may share the worker), or bring up a slot that has no
+   * thread yet.
+   */
+  hasRoom(slot: SlotId, alone: boolean): boolean;
+  /**
+   * Tells the live `slot` that it lost the keys of `groups` (the worker runs
+   * its `keyReleased` for each key of them it has seen); `released` is
+   * called once it has done so, or once the slot has ended. Nothing of
+   * those groups runs on the slot in between.
+   */
+  release(slot: SlotId, groups: readonly number[], released: () => void): void;
 }
 
 /** How `batch: 'auto'` sizes batches on an executor (see `AUTO_BATCH_*` in the scheduler). */
@@ -120,22 +186,25 @@ export interface Executor {
    * the scheduler's thread-tuned constants.
    */
   readonly autoBatch?: AutoBatchTuning;
+  /**
+   * Optional: keyed work is placed on slots (see {@link SlotPlacement}).
+   * Absent, keys have no affinity.
+   */
+  readonly placement?: SlotPlacement;
   /** Called once by the scheduler before anything else. */
   attach(host: ExecutorHost): void;
   /**
-   * Starts `jobs` on an idle slot and returns the running batch, or returns
-   * `undefined` (and starts nothing) when no slot is idle. The slot calls
-   * `done` once with one outcome per job, in order, and the time the batch
-   * took (ms, or frames in virtual time); the slot is idle again (or
-   * retired) by the time `done` is called, which may be before `start`
-   * returns. With `alone`, the slot's worker must run nothing else while
-   * this batch runs (a request rerun after its worker died: a second death
-   * must be its own fault); an executor whose slots never share a worker
-   * ignores it. When none is free of other work it may set one aside to
-   * empty and return `undefined`; the scheduler serves other pipelines
-   * meanwhile and asks again.
+   * Starts `batch.jobs` on an idle slot (on `batch.slot` when given) and
+   * returns the running batch, or returns `undefined` (and starts nothing)
+   * when no slot takes it. The slot calls `done` once with one outcome per
+   * job, in order, and the time the batch took (ms, or frames in virtual
+   * time); the slot is idle again (or retired) by the time `done` is
+   * called, which may be before `start` returns. With `alone`, when no slot
+   * (or not `batch.slot`) is free of other work it may set one aside to
+   * empty and return `undefined`; the scheduler serves other work meanwhile
+   * and asks again.
    */
-  start(jobs: readonly Job[], done: Done, limits: RunLimits | undefined, alone: boolean): RunningBatch | undefined;
+  start(batch: BatchStart, done: Done): RunningBatch | undefined;
   /** Live slots (starting, idle or busy; not retiring). */
   readonly capacity: number;
   /** Slots running a batch. */

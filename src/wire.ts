@@ -33,6 +33,7 @@
  */
 import { DataCloneError, errorFromRemote, type FailureError, TaskError, TaskTimeoutError, UnknownTaskError, WorkerCrashedError } from './errors.js';
 import type { BatchOutcomes } from './executor.js';
+import { isKey, type Key } from './keys.js';
 import { isSerializedError, type SerializedError, serializeError } from './serializedError.js';
 
 // The error shape is kept below errors.ts (which rebuilds errors from it); it is part of this format.
@@ -62,10 +63,19 @@ export interface EncodedBatch {
   readonly tasks: string | readonly string[];
   readonly args: readonly unknown[];
   readonly spread: boolean;
+  /** Each request's key, in a keyed batch (the task reads it as `this.key`). */
+  readonly keys?: readonly Key[];
 }
 
-/** Encodes a batch of `{ task, args }` (at least one) as an {@link EncodedBatch}. */
-export function encodeBatch(jobs: readonly { readonly task: string; readonly args: readonly unknown[] }[]): EncodedBatch {
+/** A request as the wire encodes it. */
+export interface WireJob {
+  readonly task: string;
+  readonly args: readonly unknown[];
+  readonly key?: Key;
+}
+
+/** Encodes a batch of `{ task, args, key? }` (at least one) as an {@link EncodedBatch}. */
+export function encodeBatch(jobs: readonly WireJob[]): EncodedBatch {
   const first = jobs[0].task;
   let oneTask = true;
   let spread = false;
@@ -73,11 +83,12 @@ export function encodeBatch(jobs: readonly { readonly task: string; readonly arg
     if (jobs[i].task !== first) oneTask = false;
     if (jobs[i].args.length !== 1) spread = true;
   }
-  return {
+  const encoded = {
     tasks: oneTask ? first : jobs.map((job) => job.task),
     args: jobs.map(spread ? (job) => job.args : (job) => job.args[0]),
     spread,
   };
+  return jobs[0].key === undefined ? encoded : { ...encoded, keys: jobs.map((job) => job.key!) };
 }
 
 /** The batch fields of a received message, not yet checked. */
@@ -85,17 +96,19 @@ export interface BatchFields {
   readonly tasks: unknown;
   readonly args: unknown;
   readonly spread: unknown;
+  readonly keys?: unknown;
 }
 
 /**
  * What is wrong with a batch's `tasks`, `args` and `spread`, in words, or
  * `undefined` when they are well-formed: `args` an array of 1 to
  * `maxRequests` items (each an argument list when `spread`), `tasks` one
- * non-empty name or one per request. Checked by every receiver before it
+ * non-empty name or one per request, `keys` (when present) one key per
+ * request. Checked by every receiver before it
  * touches the batch; task names are not checked against a module here (an
  * unknown name is that request's `UnknownTaskError`).
  */
-export function batchProblem({ tasks, args, spread }: BatchFields, maxRequests = MAX_BATCH_REQUESTS): string | undefined {
+export function batchProblem({ tasks, args, spread, keys }: BatchFields, maxRequests = MAX_BATCH_REQUESTS): string | undefined {
   if (!Array.isArray(args)) return `args must be an array, got ${kindOf(args)}`;
   if (args.length === 0) return 'args is empty (a batch has at least one request)';
   if (args.length > maxRequests) return `${args.length} requests in one batch, more than the ${maxRequests} accepted`;
@@ -111,6 +124,11 @@ export function batchProblem({ tasks, args, spread }: BatchFields, maxRequests =
   }
   if (spread)
     for (let i = 0; i < args.length; i++) if (!Array.isArray(args[i])) return `args[${i}] must be an argument list (spread is true), got ${kindOf(args[i])}`;
+  if (keys !== undefined) {
+    if (!Array.isArray(keys)) return `keys must be an array, got ${kindOf(keys)}`;
+    if (keys.length !== args.length) return `keys has ${keys.length} items for ${args.length} requests`;
+    for (let i = 0; i < keys.length; i++) if (!isKey(keys[i])) return `keys[${i}] must be a string or a finite number, got ${kindOf(keys[i])}`;
+  }
   return undefined;
 }
 

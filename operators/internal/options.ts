@@ -10,14 +10,14 @@ import { checkInteger, checkKnownKeys, checkOptionsObject, checkTimeout, type Op
 import { InvalidOptionError } from '../../src/errors.js';
 import { MAX_BATCH_REQUESTS } from '../../src/wire.js';
 import type { BatchSize } from '../../src/scheduler/batchSizing.js';
-import type { PipelineOptions } from '../../src/scheduler/pipeline.js';
+import { OVERFLOW_POLICIES, type PipelineOptions, type QueueBound } from '../../src/scheduler/pipeline.js';
+import type { Key } from '../../src/keys.js';
 import type { Transferable } from '../../src/transfer.js';
-import { OVERFLOW_POLICIES, type QueueBound } from './queueOverflow.js';
 
 /** The most outcomes `ordered: true` holds back. */
 const DEFAULT_ORDERED_BUFFER = 1000;
 const CANCEL_MODES = ['abandon', 'terminate'] as const;
-const OPTION_NAMES = ['batch', 'ordered', 'transfer', 'rerunOnCrash', 'queue', 'timeout', 'cancel', 'signal', 'progress', 'priority', 'name'] as const;
+const OPTION_NAMES = ['batch', 'ordered', 'transfer', 'key', 'rerunOnCrash', 'queue', 'timeout', 'cancel', 'signal', 'progress', 'priority', 'name'] as const;
 
 const concurrencyHint =
   'A pipeline runs as many requests at once as the pool has workers (× tasksPerWorker): size the pool with createPool({ size }), or resize it with createWorkers/dismissWorkers.';
@@ -29,6 +29,11 @@ const OPTION_ALIASES: OptionAliases = {
   order: 'ordered',
   preserveOrder: 'ordered',
   ordering: 'ordered',
+  keyBy: 'key',
+  keyOf: 'key',
+  groupBy: 'key',
+  partitionKey: 'key',
+  affinity: 'key',
   transferList: 'transfer',
   transferables: 'transfer',
   retry: 'rerunOnCrash',
@@ -47,13 +52,18 @@ const OPTION_ALIASES: OptionAliases = {
 /** A `transfer` option: the transferables among a request's arguments. */
 export type TransferCallback = (...args: never) => readonly Transferable[];
 
+/** A `key` option: a request's key, from its arguments. */
+export type KeyCallback = (...args: never) => Key;
+
 /** `poolMap`'s options, checked and with their defaults: what one subscription of it needs. */
 export interface ResolvedPoolMapOptions {
   /** What the pipeline on the pool is opened with (batching, reruns, timeout, cancel, priority, name). */
   readonly pipeline: PipelineOptions;
   /** The `transfer` option, when given. */
   readonly transfer: TransferCallback | undefined;
-  /** The `queue` option: its bound and overflow policy, when given. */
+  /** The `key` option, when given. */
+  readonly key: KeyCallback | undefined;
+  /** The `queue` option: its bound and overflow policy, when given (the pipeline applies it to a pushing source). */
   readonly queue: QueueBound | undefined;
   /** The most outcomes ordered output holds back; 0 when output is not ordered. */
   readonly orderedBuffer: number;
@@ -76,6 +86,7 @@ export function resolvePoolMapOptions(options: unknown): ResolvedPoolMapOptions 
     batch = 'auto',
     ordered = false,
     transfer,
+    key,
     rerunOnCrash = true,
     queue,
     timeout,
@@ -96,6 +107,8 @@ export function resolvePoolMapOptions(options: unknown): ResolvedPoolMapOptions 
   const orderedBuffer = resolveOrdered(ordered);
   if (transfer !== undefined && typeof transfer !== 'function')
     throw new InvalidOptionError('transfer', transfer, 'a function of the arguments returning their transferables');
+  if (key !== undefined && typeof key !== 'function')
+    throw new InvalidOptionError('key', key, "a function of the arguments returning the request's key (a string or a number)");
   if (typeof rerunOnCrash !== 'boolean') throw new InvalidOptionError('rerunOnCrash', rerunOnCrash, 'a boolean');
   return {
     pipeline: {
@@ -105,8 +118,10 @@ export function resolvePoolMapOptions(options: unknown): ResolvedPoolMapOptions 
       ...(cancelMode === 'terminate' ? { cancel: cancelMode } : {}),
       ...(priority !== 0 ? { priority } : {}),
       ...(name !== undefined ? { name } : {}),
+      ...(key !== undefined ? { keyed: true } : {}),
     },
     transfer: transfer as TransferCallback | undefined,
+    key: key as KeyCallback | undefined,
     queue: queueBound,
     orderedBuffer,
     signal,

@@ -40,7 +40,7 @@ export function subscribePoolMap(
   source: Observable<unknown>,
   subscriber: Subscriber<PoolMapItem>,
 ): void {
-  const { signal, orderedBuffer, queue, transfer, progress } = options;
+  const { signal, orderedBuffer, queue, transfer, key, progress } = options;
   if (abortedAtStart(signal, subscriber)) return;
   let sourceDone = false;
   /** Outcomes being emitted now: a source completed from inside an emission (a feedback loop) waits for it to be out. */
@@ -59,19 +59,21 @@ export function subscribePoolMap(
   };
   const reorder = orderedBuffer === 0 ? undefined : new ReorderBuffer(emit);
   const deliver: Deliver = reorder
-    ? (outcome, sequence) => {
-        if (reorder.add(outcome, sequence)) pipeline.wake();
+    ? (outcome, ticket) => {
+        if (reorder.add(outcome, ticket)) pipeline.wake();
       }
     : emit;
   const pulled = pullableOf(source);
   const pipeline = pool.openPipeline(task, deliver, {
     ...options.pipeline,
+    // A pulled source is never overflowed: it is pulled only while there is room.
+    ...(queue && !pulled ? { queue } : {}),
     // While the reorder buffer is full (outcomes running or held back), no further request starts.
     ...(reorder ? { gate: () => pipeline.running + reorder.size < orderedBuffer } : {}),
     ...(pulled ? { dequeued: () => void pullLoop?.pull() } : {}),
     ...(progress ? { progress: (request: WorkRequest<readonly unknown[]>, value: unknown) => subscriber.next({ request, progress: value }) } : {}),
   });
-  const requests = new RequestSubmitter(pipeline, task, transfer, pulled ? undefined : queue);
+  const requests = new RequestSubmitter(pipeline, task, transfer, key);
   const endSource = (): void => {
     sourceDone = true;
     completeIfDone();

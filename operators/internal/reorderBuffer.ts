@@ -7,16 +7,16 @@
  */
 
 /**
- * Holds outcomes by sequence number (the request's place in arrival order,
+ * Holds outcomes by ticket (the request's place in arrival order,
  * from 0) and passes them on in that order.
  *
  * @typeParam O - An outcome.
  */
 export class ReorderBuffer<O> {
-  /** Finished outcomes waiting for an earlier one, by sequence number. */
+  /** Finished outcomes waiting for an earlier one, by ticket. */
   private readonly held = new Map<number, O>();
-  /** The sequence number of the next outcome to pass on. */
-  private nextSequence = 0;
+  /** The ticket of the next outcome to pass on. */
+  private nextTicket = 0;
 
   /** @param emit - Passes an outcome on, in order. It may re-enter {@link ReorderBuffer.add} (a feedback loop). */
   constructor(private readonly emit: (outcome: O) => void) {}
@@ -27,17 +27,17 @@ export class ReorderBuffer<O> {
   }
 
   /**
-   * Takes the outcome of request number `sequence` and passes on every
+   * Takes the outcome of request number `ticket` and passes on every
    * outcome that is now next in order.
    *
    * @returns Whether any held outcome left (the buffer has more room).
    */
-  add(outcome: O, sequence: number): boolean {
-    this.held.set(sequence, outcome);
+  add(outcome: O, ticket: number): boolean {
+    this.held.set(ticket, outcome);
     const heldBefore = this.held.size;
     let next: O | undefined;
-    while ((next = this.held.get(this.nextSequence)) !== undefined) {
-      this.held.delete(this.nextSequence++);
+    while ((next = this.held.get(this.nextTicket)) !== undefined) {
+      this.held.delete(this.nextTicket++);
       this.emit(next);
     }
     return this.held.size < heldBefore;

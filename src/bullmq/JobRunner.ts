@@ -51,7 +51,7 @@ export class JobRunner {
    * job again (the producer asked for `attempts`).
    */
   run(job: BullJob<QueueJobData, QueueJobResult>): Promise<QueueJobResult> {
-    const { tasks, args, spread, timeout } = job.data;
+    const { tasks, args, spread, keys, timeout } = job.data;
     const count = args.length;
     return new Promise<QueueJobResult>((resolve, reject) => {
       const outcomes = new JobOutcomes(count, ({ values, failures }) => {
@@ -75,9 +75,11 @@ export class JobRunner {
           continue;
         }
         const ticket = ++this.lastTicket;
-        const pipeline = this.pipelineFor(task, timeout);
+        // A keyed request runs on a keyed pipeline here too: one at a time per key, on the thread that owns it.
+        const key = keys?.[at];
+        const pipeline = this.pipelineFor(task, timeout, key !== undefined);
         this.submitted.set(ticket, { outcomes, at, pipeline });
-        pipeline.submit(workRequest(spread ? (args[at] as unknown[]) : [args[at]]), ticket, task);
+        pipeline.submit(workRequest(spread ? (args[at] as unknown[]) : [args[at]]), ticket, task, undefined, key);
       }
     });
   }
@@ -100,12 +102,13 @@ export class JobRunner {
     }
   }
 
-  private pipelineFor(task: string, timeout: number | undefined): Pipeline {
+  private pipelineFor(task: string, timeout: number | undefined, keyed: boolean): Pipeline {
     const pipelines = timeout === undefined ? this.untimed : this.timed;
-    const key = timeout === undefined ? task : timedKey(task, timeout);
+    const key = timeout === undefined ? (keyed ? `keyed:${task}` : task) : timedKey(task, timeout, keyed);
     let pipeline = pipelines.get(key);
     if (!pipeline) {
-      pipeline = this.pool.openPipeline(task, (outcome, ticket) => this.deliver(outcome, ticket), timeout === undefined ? {} : { timeout });
+      const options = { ...(timeout === undefined ? {} : { timeout }), ...(keyed ? { keyed } : {}) };
+      pipeline = this.pool.openPipeline(task, (outcome, ticket) => this.deliver(outcome, ticket), options);
       pipelines.set(key, pipeline);
     }
     return pipeline;
@@ -124,7 +127,7 @@ export class JobRunner {
   /** Closes a timed pipeline once the scheduler is done delivering its batch, if no job has used it since. */
   private closeIfIdle(pipeline: Pipeline, timeout: number): void {
     queueMicrotask(() => {
-      const key = timedKey(pipeline.task, timeout);
+      const key = timedKey(pipeline.task, timeout, pipeline.options.keyed === true);
       if (pipeline.pending !== 0 || this.timed.get(key) !== pipeline) return;
       this.timed.delete(key);
       pipeline.close();
@@ -137,26 +140,27 @@ export class JobRunner {
    * worker's own clock, awaits included), per request. `undefined` while a
    * task has no measure (its requests ended without running).
    */
-  private threadMs({ tasks, args, timeout }: QueueJobData): number | undefined {
+  private threadMs({ tasks, args, timeout, keys }: QueueJobData): number | undefined {
+    const keyed = keys !== undefined;
     if (typeof tasks === 'string') {
-      const perRequest = this.requestMs(tasks, timeout);
+      const perRequest = this.requestMs(tasks, timeout, keyed);
       return perRequest === undefined ? undefined : perRequest * args.length;
     }
     let ms = 0;
     for (const task of tasks) {
-      const perRequest = this.requestMs(task, timeout);
+      const perRequest = this.requestMs(task, timeout, keyed);
       if (perRequest === undefined) return undefined;
       ms += perRequest;
     }
     return ms;
   }
 
-  private requestMs(task: string, timeout: number | undefined): number | undefined {
-    const pipeline = timeout === undefined ? this.untimed.get(task) : this.timed.get(timedKey(task, timeout));
+  private requestMs(task: string, timeout: number | undefined, keyed: boolean): number | undefined {
+    const pipeline = timeout === undefined ? this.untimed.get(keyed ? `keyed:${task}` : task) : this.timed.get(timedKey(task, timeout, keyed));
     return pipeline?.workMsPerJob ?? pipeline?.msPerJob;
   }
 }
 
-function timedKey(task: string, timeout: number): string {
-  return `${timeout}:${task}`;
+function timedKey(task: string, timeout: number, keyed: boolean): string {
+  return `${keyed ? 'keyed:' : ''}${timeout}:${task}`;
 }

@@ -21,6 +21,7 @@ import { DataCloneError, PoolClosedError, ProtocolError, QueueConnectionError, T
 import {
   type AutoBatchTuning,
   type BatchOutcomes,
+  type BatchStart,
   type Done,
   type Executor,
   type ExecutorHost,
@@ -102,11 +103,16 @@ export class QueueExecutor implements Executor {
     return this.flights.size;
   }
 
-  start(jobs: readonly Job[], done: Done, limits: RunLimits | undefined): RunningBatch | undefined {
+  /**
+   * No `placement`: any host runs any job, so keys have no host affinity;
+   * the scheduler still runs one batch per key at a time, so a key's
+   * requests run in order across hosts.
+   */
+  start({ jobs, limits }: BatchStart, done: Done): RunningBatch | undefined {
     const link = this.link;
     if (!link || this.phase !== 'open' || this.flights.size >= this.limit) return undefined;
     const flight = this.launch(link.adder, jobs, done, limits);
-    return { cancel: () => this.cancel(flight), abandon: () => this.abandon(flight) };
+    return { slot: undefined, cancel: () => this.cancel(flight), abandon: () => this.abandon(flight) };
   }
 
   createWorkers(n: number): Promise<void> {
@@ -157,9 +163,8 @@ export class QueueExecutor implements Executor {
 
   /** Starts a batch as a job. */
   private launch(adder: JobAdder, jobs: readonly Job[], done: Done, limits?: RunLimits): Flight {
-    const { tasks, args, spread } = encodeBatch(jobs);
     const timeout = limits?.timeout;
-    const data: QueueJobData = { v: 1, tasks, args, spread, ...(timeout === undefined ? {} : { timeout }) };
+    const data: QueueJobData = { v: 1, ...encodeBatch(jobs), ...(timeout === undefined ? {} : { timeout }) };
     const flight = new Flight(this.ids.of(jobs), jobs, data, done, performance.now());
     this.flights.set(flight.jobId, flight);
     if (timeout !== undefined) {

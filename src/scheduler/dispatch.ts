@@ -9,14 +9,25 @@
  * @module
  */
 import { type FailureError, WorkerCrashedError } from '../errors.js';
-import type { BatchOutcomes, Executor, ExecutorHost, RunningBatch } from '../executor.js';
+import type { BatchOutcomes, Executor, ExecutorHost, RunningBatch, SlotId } from '../executor.js';
 import { BusyTime, smoothed, Timings } from '../timing.js';
 import { anyDetached } from '../transferChecks.js';
 import { batchSize, withinSpread } from './batchSizing.js';
-import type { QueuedJob } from './jobQueue.js';
+import type { JobQueue, QueuedJob } from './jobQueue.js';
+import { KeyedQueue } from './keyedQueue.js';
+import { KeyPlacement } from './keyPlacement.js';
 import { type Deliver, Pipeline, type PipelineHost, type PipelineOptions } from './pipeline.js';
 import { Rotation } from './rotation.js';
 import { Tally } from './tally.js';
+
+/** What one try to start a pipeline's batch came to. */
+type DispatchResult = typeof STARTED | typeof WAITS_FOR_SLOT | typeof NO_SLOT;
+/** A batch started. */
+const STARTED = 0;
+/** Nothing started because this pipeline waits for a particular slot (a rerun's, its keys'): others may go on. */
+const WAITS_FOR_SLOT = 1;
+/** No slot took the batch: the loop waits for a wake or a done. */
+const NO_SLOT = 2;
 
 /** Queues requests and hands them to the executor's idle slots. */
 export class Scheduler implements ExecutorHost, PipelineHost {
@@ -38,6 +49,10 @@ export class Scheduler implements ExecutorHost, PipelineHost {
    * worker is busy).
    */
   private executorFull = false;
+  /** Where keys run, when the executor places keyed work on slots. */
+  readonly keys: KeyPlacement | undefined;
+  /** The executor's slots changed since the loop last looked at the keys' placement. */
+  private slotsMoved = false;
   /** Holds the process while requests wait for an executor with no slot (see `Executor.holdWhileQueued`). */
   private keepAlive: ReturnType<typeof setInterval> | undefined;
   /** Whether wait and run times are recorded (while someone watches `stats$`). */
@@ -51,7 +66,10 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     readonly executor: Executor,
     /** Called after every change of the counts (cheap; the pool decides whether to publish). */
     private readonly onChange: () => void,
-  ) {}
+  ) {
+    const { placement } = executor;
+    this.keys = placement && new KeyPlacement(placement, (slot, groups) => this.released(slot, groups));
+  }
 
   /** Requests queued, over every open pipeline. */
   get queued(): number {
@@ -79,6 +97,26 @@ export class Scheduler implements ExecutorHost, PipelineHost {
   wake(): void {
     this.executorFull = false;
     this.changed();
+    this.pump();
+  }
+
+  /** @internal {@link ExecutorHost.slotsChanged}. */
+  slotsChanged(): void {
+    this.slotsMoved = true;
+    this.wake();
+  }
+
+  /** @internal {@link ExecutorHost.slotEnded}: the keys placed on `slot` wait for a live one. */
+  slotEnded(slot: SlotId): void {
+    if (!this.keys) return;
+    this.keys.slotEnded(slot);
+    for (const pipeline of this.pipelines) if (pipeline.queue instanceof KeyedQueue) pipeline.queue.slotEnded(slot);
+    this.slotsMoved = true;
+  }
+
+  /** Groups that left `slot` were released there: their keys may run elsewhere. */
+  private released(slot: SlotId, groups: readonly number[]): void {
+    for (const pipeline of this.pipelines) if (pipeline.queue instanceof KeyedQueue) pipeline.queue.regroup(slot, groups);
     this.pump();
   }
 
@@ -138,55 +176,97 @@ export class Scheduler implements ExecutorHost, PipelineHost {
 
   private dispatch(): void {
     const { executor, rotation } = this;
+    if (this.slotsMoved) {
+      this.slotsMoved = false;
+      this.keys?.rebalance();
+    }
     const tuning = executor.autoBatch;
     const mayStart = (pipeline: Pipeline): boolean => pipeline.gateOpen() && withinSpread(pipeline, tuning);
-    /** Pipelines whose next request, a rerun, waits for a worker running nothing else. */
-    let waitingAlone: Set<Pipeline> | undefined;
+    /** Pipelines that cannot start anything now: a rerun waiting for a worker running nothing else, keys whose slots are busy. */
+    let stalled: Set<Pipeline> | undefined;
     while (rotation.size > 0 && !this.executorFull) {
-      const pipeline = rotation.next(mayStart, waitingAlone);
+      const pipeline = rotation.next(mayStart, stalled);
       if (!pipeline) return;
-      // A rerun after a crash runs alone on its worker: only its own fault can end it a second time.
-      // While no worker is free of other work (tasksPerWorker > 1), the executor sets one aside to
-      // empty for it, and the other pipelines go on.
-      const alone = pipeline.queue.nextIsRerun();
-      const jobs = pipeline.queue.take(batchSize(pipeline, executor.capacity, tuning));
-      if (!this.start(pipeline, jobs, alone)) {
-        pipeline.queue.putBack(jobs);
+      const { queue } = pipeline;
+      const size = batchSize(pipeline, executor.capacity, tuning);
+      const result = queue instanceof KeyedQueue ? this.dispatchKeyed(pipeline, queue, size) : this.dispatchLine(pipeline, queue, size);
+      if (result !== STARTED) {
         if (executor.capacity === 0) this.holdProcess();
-        if (!alone) {
-          // Every slot busy: wait for a wake or a done. Slots still starting (or without a thread, which a
-          // refused start wakes) are asked again at the next request, as they come up.
-          this.executorFull = executor.busy >= executor.capacity;
-          return;
-        }
-        (waitingAlone ??= new Set()).add(pipeline);
+        // Every slot busy: wait for a wake or a done. Slots still starting (or without a thread, which a
+        // refused start wakes) are asked again at the next request, as they come up.
+        if (executor.busy >= executor.capacity) this.executorFull = true;
+        if (this.executorFull || result === NO_SLOT) return;
+        // This pipeline waits for a particular slot (a rerun's, its keys'): the others go on.
+        (stalled ??= new Set()).add(pipeline);
         rotation.passed();
         continue;
       }
-      if (pipeline.queue.length === 0) rotation.remove(pipeline);
+      if (queue.length === 0) rotation.remove(pipeline);
       else rotation.passed();
       pipeline.options.dequeued?.();
     }
   }
 
-  /** Starts `jobs` on the executor; false (nothing changed) when no slot took them. */
-  private start(pipeline: Pipeline, jobs: QueuedJob[], alone: boolean): boolean {
+  /** Starts the next batch of an unkeyed pipeline. */
+  private dispatchLine(pipeline: Pipeline, queue: JobQueue, size: number): DispatchResult {
+    // A rerun after a crash runs alone on its worker: only its own fault can end it a second time.
+    // While no worker is free of other work (tasksPerWorker > 1), the executor sets one aside to
+    // empty for it, and the other pipelines go on.
+    const alone = queue.nextIsRerun();
+    const jobs = queue.take(size);
+    if (this.start(pipeline, jobs, alone, undefined, undefined)) return STARTED;
+    queue.putBack(jobs);
+    return alone ? WAITS_FOR_SLOT : NO_SLOT;
+  }
+
+  /**
+   * Starts the next batch of a keyed pipeline, on a slot that owns some of
+   * its ready keys and has room (any slot, when the executor places
+   * nothing); false when none could start.
+   */
+  private dispatchKeyed(pipeline: Pipeline, queue: KeyedQueue, size: number): DispatchResult {
+    const { placement } = this.executor;
+    if (!placement) {
+      const taken = queue.take(-1, size);
+      if (!taken) return WAITS_FOR_SLOT;
+      if (this.start(pipeline, taken.jobs, taken.alone, undefined, taken.groups)) return STARTED;
+      queue.ended(taken.jobs, taken.jobs);
+      return NO_SLOT;
+    }
+    queue.placeWaiting();
+    for (const slot of queue.readySlots()) {
+      if (slot < 0) continue;
+      // A rerun is offered to its slot even when busy: the executor sets the slot aside to empty for it.
+      if (!queue.nextIsRerun(slot) && !placement.hasRoom(slot, false)) continue;
+      const taken = queue.take(slot, size);
+      if (!taken) continue;
+      if (this.start(pipeline, taken.jobs, taken.alone, slot, taken.groups)) return STARTED;
+      queue.ended(taken.jobs, taken.jobs);
+    }
+    return WAITS_FOR_SLOT;
+  }
+
+  /** Starts `jobs` on the executor (on `slot` when given); false (nothing changed) when no slot took them. */
+  private start(pipeline: Pipeline, jobs: QueuedJob[], alone: boolean, slot: SlotId | undefined, groups: readonly number[] | undefined): boolean {
     const startedAt = this.timing ? performance.now() : 0;
     pipeline.tally.started(jobs.length);
     let run: RunningBatch | undefined;
     let ended = false;
+    const { keys } = this;
+    // The groups of the batch's keys are in flight until it ends (a group moves only when none is).
+    if (groups && keys) for (const group of groups) keys.started(group);
     run = this.executor.start(
-      jobs,
+      { jobs, limits: pipeline.limitsFor(jobs), alone, ...(slot === undefined ? {} : { slot }) },
       (outcomes, elapsedMs, workMs, copiedBytes) => {
         ended = true;
         this.executorFull = false;
         if (run) pipeline.runs.delete(run);
+        if (groups && keys) for (const group of groups) keys.ended(group);
         this.settle(pipeline, jobs, outcomes, elapsedMs, workMs, copiedBytes);
       },
-      pipeline.limitsFor(jobs),
-      alone,
     );
     if (!run) {
+      if (groups && keys) for (const group of groups) keys.ended(group);
       pipeline.tally.started(-jobs.length);
       return false;
     }
@@ -255,11 +335,17 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     const requeued = rerun?.length ?? 0;
     pipeline.tally.ended(jobs.length - failed - requeued, failed, requeued);
     pipeline.undelivered += jobs.length - requeued;
-    if (rerun) {
-      for (const job of rerun) job.rerun = true;
-      pipeline.queue.putBack(rerun);
-      this.rotation.add(pipeline);
+    if (rerun) for (const job of rerun) job.rerun = true;
+    const { queue } = pipeline;
+    // A keyed batch's keys run no more (its reruns go back to the front of their keys' lines, so no later
+    // request of a key runs before them).
+    if (queue instanceof KeyedQueue) {
+      if (!pipeline.closed) queue.ended(jobs, rerun);
+    } else if (rerun) {
+      queue.putBack(rerun);
     }
+    if (rerun) this.rotation.add(pipeline);
+    else if (queue instanceof KeyedQueue && queue.length > 0 && !pipeline.closed) this.rotation.add(pipeline);
     this.changed();
     // One at a time: a pipeline is settled (pending 0) only once its last outcome is out.
     for (let i = 0; i < jobs.length; i++) {

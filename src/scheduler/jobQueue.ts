@@ -6,6 +6,7 @@
  * @module
  */
 import type { Job } from '../executor.js';
+import type { Key } from '../keys.js';
 import type { WorkRequest } from '../requests.js';
 import type { Transferable } from '../transfer.js';
 
@@ -24,6 +25,8 @@ export class QueuedJob implements Job {
     /** What the pipeline's owner gave with the request, handed back with its outcome (`poolMap`'s position for ordered output). */
     readonly ticket: number,
     readonly transfer: readonly Transferable[] | undefined,
+    /** Its key, in a keyed pipeline. */
+    readonly key?: Key,
   ) {
     this.id = request.id;
     this.args = request.args;
@@ -50,8 +53,14 @@ export class JobQueue {
   private tickets: number[] = [];
   private head = 0;
 
-  /** @param task - The task of requests pushed without one of their own: the pipeline's. */
-  constructor(private readonly task: string) {}
+  /**
+   * @param task - The task of requests pushed without one of their own: the pipeline's.
+   * @param key - The key of every request it holds (one key's line in a keyed pipeline).
+   */
+  constructor(
+    private readonly task: string,
+    private readonly key?: Key,
+  ) {}
 
   /** Jobs waiting. */
   get length(): number {
@@ -69,11 +78,18 @@ export class JobQueue {
     if (task === this.task && transfer === undefined && queuedAt === 0) {
       this.entries.push(request);
     } else {
-      const job = new QueuedJob(task, request, ticket, transfer);
+      const job = new QueuedJob(task, request, ticket, transfer, this.key);
       job.queuedAt = queuedAt;
       this.entries.push(job);
     }
     this.tickets.push(ticket);
+  }
+
+  /** The ticket of the job that would leave next (`undefined` when none waits). */
+  headTicket(): number | undefined {
+    if (this.head === this.entries.length) return undefined;
+    const entry = this.entries[this.head];
+    return entry instanceof QueuedJob ? entry.ticket : this.tickets[this.head];
   }
 
   /** Takes the oldest job, if any. */
@@ -127,7 +143,7 @@ export class JobQueue {
   /** The entry at `at` as a job. */
   private jobAt(at: number): QueuedJob {
     const entry = this.entries[at];
-    return entry instanceof QueuedJob ? entry : new QueuedJob(this.task, entry, this.tickets[at], undefined);
+    return entry instanceof QueuedJob ? entry : new QueuedJob(this.task, entry, this.tickets[at], undefined, this.key);
   }
 
   private compact(): void {

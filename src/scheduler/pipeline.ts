@@ -6,18 +6,42 @@
  * @module
  */
 import { config } from 'rxjs';
-import { type FailureError, InvalidOptionError, textOf } from '../errors.js';
+import { type FailureError, InvalidOptionError, QueueFullError, textOf } from '../errors.js';
 import type { RunLimits, RunningBatch } from '../executor.js';
 import type { Outcome } from '../outcomes.js';
 import type { WorkRequest } from '../requests.js';
 import type { Timings } from '../timing.js';
 import type { Transferable } from '../transfer.js';
 import type { BatchSize, Sizable } from './batchSizing.js';
-import { JobQueue, QueuedJob } from './jobQueue.js';
+import type { Key } from '../keys.js';
+import { JobQueue, type QueuedJob } from './jobQueue.js';
+import { KeyedQueue, type LinePlacement } from './keyedQueue.js';
 import { Tally } from './tally.js';
 
-/** What a pipeline does with each outcome: `ticket` is what `submit` was given. */
+/**
+ * What a pipeline does with each outcome: `ticket` is what `submit` was
+ * given (a `poolMap` request's number in arrival order, which ordered
+ * output sorts by).
+ */
 export type Deliver = (outcome: Outcome<readonly unknown[]>, ticket: number) => void;
+
+/** What `queue.overflow` may be. */
+export const OVERFLOW_POLICIES = ['error', 'drop-newest', 'drop-oldest'] as const;
+
+/**
+ * A bound on a pipeline's queued requests (`poolMap`'s `queue` option), and
+ * what happens to a request that arrives when it is reached. Either way
+ * every request still gets exactly one outcome: `'error'` and
+ * `'drop-newest'` end the arriving request with `QueueFullError` (reasons
+ * `'full'` and `'dropped'`); `'drop-oldest'` ends the longest-waiting one
+ * (reason `'dropped'`) and queues the arriving one.
+ */
+export interface QueueBound {
+  /** The most requests of the pipeline waiting for a worker; at least 1. */
+  readonly size: number;
+  /** What happens to a request that arrives when `size` are waiting. */
+  readonly overflow: (typeof OVERFLOW_POLICIES)[number];
+}
 
 /** Options of a pipeline. */
 export interface PipelineOptions {
@@ -50,6 +74,13 @@ export interface PipelineOptions {
   readonly name?: string;
   /** Receives the progress values a request's task reports while it runs (generator tasks). */
   readonly progress?: (request: WorkRequest<readonly unknown[]>, value: unknown, ticket: number) => void;
+  /**
+   * Its requests carry keys (`submit`'s `key`): requests of one key run one
+   * at a time, in arrival order, on the slot that owns the key.
+   */
+  readonly keyed?: boolean;
+  /** Bounds its queued requests (see {@link QueueBound}). Default: unbounded. */
+  readonly queue?: QueueBound;
 }
 
 /** What a pipeline needs from the scheduler it belongs to. */
@@ -58,6 +89,8 @@ export interface PipelineHost {
   readonly failure: FailureError | undefined;
   /** Whether wait and run times are recorded. */
   readonly timing: boolean;
+  /** Where keyed requests run (`undefined` when the executor places nothing). */
+  readonly keys: LinePlacement | undefined;
   /** The pipeline's queue changed: it takes turns while it has work; look for work. */
   queueChanged(pipeline: Pipeline): void;
   /** Counts changed (the pool publishes its stats). */
@@ -81,8 +114,8 @@ function requestProblem(request: WorkRequest<readonly unknown[]>, task: unknown)
 
 /** A subscriber's requests on the scheduler. */
 export class Pipeline implements Sizable {
-  /** @internal Its requests waiting for a worker. */
-  readonly queue: JobQueue;
+  /** @internal Its requests waiting for a worker: one line, or one per key. */
+  readonly queue: JobQueue | KeyedQueue;
   /** @internal Its requests running and ended; rolls up into the pool's. */
   readonly tally: Tally;
   /** @internal Its batches running (told when the pipeline closes: cancel or abandon). */
@@ -113,7 +146,7 @@ export class Pipeline implements Sizable {
     private readonly owner: Deliver,
     /** @internal */ readonly options: PipelineOptions,
   ) {
-    this.queue = new JobQueue(task);
+    this.queue = options.keyed ? new KeyedQueue(task, host.keys) : new JobQueue(task);
     this.tally = new Tally(poolTally);
     this.priority = options.priority ?? 0;
     this.batch = options.batch ?? 'auto';
@@ -144,22 +177,40 @@ export class Pipeline implements Sizable {
   /**
    * Queues a request; its outcome is delivered through this pipeline with
    * `ticket`. `task` defaults to the pipeline's; `transfer` lists buffers
-   * among its arguments to move rather than copy. A request of the wrong
+   * among its arguments to move rather than copy; `key` is its key in a
+   * keyed pipeline (checked by the caller). A request of the wrong
    * shape (from plain JavaScript: `args` not an array) is not queued: it
-   * ends at once with `InvalidOptionError`.
+   * ends at once with `InvalidOptionError`; one that finds the queue full
+   * goes by the `queue` option's overflow policy.
    */
-  submit(request: WorkRequest<readonly unknown[]>, ticket = 0, task: string = this.task, transfer?: readonly Transferable[]): void {
+  submit(request: WorkRequest<readonly unknown[]>, ticket = 0, task: string = this.task, transfer?: readonly Transferable[], key?: Key): void {
     if (this.closed) return;
     const refusal = this.host.failure ?? requestProblem(request, task);
     if (refusal) {
       this.refuse(request, ticket, refusal);
       return;
     }
-    this.queue.push(request, ticket, task, transfer && transfer.length > 0 ? transfer : undefined, this.host.timing ? performance.now() : 0);
+    const bound = this.options.queue;
+    if (bound && this.queue.length >= bound.size && !this.makeRoom(bound, request, ticket)) return;
+    const moved = transfer && transfer.length > 0 ? transfer : undefined;
+    const queuedAt = this.host.timing ? performance.now() : 0;
+    const { queue } = this;
+    if (queue instanceof KeyedQueue) queue.push(key!, request, ticket, task, moved, queuedAt);
+    else queue.push(request, ticket, task, moved, queuedAt);
     this.host.queueChanged(this);
   }
 
-  /** Ends a request with `error` without queueing it (a full queue refused it, say). */
+  /** The queue is full: `'drop-oldest'` ends the longest-waiting request and makes room; the others end the arriving one. */
+  private makeRoom({ size, overflow }: QueueBound, request: WorkRequest<readonly unknown[]>, ticket: number): boolean {
+    if (overflow === 'drop-oldest') {
+      this.dropOldest((dropped) => new QueueFullError(size, dropped.id, 'dropped'));
+      return true;
+    }
+    this.refuse(request, ticket, new QueueFullError(size, request.id, overflow === 'error' ? 'full' : 'dropped'));
+    return false;
+  }
+
+  /** Ends a request with `error` without queueing it (its callback threw, say). */
   refuse(request: WorkRequest<readonly unknown[]>, ticket: number, error: FailureError): void {
     this.tally.refused();
     this.host.changed();
@@ -167,7 +218,7 @@ export class Pipeline implements Sizable {
   }
 
   /** Ends the longest-waiting queued request with `error` (it never starts). False when none is queued. */
-  dropOldest(error: (request: WorkRequest<readonly unknown[]>) => FailureError): boolean {
+  private dropOldest(error: (request: WorkRequest<readonly unknown[]>) => FailureError): boolean {
     const job = this.queue.shift();
     if (!job) return false;
     this.tally.refused();

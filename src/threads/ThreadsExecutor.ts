@@ -25,11 +25,11 @@ import {
   WorkerCrashedError,
   type WorkerStartError,
 } from '../errors.js';
-import type { AutoBatchTuning, Done, Executor, ExecutorHost, Job, RunLimits, RunningBatch } from '../executor.js';
+import type { AutoBatchTuning, BatchStart, Done, Executor, ExecutorHost, Job, RunningBatch, SlotId, SlotPlacement } from '../executor.js';
 import { AUTO_BATCH_MAX_JOB_MS, AUTO_BATCH_TARGET_MS } from '../scheduler/batchSizing.js';
 import { PART_BYTES } from './copyBytes.js';
 import { Batch, type Reply } from './batchWire.js';
-import { DONE, type DoneMessage, PROGRESS, type ProgressMessage } from './messages.js';
+import { DONE, type DoneMessage, PROGRESS, type ProgressMessage, RELEASED } from './messages.js';
 import type { SpawnedThread } from './threadsMaster.js';
 import { startError, startThread } from './threadStart.js';
 import { WorkerHandle } from './WorkerHandle.js';
@@ -70,8 +70,32 @@ export class ThreadsExecutor implements Executor {
   readonly holdWhileQueued = true;
   /** The scheduler's thread-tuned `'auto'` constants; requests that copy large arguments travel one per message, so they are sized by the worker's own time. */
   readonly autoBatch: AutoBatchTuning = { maxJobMs: AUTO_BATCH_MAX_JOB_MS, targetMs: AUTO_BATCH_TARGET_MS, largeRequestBytes: PART_BYTES };
-  /** Every slot not gone, in the order they were added: what the pool counts is read from their states. */
-  private readonly workers: WorkerHandle[] = [];
+  /** Every slot not gone, by slot id, in the order they were added: what the pool counts is read from their states. */
+  private readonly workers = new Map<SlotId, WorkerHandle>();
+  /**
+   * Keyed work is placed on workers: a slot is one worker thread's life (a
+   * replacement is a new slot). Slots that take keys: every one but those
+   * leaving (recycling, retiring); one without a thread yet (dormant)
+   * starts one when work is started on it.
+   */
+  readonly placement: SlotPlacement = {
+    slots: () => {
+      const slots: SlotId[] = [];
+      for (const handle of this.workers.values()) if (handle.counted && handle.state !== 'recycling') slots.push(handle.slot);
+      return slots;
+    },
+    hasRoom: (slot, alone) => {
+      const handle = this.workers.get(slot);
+      if (!handle) return false;
+      if (handle.state === 'dormant') return !this.closed;
+      return alone && this.perWorker > 1 ? handle.hasRoomAlone : handle.hasRoom;
+    },
+    release: (slot, groups, released) => {
+      const handle = this.workers.get(slot);
+      if (handle) handle.releaseKeys(groups, released);
+      else released();
+    },
+  };
   private readonly perWorker: number;
   private closed = false;
   private failure: WorkerStartError | undefined;
@@ -94,13 +118,13 @@ export class ThreadsExecutor implements Executor {
 
   get capacity(): number {
     let count = 0;
-    for (let i = 0; i < this.workers.length; i++) if (this.workers[i].counted) count++;
+    for (const handle of this.workers.values()) if (handle.counted) count++;
     return count;
   }
 
   get busy(): number {
     let count = 0;
-    for (let i = 0; i < this.workers.length; i++) if (this.workers[i].load > 0) count++;
+    for (const handle of this.workers.values()) if (handle.load > 0) count++;
     return count;
   }
 
@@ -108,22 +132,40 @@ export class ThreadsExecutor implements Executor {
     return this.names;
   }
 
-  start(jobs: readonly Job[], done: Done, limits: RunLimits | undefined, alone: boolean): RunningBatch | undefined {
-    const handle = this.pick(alone);
+  start({ jobs, limits, alone, slot }: BatchStart, done: Done): RunningBatch | undefined {
+    const handle = slot === undefined ? this.pick(alone) : this.claim(slot, alone);
     if (!handle) {
       // Work is waiting and no worker takes it: a slot without a thread starts one (it wakes the scheduler when ready).
-      const dormant = this.closed ? undefined : this.workers.find((each) => each.state === 'dormant');
+      const dormant = this.closed || slot !== undefined ? undefined : [...this.workers.values()].find((each) => each.state === 'dormant');
       if (dormant) this.spawn(dormant);
       return undefined;
     }
     const batch = new Batch(jobs, done, limits?.progress, alone && this.perWorker > 1);
     handle.take(batch);
     const timeout = limits?.timeout;
-    if (timeout !== undefined) {
-      batch.timer = setTimeout(() => this.end(handle, batch, (job) => new TaskTimeoutError(job.task, job.id, timeout, handle.number)), timeout);
-    }
+    if (timeout !== undefined)
+      batch.expireAfter(timeout, () => this.end(handle, batch, (job) => new TaskTimeoutError(job.task, job.id, timeout, handle.number)));
+    const running = { slot: handle.slot, cancel: () => this.end(handle, batch, (job) => new TaskCancelledError(job.id, handle.number)) };
     if (handle.wire.send(batch)) this.finishBatch(handle, batch);
-    return { cancel: () => this.end(handle, batch, (job) => new TaskCancelledError(job.id, handle.number)) };
+    return running;
+  }
+
+  /**
+   * The worker of `slot` for a batch placed on it, if it takes one now: a
+   * dormant slot starts its thread instead; for a batch `alone`
+   * (`tasksPerWorker` > 1) a busy one is set aside to empty.
+   */
+  private claim(slot: SlotId, alone: boolean): WorkerHandle | undefined {
+    const handle = this.workers.get(slot);
+    if (!handle) return undefined;
+    if (handle.state === 'dormant') {
+      if (!this.closed) this.spawn(handle);
+      return undefined;
+    }
+    if (!alone || this.perWorker === 1) return handle.hasRoom ? handle : undefined;
+    if (handle.hasRoomAlone) return handle;
+    if (handle.state === 'busy') handle.setAside();
+    return undefined;
   }
 
   /**
@@ -137,8 +179,7 @@ export class ThreadsExecutor implements Executor {
   private pick(alone: boolean): WorkerHandle | undefined {
     let best: WorkerHandle | undefined;
     let reserved: WorkerHandle | undefined;
-    for (let i = 0; i < this.workers.length; i++) {
-      const handle = this.workers[i];
+    for (const handle of this.workers.values()) {
       if (handle.state === 'reserved') reserved = handle;
       else if (handle.hasRoom && (!best || handle.load < best.load || (handle.load === best.load && handle.roomSince > best.roomSince))) best = handle;
     }
@@ -156,7 +197,7 @@ export class ThreadsExecutor implements Executor {
     if (this.failure) return Promise.reject(this.failure);
     const started: Promise<void>[] = [];
     for (let i = 0; i < n; i++) started.push(this.spawn().started);
-    this.host.wake();
+    this.host.slotsChanged();
     return Promise.all(started).then(() => undefined);
   }
 
@@ -167,7 +208,7 @@ export class ThreadsExecutor implements Executor {
    */
   dismissWorkers(n: number): { count: number; gone: Promise<void> } {
     const rank = (handle: WorkerHandle): number => (handle.state === 'dormant' ? 0 : handle.state === 'starting' ? 2 : handle.load === 0 ? 1 : 3);
-    const victims = this.workers
+    const victims = [...this.workers.values()]
       .filter((handle) => handle.counted)
       .sort((a, b) => rank(a) - rank(b) || (rank(a) === 1 ? b.roomSince - a.roomSince : 0))
       .slice(0, Math.max(0, n));
@@ -175,7 +216,7 @@ export class ThreadsExecutor implements Executor {
       if (handle.load > 0) handle.retire();
       else this.stopWorker(handle, true);
     }
-    this.host.wake();
+    this.host.slotsChanged();
     return { count: victims.length, gone: Promise.all(victims.map((handle) => handle.exited)).then(() => undefined) };
   }
 
@@ -187,7 +228,7 @@ export class ThreadsExecutor implements Executor {
   private shutdown(errorFor: (job: Job) => FailureError): Promise<void> {
     this.closed = true;
     const exits: Promise<void>[] = [];
-    for (const handle of [...this.workers]) {
+    for (const handle of [...this.workers.values()]) {
       // A worker still starting never will: what waits for it (`ready`, `createWorkers`) learns why.
       if (handle.state === 'starting') handle.failStart(this.failure ?? new PoolClosedError());
       exits.push(handle.exited);
@@ -198,23 +239,29 @@ export class ThreadsExecutor implements Executor {
 
   /** Starts a thread in `handle` (by default a new slot). */
   private spawn(handle?: WorkerHandle): WorkerHandle {
-    const slot = handle ?? new WorkerHandle(this.perWorker);
-    if (!handle) this.workers.push(slot);
+    const slot = handle ?? this.addSlot();
     const thread = startThread(this.source, this.options.startTimeout, {
       message: (data) => this.onMessage(slot, data),
       died: (reason, cause) => this.onDeath(slot, reason, cause),
       uncaughtError: (error) => this.onUncaughtError(slot, error),
-      started: (api, names) => this.onStarted(slot, api, names),
+      started: (api, names, releases) => this.onStarted(slot, api, names, releases),
       startFailed: (cause) => this.startFailed(slot, cause),
     });
     slot.begin(++this.lastWorkerNumber, thread, this.options.maxHeapPerWorker !== undefined);
     return slot;
   }
 
-  private onStarted(handle: WorkerHandle, api: SpawnedThread, names: readonly string[]): void {
+  /** A new slot, without a thread yet. */
+  private addSlot(): WorkerHandle {
+    const handle = new WorkerHandle(this.perWorker);
+    this.workers.set(handle.slot, handle);
+    return handle;
+  }
+
+  private onStarted(handle: WorkerHandle, api: SpawnedThread, names: readonly string[], releases: boolean): void {
     if (handle.state !== 'starting') return;
     this.names ??= names;
-    handle.ready(api);
+    handle.ready(api, releases);
     this.rest(handle);
     this.host.wake();
   }
@@ -223,7 +270,8 @@ export class ThreadsExecutor implements Executor {
   private rest(handle: WorkerHandle): void {
     handle.rest(this.options.idleTimeout, () => {
       this.stopWorker(handle, true);
-      this.workers.push(new WorkerHandle(this.perWorker));
+      this.addSlot();
+      this.host.slotsChanged();
     });
   }
 
@@ -235,6 +283,8 @@ export class ThreadsExecutor implements Executor {
       if (reply) this.onReply(handle, reply);
     } else if (message.type === PROGRESS) {
       handle.wire.receiveProgress(message as ProgressMessage);
+    } else if (message.type === RELEASED) {
+      handle.keysReleased((message as { id?: unknown }).id);
     }
   }
 
@@ -247,7 +297,6 @@ export class ThreadsExecutor implements Executor {
 
   /** A batch has every outcome: its worker goes on, rests, retires or is replaced, and its outcomes go to the scheduler. */
   private finishBatch(handle: WorkerHandle, batch: Batch): void {
-    clearTimeout(batch.timer);
     handle.finish(batch);
     const { maxTasksPerWorker } = this.options;
     if (maxTasksPerWorker !== undefined && handle.requestsRun >= maxTasksPerWorker) handle.recycle();
@@ -328,7 +377,9 @@ export class ThreadsExecutor implements Executor {
 
   /** A new worker in the place of one that left, unless the pool is closed. */
   private replace(): void {
-    if (!this.closed) this.spawn();
+    if (this.closed) return;
+    this.spawn();
+    this.host.slotsChanged();
   }
 
   private startFailed(handle: WorkerHandle, cause: unknown): void {
@@ -345,8 +396,10 @@ export class ThreadsExecutor implements Executor {
 
   /** Takes a worker out of service and stops it (see `WorkerHandle.stop`); returns the batches it was running. */
   private stopWorker(handle: WorkerHandle, graceful = false): Batch[] {
-    const at = this.workers.indexOf(handle);
-    if (at !== -1) this.workers.splice(at, 1);
-    return handle.stop(graceful, this.options.terminateTimeout);
+    const known = this.workers.delete(handle.slot);
+    const batches = handle.stop(graceful, this.options.terminateTimeout);
+    // The keys placed on it move before any batch it ran ends (its reruns go to their keys' new slot).
+    if (known) this.host.slotEnded(handle.slot);
+    return batches;
   }
 }

@@ -19,7 +19,9 @@
  *
  * @module
  */
+import type { SlotId } from '../executor.js';
 import { type Batch, BatchWire } from './batchWire.js';
+import { RELEASE, type ReleaseMessage } from './messages.js';
 import { stopThread } from './stopThread.js';
 import type { SpawnedThread } from './threadsMaster.js';
 import type { ThreadStart } from './threadStart.js';
@@ -45,10 +47,20 @@ export type WorkerState = 'dormant' | 'starting' | 'idle' | 'busy' | 'reserved' 
 
 /** Counts the times a worker gained room for a batch: the order of {@link WorkerHandle.roomSince}. */
 let roomClock = 0;
+/** The last slot id given (slots are numbered across pools: a slot id names one handle for good). */
+let lastSlot = 0;
+/** The last release message's id. */
+let lastRelease = 0;
 
 /** A worker slot: its state, its thread once it has one, and the batches running in it. */
 export class WorkerHandle {
+  /** The slot it is to the scheduler: keys are placed on it while it lives. */
+  readonly slot: SlotId = ++lastSlot;
   private current: WorkerState = 'dormant';
+  /** Its module declared `keyReleased`: it is told of the key groups it loses. */
+  private releasesKeys = false;
+  /** Releases posted and not yet answered, by id: each is answered once, by the worker or by its end. */
+  private readonly releases = new Map<number, () => void>();
   /** The pool's number for its thread (1, 2, … in start order); 0 while dormant. */
   number = 0;
   private thread: ThreadStart | undefined;
@@ -128,10 +140,11 @@ export class WorkerHandle {
     if (thread.worker) this.batchWire = new BatchWire(thread.worker, number, memory);
   }
 
-  /** starting → idle: the module is ready; `api` is what it exposed. */
-  ready(api: SpawnedThread): void {
+  /** starting → idle: the module is ready; `api` is what it exposed; `releases`, it declared `keyReleased`. */
+  ready(api: SpawnedThread, releases: boolean): void {
     this.move('idle', ['starting']);
     this.api = api;
+    this.releasesKeys = releases;
     this.roomSince = ++roomClock;
     this.settleStart();
   }
@@ -163,6 +176,41 @@ export class WorkerHandle {
     if (this.current !== 'busy') return;
     if (this.batches.length === 0) this.current = 'idle';
     if (wasFull || this.batches.length === 0) this.roomSince = ++roomClock;
+  }
+
+  /** Whether it takes a batch that must run alone now: it runs nothing, and takes work (idle, or reserved for it). */
+  get hasRoomAlone(): boolean {
+    return this.batches.length === 0 && (this.current === 'idle' || this.current === 'reserved');
+  }
+
+  /**
+   * Tells its worker that it lost the keys of `groups` (it runs its
+   * `keyReleased` for those it has seen); `released` is called when the
+   * worker answers, or at once when it has nothing to be told (no thread
+   * yet, or no `keyReleased`), or when it stops first.
+   */
+  releaseKeys(groups: readonly number[], released: () => void): void {
+    const worker = this.worker;
+    if (!this.releasesKeys || !worker || this.current === 'gone') {
+      released();
+      return;
+    }
+    const id = ++lastRelease;
+    this.releases.set(id, released);
+    try {
+      worker.postMessage({ type: RELEASE, id, groups } satisfies ReleaseMessage);
+    } catch {
+      this.releases.delete(id);
+      released();
+    }
+  }
+
+  /** Its worker answered the release `id` (an id it was not sent is ignored). */
+  keysReleased(id: unknown): void {
+    const released = typeof id === 'number' ? this.releases.get(id) : undefined;
+    if (!released) return;
+    this.releases.delete(id as number);
+    released();
   }
 
   /** busy → reserved: it takes no new batch, so it empties for one that must run alone. */
@@ -211,8 +259,12 @@ export class WorkerHandle {
     const teardown = graceful && this.batches.length === 0 && api?.teardown ? () => api.teardown!() : undefined;
     this.current = 'gone';
     const batches = this.batches.splice(0);
-    for (const batch of batches) clearTimeout(batch.timer);
+    for (const batch of batches) batch.stopTimer();
     clearTimeout(this.idleTimer);
+    // Releases it can no longer answer are done: nothing of those keys runs here again.
+    const releases = [...this.releases.values()];
+    this.releases.clear();
+    if (releases.length > 0) queueMicrotask(() => releases.forEach((released) => released()));
     this.batchWire?.clear();
     this.settleStart();
     const thread = this.thread;

@@ -39,8 +39,8 @@ export class Batch {
   workMs: number | undefined;
   /** Bytes its arguments copied into its run messages (an estimate: `copyBytes`). */
   copiedBytes = 0;
-  /** The batch's timeout, while it runs. */
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** The batch's timeout, while it runs (set by {@link Batch.expireAfter}, cleared when it ends, however it ends). */
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly jobs: readonly Job[],
@@ -59,8 +59,19 @@ export class Batch {
     (this.answered ??= new Array<boolean>(this.jobs.length).fill(false))[at] = true;
   }
 
+  /** Calls `expire` after `ms` unless the batch has ended by then. */
+  expireAfter(ms: number, expire: () => void): void {
+    this.timer = setTimeout(expire, ms);
+  }
+
+  /** Its worker stopped under it: its timeout no longer runs (it ends with `finishEarly` next). */
+  stopTimer(): void {
+    clearTimeout(this.timer);
+  }
+
   /** Hands its outcomes to the scheduler, every part having answered: the worker's time scaled to the whole batch. */
   finish(): void {
+    clearTimeout(this.timer);
     const { jobs, values, errors, workMs, posted } = this;
     const scaled = workMs !== undefined && posted > 0 ? (workMs * jobs.length) / posted : undefined;
     this.done(errors ? { values, errors } : { values }, performance.now() - this.started, scaled, this.copiedBytes);
@@ -72,6 +83,7 @@ export class Batch {
    * part had already answered keep their outcome.
    */
   finishEarly(errorFor: (job: Job) => FailureError): void {
+    clearTimeout(this.timer);
     const { answered, jobs } = this;
     const outcomes: BatchOutcomes = answered
       ? { values: this.values, errors: jobs.map((job, i) => (answered[i] ? this.errors?.[i] : errorFor(job))) }

@@ -21,13 +21,16 @@
  *
  * @module
  */
-import { type EncodedBatch, encodeBatch, isSerializedError, kindOf, outcomesProblem, type SerializedError, type WireOutcomes } from '../wire.js';
+import { KEY_GROUPS } from '../keys.js';
+import { type EncodedBatch, encodeBatch, isSerializedError, kindOf, outcomesProblem, type SerializedError, type WireJob, type WireOutcomes } from '../wire.js';
 
 /** Tags of our messages. */
 export const RUN = 'rxjs-threadpool:run';
 export const DONE = 'rxjs-threadpool:done';
 export const PROGRESS = 'rxjs-threadpool:progress';
 export const READY = 'rxjs-threadpool:ready';
+export const RELEASE = 'rxjs-threadpool:release';
+export const RELEASED = 'rxjs-threadpool:released';
 
 /**
  * Worker → master, once, unasked: the module has loaded and its `setup` has
@@ -35,15 +38,23 @@ export const READY = 'rxjs-threadpool:ready';
  * worker posts it as soon as it knows, so no round trip stands between a
  * new worker and its first request.
  */
-export type ReadyMessage = { readonly type: typeof READY } & ({ readonly tasks: readonly string[] } | { readonly error: SerializedError });
+export type ReadyMessage = { readonly type: typeof READY } & (
+  | {
+      readonly tasks: readonly string[];
+      /** The module declared `keyReleased`: the master tells it of each key group it loses (else it need not). */
+      readonly releases?: true;
+    }
+  | { readonly error: SerializedError }
+);
 
 /** The most task names a ready message may list. */
 const MAX_TASK_NAMES = 10_000;
 
 /** What is wrong with a {@link ReadyMessage}, in words, or `undefined` when it is well-formed. */
-export function readyProblem(message: { readonly tasks?: unknown; readonly error?: unknown }): string | undefined {
-  const { tasks, error } = message;
+export function readyProblem(message: { readonly tasks?: unknown; readonly error?: unknown; readonly releases?: unknown }): string | undefined {
+  const { tasks, error, releases } = message;
   if (tasks === undefined) return isSerializedError(error) ? undefined : `error must be a serialized error, got ${kindOf(error)}`;
+  if (releases !== undefined && releases !== true) return `releases must be true when present, got ${kindOf(releases)}`;
   if (!Array.isArray(tasks)) return `tasks must be an array of names, got ${kindOf(tasks)}`;
   if (tasks.length > MAX_TASK_NAMES) return `${tasks.length} task names, more than the ${MAX_TASK_NAMES} accepted`;
   for (let i = 0; i < tasks.length; i++) if (typeof tasks[i] !== 'string') return `tasks[${i}] must be a task name, got ${kindOf(tasks[i])}`;
@@ -72,9 +83,40 @@ export interface RunMessage extends EncodedBatch, RunFlags {
 }
 
 /** Encodes a batch of `{ task, args }` as a {@link RunMessage} with the id `batch`. */
-export function encodeRun(batch: number, jobs: readonly { readonly task: string; readonly args: readonly unknown[] }[], flags?: RunFlags): RunMessage {
-  const { tasks, args, spread } = encodeBatch(jobs);
-  return { type: RUN, batch, tasks, args, spread, ...flags };
+export function encodeRun(batch: number, jobs: readonly WireJob[], flags?: RunFlags): RunMessage {
+  return { type: RUN, batch, ...encodeBatch(jobs), ...flags };
+}
+
+/**
+ * Master → worker: the worker no longer owns the keys of these key groups
+ * (they move to another worker): it runs its `keyReleased` for each key of
+ * them it has seen, then answers with a {@link ReleasedMessage} of the same
+ * id. No request of those keys reaches it in between.
+ */
+export interface ReleaseMessage {
+  readonly type: typeof RELEASE;
+  readonly id: number;
+  readonly groups: readonly number[];
+}
+
+/** Worker → master: the release `id` is done (every `keyReleased` it called has returned or settled). */
+export interface ReleasedMessage {
+  readonly type: typeof RELEASED;
+  readonly id: number;
+}
+
+/** What is wrong with a {@link ReleaseMessage}, in words, or `undefined` when it is well-formed (checked by the worker). */
+export function releaseProblem(message: { readonly id?: unknown; readonly groups?: unknown }): string | undefined {
+  const { id, groups } = message;
+  if (typeof id !== 'number' || !Number.isInteger(id)) return `id must be an integer, got ${kindOf(id)}`;
+  if (!Array.isArray(groups)) return `groups must be an array, got ${kindOf(groups)}`;
+  if (groups.length > KEY_GROUPS) return `${groups.length} groups, more than the ${KEY_GROUPS} there are`;
+  for (let i = 0; i < groups.length; i++) {
+    const group: unknown = groups[i];
+    if (typeof group !== 'number' || !Number.isInteger(group) || group < 0 || group >= KEY_GROUPS)
+      return `groups[${i}] must be a key group from 0 to ${KEY_GROUPS - 1}, got ${kindOf(group)}`;
+  }
+  return undefined;
 }
 
 /** Worker → master, while a batch runs: a value a generator task yielded for the request at `at`. */

@@ -28,8 +28,8 @@ export interface ThreadEvents {
   died(reason: string, cause?: unknown): void;
   /** threads.js caught an uncaught error or rejection in the thread, which lives on. */
   uncaughtError(error: Error): void;
-  /** The module called `exposeTasks()` and its setup finished: `names` are its tasks. */
-  started(thread: SpawnedThread, names: readonly string[]): void;
+  /** The module called `exposeTasks()` and its setup finished: `names` are its tasks; `releases`, it declared `keyReleased`. */
+  started(thread: SpawnedThread, names: readonly string[], releases: boolean): void;
   /** The thread cannot start, for the reason `cause` (its source threw, it timed out, it is not a tasks module). */
   startFailed(cause: unknown): void;
 }
@@ -73,9 +73,9 @@ export function startThread(source: ResolvedSource, startTimeout: number, events
   }
   /** The thread threads.js spawned, and what the worker's ready message said, until both are in. */
   let spawned: SpawnedThread | undefined;
-  let announced: { readonly tasks: readonly string[] } | { readonly error: unknown } | undefined;
+  let announced: { readonly tasks: readonly string[]; readonly releases: boolean } | { readonly error: unknown } | undefined;
   const onMessage = (data: unknown): void => {
-    const message = data as { type?: unknown; error?: unknown; tasks?: unknown } | null;
+    const message = data as { type?: unknown; error?: unknown; tasks?: unknown; releases?: unknown } | null;
     if (typeof message === 'object' && message !== null && message.type === 'uncaughtError') {
       events.uncaughtError(errorFromRemote(isSerializedError(message.error) ? message.error : { name: 'Error', message: 'unknown error' }));
     } else if (typeof message === 'object' && message !== null && message.type === READY) {
@@ -85,7 +85,7 @@ export function startThread(source: ResolvedSource, startTimeout: number, events
         ? { error: new Error(`its ready message was malformed: ${problem}`) }
         : message.tasks === undefined
           ? { error: errorFromRemote(message.error as SerializedError) }
-          : { tasks: message.tasks as readonly string[] };
+          : { tasks: message.tasks as readonly string[], releases: message.releases === true };
       startedIfReady();
     } else {
       events.message(data);
@@ -122,7 +122,7 @@ export function startThread(source: ResolvedSource, startTimeout: number, events
     }
     clearTimeout(setupTimer);
     done = true;
-    events.started(spawned, announced.tasks);
+    events.started(spawned, announced.tasks, announced.releases);
   };
   (master ??= loadThreads()).spawn(handshake.facade, { timeout: startTimeout }).then(
     (thread) => {

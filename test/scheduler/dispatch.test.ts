@@ -1,5 +1,5 @@
 import { PoolClosedError, WorkerCrashedError } from '../../src/errors';
-import type { Done, Executor, ExecutorHost, Job, RunLimits, RunningBatch } from '../../src/executor';
+import type { BatchStart, Done, Executor, ExecutorHost, Job, RunningBatch } from '../../src/executor';
 import type { Outcome } from '../../src/outcomes';
 import { workRequest } from '../../src/requests';
 import { Scheduler } from '../../src/scheduler/dispatch';
@@ -36,16 +36,16 @@ class HandExecutor implements Executor {
   }
   /** Calls of `start`, taken or not. */
   starts = 0;
-  start(jobs: readonly Job[], done: Done, _limits: RunLimits | undefined, alone: boolean): RunningBatch | undefined {
+  start({ jobs, alone }: BatchStart, done: Done): RunningBatch | undefined {
     this.starts++;
     if (this.held.length >= this.slots) return undefined;
     if (this.answerAtOnce) {
       done({ values: this.answerAtOnce(jobs) }, 1);
-      return { cancel: () => undefined };
+      return { slot: undefined, cancel: () => undefined };
     }
     const held: Held = { jobs, done, alone, cancelled: false, abandoned: false };
     this.held.push(held);
-    return { cancel: () => (held.cancelled = true), abandon: () => (held.abandoned = true) };
+    return { slot: undefined, cancel: () => (held.cancelled = true), abandon: () => (held.abandoned = true) };
   }
   /** Answers the oldest held batch: each job's value is its argument times 10, unless `errors` says otherwise. */
   answer(errors?: (job: Job) => WorkerCrashedError | undefined): void {
