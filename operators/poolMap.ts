@@ -15,6 +15,7 @@ import type { WorkRequest } from '../src/requests.js';
 import type { BatchSize } from '../src/scheduler/batchSizing.js';
 import type { TaskArgs, TaskInput, TaskMap, TaskName, TaskProgress, TaskResult } from '../src/tasks.js';
 import type { Transferable } from '../src/transfer.js';
+import type { Key } from '../src/keys.js';
 import { resolvePoolMapOptions } from './internal/options.js';
 import { subscribePoolMap } from './internal/poolMapSubscription.js';
 
@@ -54,6 +55,36 @@ export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {
    * `rxjs-threadpool/worker`.
    */
   readonly transfer?: (...args: A) => readonly Transferable[];
+  /**
+   * Keys the pipeline: the request's key (a string or a finite number) from
+   * its arguments, as `transfer` gets them (for a plain source value, the
+   * value). Requests with the same key run one at a time, in arrival
+   * order, on the worker that owns the key (a task reads it as `this.key`,
+   * and may keep state per key in the worker); different keys run in
+   * parallel, and a key's outcomes come out in its order. Batches carry
+   * many keys, each key's share of a batch even, so a hot key holds up the
+   * keys sharing its worker for at most about one batch. A key stays on its
+   * worker while the worker lives; when the worker ends (crash, dismissal,
+   * recycling, idle retirement) its keys move to live workers, and when the
+   * pool grows, keys with nothing running may move to the new workers (the
+   * worker losing one is told first: `keyReleased` in `exposeTasks`'
+   * options). State kept per key in a worker does not travel with it. A
+   * `key` that throws or returns anything else ends that request with
+   * `CallbackError` (option `'key'`); the stream goes on. On a queue pool
+   * keys run in order across hosts, one job per key at a time, with no host
+   * affinity. Default: no key.
+   *
+   * ```text
+   * pool of 2 workers, each request takes 3 frames; a and c have key 1, b has key 2
+   *
+   * source:  abc|
+   *          poolMap(pool, 'task', { key })
+   * output:  ---AB-(C|)
+   *
+   * c waits for a (its key is running), then runs on a's worker
+   * ```
+   */
+  readonly key?: (...args: A) => Key;
   /**
    * Run a request once more, alone, when its worker died under it (default
    * `true`): an innocent request that shared a worker with a crashing one

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { Key } from './keys.js';
 
 /**
  * A task: any function of structured-cloneable arguments, sync or async, or
@@ -14,6 +15,27 @@
 // `any[]` is needed for the parameter position to accept every function type.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Task = (...args: any[]) => unknown;
+
+/**
+ * What a task sees as `this` while it runs a request. Declare it as the
+ * task's `this` parameter to read it:
+ *
+ * ```ts
+ * exposeTasks({
+ *   deposit(this: TaskContext, amount: number) {
+ *     const balance = (balances.get(this.key!) ?? 0) + amount;
+ *     balances.set(this.key!, balance);
+ *     return balance;
+ *   },
+ * });
+ * ```
+ *
+ * @category Tasks
+ */
+export interface TaskContext {
+  /** The request's key, in a keyed pipeline (`poolMap`'s `key` option); `undefined` otherwise. */
+  readonly key: Key | undefined;
+}
 
 /**
  * The tasks a worker module exposes, by name: what `exposeTasks` takes and

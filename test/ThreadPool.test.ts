@@ -83,7 +83,9 @@ describe('ThreadPool', () => {
   test('qSize with block: true waits for room; block: false rejects with QueueFullError at once; nothing is queued twice or lost', async () => {
     const main = threadPool({ numWorkers: 1, qSize: 2 });
     const values: number[] = [];
-    const requests = makeRequests('delayed', [30, 30, 30, 30, 30], (_request, value: string) => values.push(Number(value.split(' ')[1])));
+    // 300 ms each: the queue must still be full when the test asks again after an admission (a loaded machine
+    // may take tens of ms between two awaits; at 30 ms the running request sometimes ended in between).
+    const requests = makeRequests('delayed', [300, 300, 300, 300, 300], (_request, value: string) => values.push(Number(value.split(' ')[1])));
     await main.putRequest(requests[0]); // runs at once (or soon)
     await main.putRequest(requests[1]);
     await main.putRequest(requests[2]);
@@ -98,14 +100,15 @@ describe('ThreadPool', () => {
     expect(completedAtAdmission).toBeGreaterThanOrEqual(1);
     await expect(main.putRequest(requests[4], { block: true, timeout: 0 })).rejects.toMatchObject({ code: 'ERR_QUEUE_FULL', reason: 'timeout' });
     await main.wait();
-    expect(values).toEqual([30, 30, 30, 30]);
+    expect(values).toEqual([300, 300, 300, 300]);
     await expect(main.poll()).rejects.toBeInstanceOf(NoResultsPending);
   });
 
   test('a putRequest that timed out is never queued later', async () => {
     const main = threadPool({ numWorkers: 1, qSize: 1 });
     const calls: number[] = [];
-    const [a, b, c] = makeRequests('delayed', [40, 40, 1], (request) => calls.push(request.id));
+    // a runs 400 ms, so the queue (b) is still full when c's 10 ms are up, even on a loaded machine.
+    const [a, b, c] = makeRequests('delayed', [400, 40, 1], (request) => calls.push(request.id));
     await main.putRequest(a);
     await statsWhere(main.pool, (stats) => stats.busy === 1, 'the first request to run');
     await main.putRequest(b);

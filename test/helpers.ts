@@ -16,6 +16,7 @@ import { createPool, type Pool, type PoolOptions, type PoolStats, type TaskMap }
 import type { FaultTasks } from './fixtures/faults.worker';
 import type { FeatureTasks } from './fixtures/features.worker';
 import type { GateTasks } from './fixtures/gate.worker';
+import type { KeyedTasks } from './fixtures/keyed.worker';
 import type { Tasks } from './fixtures/tasks.worker';
 
 /** Absolute path of a fixture worker. */
@@ -43,6 +44,11 @@ export function featuresPool(options?: PoolOptions): Pool<FeatureTasks> {
 /** A pool on the gate fixture (tasks that wait for the test to open a gate), closed by `closePools()`. */
 export function gatePool(options?: PoolOptions): Pool<GateTasks> {
   return track(createPool<GateTasks>(fixture('gate.worker.ts'), options));
+}
+
+/** A pool on the keyed fixture (per-key state, the thread of each request, released keys), closed by `closePools()`. */
+export function keyedPool(options?: PoolOptions): Pool<KeyedTasks> {
+  return track(createPool<KeyedTasks>(fixture('keyed.worker.ts'), options));
 }
 
 /** Registers a pool for `closePools()`. */

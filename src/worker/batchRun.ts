@@ -7,7 +7,8 @@
  * @module
  */
 import { DONE, type DoneMessage, PROGRESS, type ProgressMessage, type RunMessage } from '../threads/messages.js';
-import type { TaskMap } from '../tasks.js';
+import type { TaskContext, TaskMap } from '../tasks.js';
+import type { KeyMemory } from './keyMemory.js';
 import { type Transferable, unwrapTransfer } from '../transfer.js';
 import { transferProblem } from '../transferChecks.js';
 import { batchProblem, kindOf, taskFailure, uncloneableFailure, unknownTaskFailure, type WireFailure } from '../wire.js';
@@ -24,7 +25,7 @@ const running = new Map<number, Promise<void>>();
  * replies on `port`; a malformed message is refused, never run. A part that
  * follows one still running starts when that one has finished.
  */
-export function runBatch(tasks: TaskMap, port: MasterPort, message: RunMessage): void {
+export function runBatch(tasks: TaskMap, port: MasterPort, message: RunMessage, keys?: KeyMemory): void {
   // The master is trusted, but checked: a malformed run message is refused, never run.
   const { batch, follows } = message;
   const problem =
@@ -38,16 +39,16 @@ export function runBatch(tasks: TaskMap, port: MasterPort, message: RunMessage):
     return;
   }
   const previous = follows === undefined ? undefined : running.get(follows);
-  const pending = previous ? previous.then(() => runNow(tasks, port, message)) : runNow(tasks, port, message);
+  const pending = previous ? previous.then(() => runNow(tasks, port, message, keys)) : runNow(tasks, port, message, keys);
   if (!pending) return;
   running.set(batch, pending);
   void pending.then(() => running.delete(batch));
 }
 
 /** Runs a checked run message now; a promise of when it has replied, unless it finished at once. */
-function runNow(tasks: TaskMap, port: MasterPort, message: RunMessage): Promise<void> | undefined {
+function runNow(tasks: TaskMap, port: MasterPort, message: RunMessage, keys: KeyMemory | undefined): Promise<void> | undefined {
   const started = performance.now();
-  const run = new BatchRun(tasks, message, message.progress ? port : undefined);
+  const run = new BatchRun(tasks, message, message.progress ? port : undefined, keys);
   const finished = run.runFrom(0);
   if (finished === true) {
     reply(port, run, performance.now() - started);
@@ -116,6 +117,8 @@ export class BatchRun {
     readonly message: RunMessage,
     /** Where progress goes; none when nobody listens for it. */
     private readonly progressPort?: MasterPort,
+    /** The keys run here, when the module wants to hear of those it loses (`keyReleased`). */
+    private readonly keyMemory?: KeyMemory,
   ) {
     this.values = new Array<unknown>(message.args.length);
   }
@@ -180,7 +183,7 @@ export class BatchRun {
 
   /** Runs from position `from` on; `true` when done, else a promise of the rest. */
   runFrom(from: number): true | Promise<void> {
-    const { tasks: names, args, spread } = this.message;
+    const { tasks: names, args, spread, keys } = this.message;
     for (let at = from; at < args.length; at++) {
       const name = typeof names === 'string' ? names : names[at];
       const task = Object.hasOwn(this.tasks, name) ? this.tasks[name] : undefined;
@@ -189,8 +192,14 @@ export class BatchRun {
         continue;
       }
       let value: unknown;
+      // The task reads its request's key as `this.key` (an object per request: an async task may read it late).
+      let context: TaskContext = NO_KEY;
+      if (keys) {
+        context = { key: keys[at] };
+        this.keyMemory?.note(keys[at]);
+      }
       try {
-        value = spread ? task(...(args[at] as unknown[])) : task(args[at]);
+        value = spread ? task.apply(context, args[at] as unknown[]) : task.call(context, args[at]);
       } catch (error) {
         this.fail(at, taskFailure(at, error));
         continue;
@@ -230,6 +239,9 @@ export class BatchRun {
     if (rest !== true) await rest;
   }
 }
+
+/** What a task of an unkeyed request sees as `this`. */
+const NO_KEY: TaskContext = Object.freeze({ key: undefined });
 
 /** A generator task: what it yields is progress, what it returns the result. */
 type AnyGenerator = Generator<unknown, unknown, undefined> | AsyncGenerator<unknown, unknown, undefined>;

@@ -10,12 +10,25 @@
 import * as threadsWorker from 'threads/worker';
 import { checkKnownKeys, checkTasks } from '../checks.js';
 import { InvalidOptionError } from '../errors.js';
-import { READY, type ReadyMessage, RUN, type RunMessage, type WorkerApi } from '../threads/messages.js';
+import type { Key } from '../keys.js';
+import {
+  READY,
+  type ReadyMessage,
+  RELEASE,
+  RELEASED,
+  type ReleasedMessage,
+  type ReleaseMessage,
+  releaseProblem,
+  RUN,
+  type RunMessage,
+  type WorkerApi,
+} from '../threads/messages.js';
 import { serializeError } from '../serializedError.js';
 import type { TaskMap } from '../tasks.js';
 import { runBatch } from './batchRun.js';
+import { KeyMemory } from './keyMemory.js';
 import { type LoadWatch, watchLoad } from './loadWatch.js';
-import { masterPort } from './port.js';
+import { type MasterPort, masterPort } from './port.js';
 
 /** The part of `threads/worker` we use, typed here (its own types are not found under every module resolution). */
 const { expose } = threadsWorker as unknown as { expose(exposed: object): void };
@@ -53,7 +66,10 @@ const { expose } = threadsWorker as unknown as { expose(exposed: object): void }
  */
 export function exposeTasks<T extends TaskMap>(tasks: T, options?: WorkerOptions): T {
   checkTasks(tasks);
-  const { setup, teardown } = checkWorkerOptions(options);
+  const checked = checkWorkerOptions(options);
+  const { setup, teardown, keyReleased } = checked;
+  // A virtual pool (`rxjs-threadpool/marbles`) runs these tasks on the main thread: it finds the options here.
+  declared.set(tasks, checked);
   // A port exists only inside a worker (a Node worker thread or a Web Worker).
   const port = masterPort();
   if (!port) return tasks;
@@ -66,9 +82,12 @@ export function exposeTasks<T extends TaskMap>(tasks: T, options?: WorkerOptions
   exposed = state;
   const ready = setup ? Promise.resolve().then(setup) : undefined;
   ready?.catch(() => undefined);
+  const keys = keyReleased ? new KeyMemory() : undefined;
   // Listen before `expose` tells the master we are ready.
   port.listen((data) => {
-    if ((data as Partial<RunMessage> | null)?.type === RUN) runBatch(tasks, port, data as RunMessage);
+    const type = (data as { type?: unknown } | null)?.type;
+    if (type === RUN) runBatch(tasks, port, data as RunMessage, keys);
+    else if (type === RELEASE && keys && keyReleased) void releaseKeys(data as ReleaseMessage, keys, keyReleased, port);
   });
   /** The task names, unless the module failed after this call (it threw while loading, or called exposeTasks again). */
   const names = (): string[] => {
@@ -87,11 +106,44 @@ export function exposeTasks<T extends TaskMap>(tasks: T, options?: WorkerOptions
   // while loading (after this call) fails its start rather than serving requests.
   nextTurn(() => {
     announced().then(
-      (list) => port.post({ type: READY, tasks: list } satisfies ReadyMessage),
+      (list) => port.post({ type: READY, tasks: list, ...(keyReleased ? { releases: true as const } : {}) } satisfies ReadyMessage),
       (error: unknown) => port.post({ type: READY, error: serializeError(error) } satisfies ReadyMessage),
     );
   });
   return tasks;
+}
+
+/**
+ * The master moved the key groups of `message` away from this worker: each
+ * key of them it has seen is released (`keyReleased`, awaited), then the
+ * master is told. A malformed message is ignored (the master, which never
+ * hears back, keeps those keys' requests waiting: it is its own bug). What
+ * `keyReleased` throws is thrown again outside, as an uncaught error: the
+ * pool replaces a worker whose state it can no longer trust.
+ */
+async function releaseKeys(message: ReleaseMessage, keys: KeyMemory, keyReleased: (key: Key) => unknown, port: MasterPort): Promise<void> {
+  if (releaseProblem(message) !== undefined) return;
+  const failures: unknown[] = [];
+  for (const key of keys.release(message.groups)) {
+    try {
+      await keyReleased(key);
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  port.post({ type: RELEASED, id: message.id } satisfies ReleasedMessage);
+  for (const error of failures)
+    setTimeout(() => {
+      throw error;
+    });
+}
+
+/** The options each task map was exposed with, for a virtual pool that runs the tasks itself. */
+const declared = new WeakMap<object, WorkerOptions>();
+
+/** @internal The options `tasks` was exposed with (`{}` when it was not exposed). */
+export function declaredOptions(tasks: object): WorkerOptions {
+  return declared.get(tasks) ?? {};
 }
 
 interface ExposedState {
@@ -126,20 +178,36 @@ export interface WorkerOptions {
    * most `terminateTimeout`.
    */
   readonly teardown?: () => unknown;
+  /**
+   * Keyed pipelines: this worker no longer owns `key` (the pool grew and the
+   * key moved to another worker). Called once for each key this worker ran
+   * requests of, before any request of that key runs elsewhere; may be
+   * async (the key's requests wait for it). Drop the state kept for the
+   * key here: it does not travel with the key, and if the key comes back
+   * later, its requests must not find it stale. Not called when the worker
+   * itself ends (crash, dismissal, recycling, idle retirement, close): its
+   * state goes with it. What it throws is reported as an uncaught error of
+   * the worker, which the pool then replaces.
+   */
+  readonly keyReleased?: (key: Key) => unknown;
 }
 
 function checkWorkerOptions(options: WorkerOptions | undefined): WorkerOptions {
   if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('exposeTasks options', options, 'an object with setup and/or teardown');
-  checkKnownKeys('the exposeTasks options', options, ['setup', 'teardown'], {
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidOptionError('exposeTasks options', options, 'an object with setup, teardown and/or keyReleased');
+  checkKnownKeys('the exposeTasks options', options, ['setup', 'teardown', 'keyReleased'], {
     init: 'setup',
     initialize: 'setup',
     beforeAll: 'setup',
     dispose: 'teardown',
     destroy: 'teardown',
     afterAll: 'teardown',
+    onKeyReleased: 'keyReleased',
+    releaseKey: 'keyReleased',
+    keyRevoked: 'keyReleased',
   });
-  for (const name of ['setup', 'teardown'] as const) {
+  for (const name of ['setup', 'teardown', 'keyReleased'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw new InvalidOptionError(name, options[name], 'a function');
   }
   return options;

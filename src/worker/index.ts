@@ -7,5 +7,6 @@
  */
 export { exposeTasks, type WorkerOptions } from './exposeTasks.js';
 export { transfer } from '../transfer.js';
-export type { Task, TaskMap } from '../tasks.js';
+export type { Task, TaskContext, TaskMap } from '../tasks.js';
+export type { Key } from '../keys.js';
 export type { Transferable } from '../transfer.js';
