@@ -258,14 +258,25 @@ export class KeyedQueue {
     }
   }
 
-  /** `slot` ended: its ready lines wait for a new slot. */
+  /**
+   * `slot` ended: its ready lines wait for a new slot, placed at the next
+   * dispatch ({@link KeyedQueue.placeWaiting}), not now: the slot that
+   * replaces a crashed one is added after it ended, and should get them.
+   */
   slotEnded(slot: number): void {
     const ring = this.rings.get(slot);
     if (!ring) return;
     this.rings.delete(slot);
-    for (const line of ring.drain()) {
-      line.where = OUT;
-      this.ready(line);
+    const lines = ring.drain();
+    if (lines.length === 0) return;
+    let nowhere = this.rings.get(NOWHERE);
+    if (!nowhere) {
+      nowhere = new Ring();
+      this.rings.set(NOWHERE, nowhere);
+    }
+    for (const line of lines) {
+      nowhere.push(line);
+      line.where = NOWHERE;
     }
   }
 
