@@ -63,8 +63,15 @@ export interface EncodedBatch {
   readonly tasks: string | readonly string[];
   readonly args: readonly unknown[];
   readonly spread: boolean;
-  /** Each request's key, in a keyed batch (the task reads it as `this.key`). */
+  /**
+   * In a keyed batch, its keys by runs: requests `0 … keyRuns[0] − 1` have
+   * key `keys[0]`, the next `keyRuns[1]` key `keys[1]`, and so on (a batch
+   * carries each key's requests side by side, so a key travels once per
+   * run, not once per request; the task reads it as `this.key`).
+   */
   readonly keys?: readonly Key[];
+  /** How many requests each of `keys` has, in order; present exactly when `keys` is. */
+  readonly keyRuns?: readonly number[];
 }
 
 /** A request as the wire encodes it. */
@@ -88,7 +95,27 @@ export function encodeBatch(jobs: readonly WireJob[]): EncodedBatch {
     args: jobs.map(spread ? (job) => job.args : (job) => job.args[0]),
     spread,
   };
-  return jobs[0].key === undefined ? encoded : { ...encoded, keys: jobs.map((job) => job.key!) };
+  if (jobs[0].key === undefined) return encoded;
+  const keys: Key[] = [];
+  const keyRuns: number[] = [];
+  for (let i = 0; i < jobs.length; i++) {
+    const key = jobs[i].key!;
+    if (i > 0 && key === keys[keys.length - 1]) keyRuns[keyRuns.length - 1]++;
+    else {
+      keys.push(key);
+      keyRuns.push(1);
+    }
+  }
+  return { ...encoded, keys, keyRuns };
+}
+
+/** Each request's key of a keyed batch (checked by {@link batchProblem}), by position; `undefined` for a batch without keys. */
+export function keysOf({ keys, keyRuns, args }: EncodedBatch): Key[] | undefined {
+  if (!keys || !keyRuns) return undefined;
+  const each = new Array<Key>(args.length);
+  let at = 0;
+  for (let run = 0; run < keys.length; run++) for (let n = 0; n < keyRuns[run]; n++) each[at++] = keys[run];
+  return each;
 }
 
 /** The batch fields of a received message, not yet checked. */
@@ -97,18 +124,20 @@ export interface BatchFields {
   readonly args: unknown;
   readonly spread: unknown;
   readonly keys?: unknown;
+  readonly keyRuns?: unknown;
 }
 
 /**
  * What is wrong with a batch's `tasks`, `args` and `spread`, in words, or
  * `undefined` when they are well-formed: `args` an array of 1 to
  * `maxRequests` items (each an argument list when `spread`), `tasks` one
- * non-empty name or one per request, `keys` (when present) one key per
- * request. Checked by every receiver before it
+ * non-empty name or one per request, `keys` and `keyRuns` (both or
+ * neither) one key and one positive count per run, the counts adding up to
+ * the requests. Checked by every receiver before it
  * touches the batch; task names are not checked against a module here (an
  * unknown name is that request's `UnknownTaskError`).
  */
-export function batchProblem({ tasks, args, spread, keys }: BatchFields, maxRequests = MAX_BATCH_REQUESTS): string | undefined {
+export function batchProblem({ tasks, args, spread, keys, keyRuns }: BatchFields, maxRequests = MAX_BATCH_REQUESTS): string | undefined {
   if (!Array.isArray(args)) return `args must be an array, got ${kindOf(args)}`;
   if (args.length === 0) return 'args is empty (a batch has at least one request)';
   if (args.length > maxRequests) return `${args.length} requests in one batch, more than the ${maxRequests} accepted`;
@@ -124,11 +153,19 @@ export function batchProblem({ tasks, args, spread, keys }: BatchFields, maxRequ
   }
   if (spread)
     for (let i = 0; i < args.length; i++) if (!Array.isArray(args[i])) return `args[${i}] must be an argument list (spread is true), got ${kindOf(args[i])}`;
-  if (keys !== undefined) {
-    if (!Array.isArray(keys)) return `keys must be an array, got ${kindOf(keys)}`;
-    if (keys.length !== args.length) return `keys has ${keys.length} items for ${args.length} requests`;
-    for (let i = 0; i < keys.length; i++) if (!isKey(keys[i])) return `keys[${i}] must be a string or a finite number, got ${kindOf(keys[i])}`;
+  if (keys === undefined && keyRuns === undefined) return undefined;
+  if (!Array.isArray(keys)) return `keys must be an array (with keyRuns), got ${kindOf(keys)}`;
+  if (!Array.isArray(keyRuns)) return `keyRuns must be an array (with keys), got ${kindOf(keyRuns)}`;
+  if (keys.length !== keyRuns.length) return `keys has ${keys.length} items for ${keyRuns.length} runs`;
+  let requests = 0;
+  for (let i = 0; i < keys.length; i++) {
+    if (!isKey(keys[i])) return `keys[${i}] must be a string or a finite number, got ${kindOf(keys[i])}`;
+    const run: unknown = keyRuns[i];
+    if (typeof run !== 'number' || !Number.isInteger(run) || run < 1) return `keyRuns[${i}] must be a count of requests (1 or more), got ${kindOf(run)}`;
+    requests += run;
+    if (requests > args.length) break;
   }
+  if (requests !== args.length) return `keyRuns count ${requests > args.length ? 'more' : 'fewer'} requests than the ${args.length} of the batch`;
   return undefined;
 }
 

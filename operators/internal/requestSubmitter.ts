@@ -47,7 +47,9 @@ export class RequestSubmitter {
     let key: Key | undefined;
     if (this.key) {
       try {
-        key = keyOf(this.key(...(request.args as never)));
+        const { args } = request;
+        // One argument (a plain source value) is called without spreading: the path every request of a keyed pipeline takes.
+        key = keyOf(args.length === 1 ? (this.key as (arg: unknown) => unknown)(args[0]) : this.key(...(args as never)));
       } catch (error) {
         this.pipeline.refuse(request, ticket, new CallbackError('key', request.id, error));
         return;

@@ -16,6 +16,7 @@ import type { Pool } from '../Pool.js';
 import { workRequest } from '../requests.js';
 import type { Pipeline } from '../scheduler/pipeline.js';
 import type { TaskMap } from '../tasks.js';
+import { keysOf } from '../wire.js';
 import { JobOutcomes } from './JobOutcomes.js';
 import type { QueueJobData, QueueJobResult } from './wire.js';
 
@@ -51,7 +52,8 @@ export class JobRunner {
    * job again (the producer asked for `attempts`).
    */
   run(job: BullJob<QueueJobData, QueueJobResult>): Promise<QueueJobResult> {
-    const { tasks, args, spread, keys, timeout } = job.data;
+    const { tasks, args, spread, timeout } = job.data;
+    const keys = keysOf(job.data);
     const count = args.length;
     return new Promise<QueueJobResult>((resolve, reject) => {
       const outcomes = new JobOutcomes(count, ({ values, failures }) => {

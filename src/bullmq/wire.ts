@@ -68,7 +68,7 @@ export const MAX_JOB_BYTES = 512 * 1024 * 1024;
 /** Default (and most) of a host's `maxJobRequests`: the requests one job may carry, as on every boundary. */
 export const DEFAULT_MAX_JOB_REQUESTS = MAX_BATCH_REQUESTS;
 
-const jobFields = new Set(['v', 'tasks', 'args', 'spread', 'keys', 'timeout']);
+const jobFields = new Set(['v', 'tasks', 'args', 'spread', 'keys', 'keyRuns', 'timeout']);
 const resultFields = new Set(['values', 'failures', 'ms']);
 
 /**
@@ -97,7 +97,7 @@ export function jobBytesProblem(text: unknown, maxBytes: number): string | undef
  */
 export function jobDataProblem(data: unknown, maxRequests: number = DEFAULT_MAX_JOB_REQUESTS): string | undefined {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return `job data must be an object, got ${kindOf(data)}`;
-  const { v, tasks, args, spread, keys, timeout } = data as Record<string, unknown>;
+  const { v, tasks, args, spread, keys, keyRuns, timeout } = data as Record<string, unknown>;
   if (v !== 1) return `v must be 1 (the format version), got ${kindOf(v)}`;
   const extra = unknownField(data, jobFields, 'the job data');
   if (extra !== undefined) return extra;
@@ -105,7 +105,7 @@ export function jobDataProblem(data: unknown, maxRequests: number = DEFAULT_MAX_
   if (Array.isArray(args) && args.length > maxRequests) {
     return `${args.length} requests in one job, more than the ${maxRequests} this host accepts (its maxJobRequests, --max-job-requests)`;
   }
-  const batch = batchProblem({ tasks, args, spread, keys }, maxRequests);
+  const batch = batchProblem({ tasks, args, spread, keys, keyRuns }, maxRequests);
   if (batch !== undefined) return batch;
   for (const task of typeof tasks === 'string' ? [tasks] : (tasks as string[]))
     if (task.length > MAX_TASK_NAME_LENGTH) return `a task name of ${task.length} characters, more than ${MAX_TASK_NAME_LENGTH}`;

@@ -14,7 +14,7 @@ import { BusyTime, smoothed, Timings } from '../timing.js';
 import { anyDetached } from '../transferChecks.js';
 import { batchSize, withinSpread } from './batchSizing.js';
 import type { JobQueue, QueuedJob } from './jobQueue.js';
-import { KeyedQueue } from './keyedQueue.js';
+import { KeyedQueue, type KeyedTake } from './keyedQueue.js';
 import { KeyPlacement } from './keyPlacement.js';
 import { type Deliver, Pipeline, type PipelineHost, type PipelineOptions } from './pipeline.js';
 import { Rotation } from './rotation.js';
@@ -229,8 +229,8 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     if (!placement) {
       const taken = queue.take(-1, size);
       if (!taken) return WAITS_FOR_SLOT;
-      if (this.start(pipeline, taken.jobs, taken.alone, undefined, taken.groups)) return STARTED;
-      queue.ended(taken.jobs, taken.jobs);
+      if (this.start(pipeline, taken.jobs, taken.alone, undefined, taken)) return STARTED;
+      queue.ended(taken, taken.jobs);
       return NO_SLOT;
     }
     queue.placeWaiting();
@@ -240,33 +240,33 @@ export class Scheduler implements ExecutorHost, PipelineHost {
       if (!queue.nextIsRerun(slot) && !placement.hasRoom(slot, false)) continue;
       const taken = queue.take(slot, size);
       if (!taken) continue;
-      if (this.start(pipeline, taken.jobs, taken.alone, slot, taken.groups)) return STARTED;
-      queue.ended(taken.jobs, taken.jobs);
+      if (this.start(pipeline, taken.jobs, taken.alone, slot, taken)) return STARTED;
+      queue.ended(taken, taken.jobs);
     }
     return WAITS_FOR_SLOT;
   }
 
   /** Starts `jobs` on the executor (on `slot` when given); false (nothing changed) when no slot took them. */
-  private start(pipeline: Pipeline, jobs: QueuedJob[], alone: boolean, slot: SlotId | undefined, groups: readonly number[] | undefined): boolean {
+  private start(pipeline: Pipeline, jobs: QueuedJob[], alone: boolean, slot: SlotId | undefined, keyed: KeyedTake | undefined): boolean {
     const startedAt = this.timing ? performance.now() : 0;
     pipeline.tally.started(jobs.length);
     let run: RunningBatch | undefined;
     let ended = false;
     const { keys } = this;
     // The groups of the batch's keys are in flight until it ends (a group moves only when none is).
-    if (groups && keys) for (const group of groups) keys.started(group);
+    if (keyed && keys) for (const line of keyed.lines) keys.started(line.group);
     run = this.executor.start(
       { jobs, limits: pipeline.limitsFor(jobs), alone, ...(slot === undefined ? {} : { slot }) },
       (outcomes, elapsedMs, workMs, copiedBytes) => {
         ended = true;
         this.executorFull = false;
         if (run) pipeline.runs.delete(run);
-        if (groups && keys) for (const group of groups) keys.ended(group);
-        this.settle(pipeline, jobs, outcomes, elapsedMs, workMs, copiedBytes);
+        if (keyed && keys) for (const line of keyed.lines) keys.ended(line.group);
+        this.settle(pipeline, jobs, outcomes, elapsedMs, workMs, copiedBytes, keyed);
       },
     );
     if (!run) {
-      if (groups && keys) for (const group of groups) keys.ended(group);
+      if (keyed && keys) for (const line of keyed.lines) keys.ended(line.group);
       pipeline.tally.started(-jobs.length);
       return false;
     }
@@ -305,7 +305,15 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     );
   }
 
-  private settle(pipeline: Pipeline, jobs: readonly QueuedJob[], outcomes: BatchOutcomes, elapsedMs: number, workMs?: number, copiedBytes?: number): void {
+  private settle(
+    pipeline: Pipeline,
+    jobs: readonly QueuedJob[],
+    outcomes: BatchOutcomes,
+    elapsedMs: number,
+    workMs: number | undefined,
+    copiedBytes: number | undefined,
+    keyed: KeyedTake | undefined,
+  ): void {
     const { values } = outcomes;
     let { errors } = outcomes;
     const perJob = elapsedMs / jobs.length;
@@ -340,7 +348,7 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     // A keyed batch's keys run no more (its reruns go back to the front of their keys' lines, so no later
     // request of a key runs before them).
     if (queue instanceof KeyedQueue) {
-      if (!pipeline.closed) queue.ended(jobs, rerun);
+      if (!pipeline.closed) queue.ended(keyed!, rerun);
     } else if (rerun) {
       queue.putBack(rerun);
     }

@@ -102,20 +102,31 @@ export class JobQueue {
 
   /** Takes up to `size` jobs from the front; a rerun job always travels alone. */
   take(size: number): QueuedJob[] {
+    const taken: QueuedJob[] = [];
+    this.takeInto(taken, size);
+    return taken;
+  }
+
+  /**
+   * Appends up to `size` jobs from the front to `out` (a rerun job alone,
+   * and none after the first that is not a rerun); returns how many.
+   */
+  takeInto(out: QueuedJob[], size: number): number {
     const { entries, head } = this;
+    if (head === entries.length || size < 1) return 0;
     if (this.nextIsRerun()) {
       this.head++;
+      out.push(entries[head] as QueuedJob);
       this.compact();
-      return [entries[head] as QueuedJob];
+      return 1;
     }
     const end = Math.min(head + size, entries.length);
     let stop = head + 1;
     while (stop < end && !isRerun(entries[stop])) stop++;
-    const taken = new Array<QueuedJob>(stop - head);
-    for (let at = head; at < stop; at++) taken[at - head] = this.jobAt(at);
+    for (let at = head; at < stop; at++) out.push(this.jobAt(at));
     this.head = stop;
     this.compact();
-    return taken;
+    return stop - head;
   }
 
   /** Puts jobs back at the front, in order (taken jobs that could not start, reruns). */

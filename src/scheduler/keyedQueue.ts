@@ -35,7 +35,7 @@ const HELD = -2;
 const OUT = -3;
 
 /** One key's requests. */
-class KeyLine {
+export class KeyLine {
   readonly queue: JobQueue;
   readonly group: number;
   /** A batch with its requests is in flight. */
@@ -114,8 +114,8 @@ export interface KeyedTake {
   readonly jobs: QueuedJob[];
   /** It is one rerun: it must run alone on its worker. */
   readonly alone: boolean;
-  /** The group of each key it carries (the batch holds them in flight). */
-  readonly groups: readonly number[];
+  /** The lines of the keys it carries, each once (their keys are in flight until it ends). */
+  readonly lines: readonly KeyLine[];
 }
 
 /** A keyed pipeline's requests, by key. */
@@ -204,7 +204,7 @@ export class KeyedQueue {
         if (lines.length === 0) {
           line.running = true;
           this.queuedCount--;
-          return { jobs: [line.queue.shift()!], alone: true, groups: [line.group] };
+          return { jobs: [line.queue.shift()!], alone: true, lines: [line] };
         }
         (skipped ??= []).push(line);
         continue;
@@ -214,21 +214,19 @@ export class KeyedQueue {
     if (skipped) for (const line of skipped) this.ready(line);
     if (lines.length === 0) return undefined;
     const jobs: QueuedJob[] = [];
-    const groups = new Array<number>(lines.length);
     const share = Math.max(1, Math.floor(size / lines.length));
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i];
-      groups[i] = line.group;
       line.running = true;
-      for (const job of line.queue.take(share)) jobs.push(job);
+      line.queue.takeInto(jobs, share);
     }
     // A second pass fills what the even shares left, in the same order of keys.
     for (let i = 0; i < lines.length && jobs.length < size; i++) {
-      if (lines[i].queue.length === 0 || lines[i].queue.nextIsRerun()) continue;
-      for (const job of lines[i].queue.take(size - jobs.length)) jobs.push(job);
+      const { queue } = lines[i];
+      if (queue.length > 0 && !queue.nextIsRerun()) queue.takeInto(jobs, size - jobs.length);
     }
     this.queuedCount -= jobs.length;
-    return { jobs, alone: false, groups };
+    return { jobs, alone: false, lines };
   }
 
   /**
@@ -237,7 +235,7 @@ export class KeyedQueue {
    * in order (a batch that could not start, or reruns), and lines with
    * requests left are ready again; empty lines are dropped.
    */
-  ended(jobs: readonly QueuedJob[], putBack?: readonly QueuedJob[]): void {
+  ended({ lines }: KeyedTake, putBack?: readonly QueuedJob[]): void {
     if (putBack && putBack.length > 0) {
       for (let i = putBack.length - 1; i >= 0; i--) {
         const line = this.lines.get(putBack[i].key!)!;
@@ -245,16 +243,11 @@ export class KeyedQueue {
         this.queuedCount++;
       }
     }
-    let previous: Key | undefined;
-    for (const job of jobs) {
-      const key = job.key!;
-      if (key === previous) continue;
-      previous = key;
-      const line = this.lines.get(key);
-      if (!line || !line.running) continue;
+    for (const line of lines) {
+      if (!line.running) continue;
       line.running = false;
       if (line.queue.length > 0) this.ready(line);
-      else this.lines.delete(key);
+      else this.lines.delete(line.key);
     }
   }
 

@@ -111,6 +111,11 @@ export class BatchRun {
   failures: WireFailure[] | undefined;
   /** Each result's transfer list, by position (only for results that have one). */
   private readonly transferLists = new Map<number, readonly Transferable[]>();
+  /** What the tasks see as `this`: one per key run of a keyed batch (its requests share the key), else {@link NO_KEY}. */
+  private context: TaskContext = NO_KEY;
+  /** The key run the requests from here on are in, and the position where it ends. */
+  private run = -1;
+  private runEnd = 0;
 
   constructor(
     private readonly tasks: TaskMap,
@@ -183,8 +188,15 @@ export class BatchRun {
 
   /** Runs from position `from` on; `true` when done, else a promise of the rest. */
   runFrom(from: number): true | Promise<void> {
-    const { tasks: names, args, spread, keys } = this.message;
+    const { tasks: names, args, spread, keys, keyRuns } = this.message;
     for (let at = from; at < args.length; at++) {
+      if (keys && keyRuns && at >= this.runEnd) {
+        // The next key run (a run is never empty: the message was checked).
+        while (at >= this.runEnd) this.runEnd += keyRuns[++this.run];
+        const key = keys[this.run];
+        this.context = { key };
+        this.keyMemory?.note(key);
+      }
       const name = typeof names === 'string' ? names : names[at];
       const task = Object.hasOwn(this.tasks, name) ? this.tasks[name] : undefined;
       if (!task) {
@@ -192,12 +204,8 @@ export class BatchRun {
         continue;
       }
       let value: unknown;
-      // The task reads its request's key as `this.key` (an object per request: an async task may read it late).
-      let context: TaskContext = NO_KEY;
-      if (keys) {
-        context = { key: keys[at] };
-        this.keyMemory?.note(keys[at]);
-      }
+      // The task reads its request's key as `this.key` (an object per key run, which an async task may read late).
+      const { context } = this;
       try {
         value = spread ? task.apply(context, args[at] as unknown[]) : task.call(context, args[at]);
       } catch (error) {
