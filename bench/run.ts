@@ -2,25 +2,33 @@
  * `npm run bench -- --scaling [--quick] [--json]`: the scaling section instead (scaling.ts).
  *
  * `npm run bench [-- --json] [-- --rounds N] [-- --only workload,...]` (workloads: tiny, cpu,
- * payload copy, payload transfer, startup, stream, distributed):
+ * payload copy, payload transfer, startup, stream, keyed tiny, distributed):
  * every system on every workload, each measurement in a fresh process, systems
  * alternating within each round; prints each system's median, min–max and its
- * ratio to rxjs-threadpool.
+ * ratio to rxjs-threadpool (on keyed tiny, to rxjs-threadpool keyed), and the
+ * workload's own ratios, if it has any (keyed tiny: keyed/unkeyed and
+ * keyed/hand-routed piscina, against their targets).
  */
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { CaseInput, CaseOutput, Workload } from './case';
-import { type SystemName, systemNames } from './systems';
+import { type KeyedSystemName, type SystemName, systemNames } from './systems';
 import { argument, calibrate, median } from './measure';
 import { runScaling } from './scaling';
 
+type BenchSystem = SystemName | KeyedSystemName;
+
 interface Plan {
   readonly workload: Workload;
-  readonly systems: readonly SystemName[];
+  readonly systems: readonly BenchSystem[];
   /** The metric the table ranks by, and whether higher is better. */
   readonly metric: string;
   readonly higherIsBetter: boolean;
+  /** The system every row's ratio is to (default rxjs-threadpool). */
+  readonly reference?: BenchSystem;
+  /** Ratios the workload exists to show: `of`'s median over `over`'s, oriented so that > 1 means `of` is better. */
+  readonly ratios?: readonly { readonly name: string; readonly of: BenchSystem; readonly over: BenchSystem; readonly target: number }[];
 }
 
 const peers = systemNames.filter((name) => name !== 'main thread');
@@ -31,6 +39,18 @@ const plans: readonly Plan[] = [
   { workload: 'payload transfer', systems: peers, metric: 'megabytesPerSecond', higherIsBetter: true },
   { workload: 'startup', systems: peers, metric: 'firstResultMs', higherIsBetter: false },
   { workload: 'stream', systems: ['rxjs-threadpool', 'rxjs-threadpool batch:1', 'piscina', 'piscina best'], metric: 'latencyP99Ms', higherIsBetter: false },
+  {
+    // 100,000 tiny requests over 1,000 keys, each key's count kept in a worker; plain rxjs-threadpool runs `tiny` for comparison.
+    workload: 'keyed tiny',
+    systems: ['rxjs-threadpool keyed', 'rxjs-threadpool', 'piscina hand-routed'],
+    metric: 'requestsPerSecond',
+    higherIsBetter: true,
+    reference: 'rxjs-threadpool keyed',
+    ratios: [
+      { name: 'keyed/unkeyed', of: 'rxjs-threadpool keyed', over: 'rxjs-threadpool', target: 0.7 },
+      { name: 'keyed/hand-routed piscina', of: 'rxjs-threadpool keyed', over: 'piscina hand-routed', target: 5 },
+    ],
+  },
 ];
 
 function runCase(input: CaseInput): CaseOutput {
@@ -44,11 +64,19 @@ function runCase(input: CaseInput): CaseOutput {
 
 interface Row {
   workload: Workload;
-  system: SystemName;
+  system: BenchSystem;
   metrics: Record<string, { median: number; min: number; max: number }>;
   maxRssMB: number;
-  /** This system's median over rxjs-threadpool's, oriented so that > 1 means better than rxjs-threadpool. */
+  /** This system's median over rxjs-threadpool's (the plan's reference's), oriented so that > 1 means better than it. */
   ratio: number;
+}
+
+/** One of a plan's own ratios, as measured. */
+interface NamedRatio {
+  workload: Workload;
+  name: string;
+  ratio: number;
+  target: number;
 }
 
 /** Runs the thread workloads; with `--json`, returns their document instead of printing the tables. */
@@ -81,8 +109,10 @@ function main(): object | undefined {
   log('\r'.padEnd(70) + '\r');
 
   const rows: Row[] = [];
+  const ratios: NamedRatio[] = [];
   for (const plan of selected) {
-    const ours = median((samples.get(`${plan.workload}|rxjs-threadpool`) ?? []).map((sample) => sample.metrics[plan.metric]));
+    const medianOf = (system: BenchSystem): number => median((samples.get(`${plan.workload}|${system}`) ?? []).map((sample) => sample.metrics[plan.metric]));
+    const ours = medianOf(plan.reference ?? 'rxjs-threadpool');
     for (const system of plan.systems) {
       const outputs = samples.get(`${plan.workload}|${system}`) ?? [];
       const metrics: Row['metrics'] = {};
@@ -98,6 +128,10 @@ function main(): object | undefined {
         maxRssMB: Math.max(...outputs.map((output) => output.maxRssMB)),
         ratio: plan.higherIsBetter ? mine / ours : ours / mine,
       });
+    }
+    for (const { name, of, over, target } of plan.ratios ?? []) {
+      const ratio = plan.higherIsBetter ? medianOf(of) / medianOf(over) : medianOf(over) / medianOf(of);
+      ratios.push({ workload: plan.workload, name, ratio, target });
     }
   }
   // cpu: speedup over the main thread doing the 64 requests one after another.
@@ -117,13 +151,13 @@ function main(): object | undefined {
     rounds,
     burnIterations,
   };
-  if (json) return { machine, rows };
+  if (json) return { machine, rows, ratios };
   console.log(
     `rxjs-threadpool benchmark · ${machine.cpus} CPUs (${machine.model}) · ${machine.memoryGiB} GiB · Node ${machine.node} · ${rounds} rounds, median (min–max)`,
   );
   console.log('ratio: the system / rxjs-threadpool, > 1 means better than rxjs-threadpool');
   for (const plan of selected) {
-    console.log(`\n## ${plan.workload}`);
+    console.log(`\n## ${plan.workload}${plan.reference ? ` (ratio: the system / ${plan.reference})` : ''}`);
     const lines = rows
       .filter((row) => row.workload === plan.workload)
       .map((row) => {
@@ -131,6 +165,10 @@ function main(): object | undefined {
         return `  ${row.system.padEnd(24)} ratio ${row.ratio.toFixed(2).padStart(6)}   ${cells.join('   ')}   peak RSS ${Math.round(row.maxRssMB)} MB`;
       });
     console.log(lines.join('\n'));
+    const own = ratios
+      .filter((ratio) => ratio.workload === plan.workload)
+      .map(({ name, ratio, target }) => `${name} ${ratio.toFixed(2)}× (target ≥ ${target}×${ratio >= target ? '' : ', BELOW TARGET'})`);
+    if (own.length > 0) console.log(`  ${own.join('   ')}`);
   }
   return undefined;
 }

@@ -6,8 +6,9 @@
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
 import { createPool, type Pool } from '../src';
-import { poolMap } from '../operators';
-import { burn, type Call, inc, sum } from './tasks';
+import { poolMap, type PoolMapOptions } from '../operators';
+import { burn, type Call, inc, type Key, type KeyedRequest, keyOf, sum } from './tasks';
+import type { KeyedTasks } from './workers/ours.keyed.worker';
 import type { Tasks } from './workers/ours.worker';
 
 export type Op = Call['op'];
@@ -20,6 +21,15 @@ export interface System {
   runAll(op: Op, inputs: readonly (number | Float64Array)[], transfer: boolean): Promise<void>;
   /** Opens a stream of `op` calls; `done(i)` is called when input `i` is done. */
   stream(op: Op, done: (i: number) => void): { push(i: number): void; end(): Promise<void> };
+  close(): Promise<void>;
+}
+
+/** A pool under test on the keyed tiny workload: each request's count for its key (see `countKey`) goes to `done`. */
+export interface KeyedSystem {
+  /** Resolves when the pool can take work. */
+  ready(): Promise<void>;
+  /** Runs `countKey` on every request, in order; resolves when all are done. */
+  runAll(requests: readonly KeyedRequest[], done: (request: KeyedRequest, count: number) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -142,6 +152,66 @@ async function loadThreadsPool(size: number): Promise<System> {
   };
 }
 
+/** rxjs-threadpool with poolMap's `key` option, defaults otherwise (batch 'auto'). */
+function oursKeyed(size: number): KeyedSystem {
+  const pool: Pool<KeyedTasks> = createPool<KeyedTasks>(join(workers, 'ours.keyed.worker.js'), { size });
+  const options = { key: keyOf };
+  return {
+    ready: () => pool.ready,
+    runAll(requests, done) {
+      return new Promise((resolve, reject) => {
+        const source = new Subject<KeyedRequest>();
+        source.pipe(poolMap(pool, 'countKey', options)).subscribe({
+          next: (outcome) => {
+            if (outcome.ok === true) done(outcome.request.args[0], outcome.value);
+            else if (outcome.ok === false) reject(outcome.error);
+          },
+          error: reject,
+          complete: resolve,
+        });
+        for (const request of requests) source.next(request);
+        source.complete();
+      });
+    },
+    close: () => pool.close(),
+  };
+}
+
+/** FNV-1a over the key's text, high bits folded in (the low bits of FNV-1a alone spread short keys poorly). */
+function hashKey(key: Key): number {
+  const text = String(key);
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash ^ (hash >>> 16)) >>> 0;
+}
+
+/**
+ * Keyed work on piscina as a user would route it by hand: one pool of one thread per worker, each
+ * request sent to the pool `hash(key) % size`, in piscina best's configuration (8 tasks in a worker at
+ * once, at most 64 outstanding in all; atomics left at piscina's default, 'sync', as piscina best
+ * leaves it), plus `stricterFIFO`. A key's requests keep their order: they are submitted in stream
+ * order (the window takes requests in order) to one pool, whose queue is FIFO only with
+ * `stricterFIFO: true` (by default a task its worker has no room for goes back to the queue's tail,
+ * and the keyed check caught requests of a key running out of order), and whose one worker runs its
+ * messages in arrival order. With 8 tasks in the worker at once that still holds because the task is
+ * sync: each runs to its end before the next message's task starts.
+ */
+async function loadPiscinaHandRouted(size: number): Promise<KeyedSystem> {
+  const { Piscina } = await import('piscina');
+  const options = { minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: 8, stricterFIFO: true };
+  const pools = Array.from({ length: size }, () => new Piscina({ filename: join(workers, 'piscina.keyed.worker.js'), ...options }));
+  const run = (request: KeyedRequest): Promise<number> => pools[hashKey(keyOf(request)) % size].run(request) as Promise<number>;
+  return {
+    // Every pool's worker up, without touching the workload's keys: a request of key -1, which it never uses.
+    ready: () => Promise.all(pools.map((pool) => pool.run(-1 satisfies KeyedRequest))).then(() => undefined),
+    runAll: (requests, done) => windowed(requests, 64, (request) => run(request).then((count) => done(request, count))),
+    close: () => Promise.all(pools.map((pool) => pool.close())).then(() => undefined),
+  };
+}
+
 /** The main thread doing the work inline: the floor for `tiny`, the serial baseline for `cpu`. */
 function mainThread(): System {
   const fns = { inc, burn, sum } as Record<Op, (x: never) => number>;
@@ -173,6 +243,25 @@ export const systemNames = [
   'main thread',
 ] as const;
 export type SystemName = (typeof systemNames)[number];
+
+/** The systems of the keyed tiny workload only (it also runs plain rxjs-threadpool on `inc`, as `tiny` does). */
+export const keyedSystemNames = ['rxjs-threadpool keyed', 'piscina hand-routed'] as const;
+export type KeyedSystemName = (typeof keyedSystemNames)[number];
+
+/** Whether `name` is a system of the keyed tiny workload only. */
+export function isKeyedSystem(name: string): name is KeyedSystemName {
+  return (keyedSystemNames as readonly string[]).includes(name);
+}
+
+/** Builds a keyed system (not yet ready). */
+export async function createKeyedSystem(name: KeyedSystemName, size: number): Promise<KeyedSystem> {
+  switch (name) {
+    case 'rxjs-threadpool keyed':
+      return oursKeyed(size);
+    case 'piscina hand-routed':
+      return loadPiscinaHandRouted(size);
+  }
+}
 
 /** Builds a system (not yet ready). */
 export async function createSystem(name: SystemName, size: number): Promise<System> {

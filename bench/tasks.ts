@@ -1,6 +1,7 @@
 /**
  * The work every system runs in the benchmark: the same three functions, in
- * every pool's own worker format (see workers/).
+ * every pool's own worker format (see workers/), and `countKey`, the keyed
+ * tiny workload's task (workers/*.keyed.worker.ts).
  */
 
 /** The tiny workload: a request costs almost nothing, so dispatch is all that is measured. */
@@ -38,4 +39,37 @@ export function dispatch(call: Call): number {
     case 'sum':
       return sum(call.x as Float64Array);
   }
+}
+
+/** A key of the keyed tiny workload (what poolMap's `key` option accepts). */
+export type Key = string | number;
+
+/** How many keys the keyed tiny workload's requests are spread over. */
+export const KEYS = 1000;
+
+/**
+ * A request of the keyed tiny workload: one number, as tiny as `tiny`'s, `i * KEYS + key`: its place
+ * in the run (`i`) and its key (0 to {@link KEYS} − 1).
+ */
+export type KeyedRequest = number;
+
+/** A keyed tiny request of place `i` and key `key`. */
+export const keyedRequest = (i: number, key: number): KeyedRequest => i * KEYS + key;
+
+/** The key of a keyed tiny request. */
+export const keyOf = (request: KeyedRequest): number => request % KEYS;
+
+/** The place of a keyed tiny request in its run. */
+export const placeOf = (request: KeyedRequest): number => Math.floor(request / KEYS);
+
+/**
+ * The keyed tiny workload's task: as cheap as `inc`, but it keeps state per key in its worker
+ * (`counts`, a Map of the worker module) and returns it: the number of requests of `key` this
+ * worker has run, itself included. The k-th request of a key gets k only when every request of
+ * the key ran on the same worker, in arrival order.
+ */
+export function countKey(counts: Map<Key, number>, key: Key): number {
+  const count = (counts.get(key) ?? 0) + 1;
+  counts.set(key, count);
+  return count;
 }

@@ -3,59 +3,29 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { from, map, tap } from 'rxjs';
-import type { Outcome } from '../src';
+import { Worker as ThreadsWorker } from 'threads';
+import { createPool, type Outcome } from '../src';
+import { RELEASE, releaseProblem, RUN } from '../src/threads/messages';
+import { batchProblem, encodeBatch, keysOf } from '../src/wire';
 import { poolMap, pullFrom } from '../operators';
-import type { Seen, Visit } from './fixtures/keyed.worker';
-import { afterTimersDueWithin, closePools, collect, keyedPool, statsWhere } from './helpers';
+import type { KeyedTasks, Seen, Visit } from './fixtures/keyed.worker';
+import { afterTimersDueWithin, closePools, collect, keyedPool, statsWhere, track } from './helpers';
+import { byKey, expectKeyedOrder, visits } from './keyedChecks';
 
 afterEach(closePools);
 
 type VisitOutcome = Outcome<[Visit], Seen>;
-const byKey = (visit: Visit): string | number => visit.key;
-
-/** `perKey` requests for each of `keys` keys, interleaved irregularly (a fixed shuffle), numbered per key from 1. */
-function visits(keys: number, perKey: number, extra: (key: number, seq: number) => Partial<Visit> = () => ({})): Visit[] {
-  const out: Visit[] = [];
-  const next = new Array<number>(keys).fill(0);
-  let seed = 12345;
-  const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  const left = Array.from({ length: keys }, (_, key) => key);
-  while (left.length > 0) {
-    const at = Math.floor(random() * left.length);
-    const key = left[at];
-    const seq = ++next[key];
-    out.push({ key: `k${key}`, seq, ...extra(key, seq) });
-    if (seq === perKey) left.splice(at, 1);
-  }
-  return out;
-}
 
 /**
- * What per-key order promises, checked on the outcomes as emitted: each key's outcomes come out in its order;
- * its requests ran one at a time in that order (no overlap); and each saw the state its previous request left
- * on that worker, or fresh state (first time there, or released): never an older one.
+ * Per-key order on threads (see `expectKeyedOrder`), and the worker's state: each request saw the state its
+ * key's previous request left on that worker, or fresh state (first time there, or released), never an older one.
  */
-function expectKeyedOrder(outcomes: readonly VisitOutcome[]): Map<string | number, Seen[]> {
-  const byKeySeen = new Map<string | number, Seen[]>();
-  for (const outcome of outcomes) {
-    if (!outcome.ok) continue;
-    const seen = outcome.value;
-    expect(seen.key).toBe(outcome.request.args[0].key);
-    const list = byKeySeen.get(seen.key!) ?? [];
-    list.push(seen);
-    byKeySeen.set(seen.key!, list);
-  }
-  for (const [key, list] of byKeySeen) {
-    for (let i = 1; i < list.length; i++) {
-      const [before, after] = [list[i - 1], list[i]];
-      if (after.seq <= before.seq) throw new Error(`key ${key}: outcome of request ${after.seq} came out after ${before.seq}`);
-      if (after.start < before.end) throw new Error(`key ${key}: request ${after.seq} started before ${before.seq} had ended`);
-      if (after.previous !== undefined && after.previous !== before.seq)
-        throw new Error(`key ${key}: request ${after.seq} saw stale state from request ${after.previous}, not ${before.seq}`);
-      if (after.previous === before.seq && after.thread !== before.thread) throw new Error(`key ${key}: state travelled between threads`);
-    }
-  }
-  return byKeySeen;
+function expectOrderAndState(outcomes: readonly VisitOutcome[]): Map<string | number, Seen[]> {
+  return expectKeyedOrder(outcomes, (key, before, after) => {
+    if (after.previous !== undefined && after.previous !== before.seq)
+      throw new Error(`key ${key}: request ${after.seq} saw stale state from request ${after.previous}, not ${before.seq}`);
+    if (after.previous === before.seq && after.thread !== before.thread) throw new Error(`key ${key}: state travelled between threads`);
+  });
 }
 
 describe('key: per-key order and affinity', () => {
@@ -65,7 +35,7 @@ describe('key: per-key order and affinity', () => {
     const outcomes = await collect(from(requests).pipe(poolMap(pool, 'visit', { key: byKey })));
     expect(outcomes).toHaveLength(requests.length);
     expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
-    const seen = expectKeyedOrder(outcomes);
+    const seen = expectOrderAndState(outcomes);
     for (const [, list] of seen) {
       expect(list.map((each) => each.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
       // Affinity: no worker died, so each key stayed on its worker, and its state went on from request to request.
@@ -85,7 +55,7 @@ describe('key: per-key order and affinity', () => {
       { key: 'b', seq: seq + 1, sleepMs: 30 },
     ]);
     const outcomes = await collect(from(requests).pipe(poolMap(pool, 'visit', { key: byKey })));
-    const seen = expectKeyedOrder(outcomes);
+    const seen = expectOrderAndState(outcomes);
     const [a, b] = [seen.get('a')!, seen.get('b')!];
     expect(a[0].thread).not.toBe(b[0].thread);
     const overlaps = a.some((x) => b.some((y) => x.start < y.end && y.start < x.end));
@@ -99,7 +69,7 @@ describe('key: per-key order and affinity', () => {
     const hot = Array.from({ length: 2000 }, (_, i) => ({ key: 'hot', seq: i + 1 }));
     const cold = Array.from({ length: 50 }, (_, i) => ({ key: `cold${i}`, seq: 1 }));
     const outcomes = await collect(from([...hot, ...cold]).pipe(poolMap(pool, 'visit', { key: byKey, batch: 64 })));
-    expectKeyedOrder(outcomes);
+    expectOrderAndState(outcomes);
     const order = outcomes.map((outcome) => (outcome.ok ? outcome.value.key : 'failed'));
     const lastCold = Math.max(...order.map((key, i) => (key !== 'hot' ? i : -1)));
     // All 50 cold keys went out in the batch after the first, beside an even share of the hot key: before
@@ -112,7 +82,7 @@ describe('key: per-key order and affinity', () => {
     const requests = visits(5, 10, (key, seq) => ({ sleepMs: (key + seq) % 3 }));
     const outcomes = await collect(from(requests).pipe(poolMap(pool, 'visit', { key: byKey, ordered: true })));
     expect(outcomes.map((outcome) => outcome.request.args[0])).toEqual(requests);
-    expectKeyedOrder(outcomes);
+    expectOrderAndState(outcomes);
   });
 
   test('this.key is the request key, and undefined in an unkeyed pipeline; numbers and strings are different keys', async () => {
@@ -154,7 +124,7 @@ describe('key × crashes', () => {
     expect(failed).toHaveLength(1);
     expect(failed[0].request.args[0]).toEqual({ key: 'k3', seq: 5, busyMs: 1, crash: true });
     expect(!failed[0].ok && failed[0].error).toMatchObject({ code: 'ERR_WORKER_CRASHED' });
-    const seen = expectKeyedOrder(outcomes);
+    const seen = expectOrderAndState(outcomes);
     // k3's requests after the culprit ran after its last run: they came out after its outcome.
     const k3 = outcomes.filter((outcome) => outcome.request.args[0].key === 'k3').map((outcome) => outcome.request.args[0].seq);
     expect(k3).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
@@ -182,7 +152,7 @@ describe('key × resizing', () => {
     await Promise.all(resized);
     expect(outcomes).toHaveLength(requests.length);
     expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
-    const seen = expectKeyedOrder(outcomes);
+    const seen = expectOrderAndState(outcomes);
     const all = [...seen.values()].flat();
     const releases = all.flatMap((each) => each.released.map((release) => ({ ...release, thread: each.thread })));
     // The pool grew from 1 to 3 workers while keys had state on the survivor: keys moved off it, each released there.
@@ -210,12 +180,12 @@ describe('key × resizing', () => {
     const idleTimeout = 200;
     const pool = keyedPool({ size: 1, idleTimeout });
     const first = await collect(from(visits(10, 3)).pipe(poolMap(pool, 'visit', { key: byKey })));
-    expectKeyedOrder(first);
+    expectOrderAndState(first);
     const firstThread = (first[0].ok && first[0].value.thread) as number;
     await afterTimersDueWithin(idleTimeout);
     await statsWhere(pool, (stats) => stats.busy === 0, 'the worker to be idle');
     const second = await collect(from(visits(10, 3).map((visit) => ({ ...visit, seq: visit.seq + 3 }))).pipe(poolMap(pool, 'visit', { key: byKey })));
-    expectKeyedOrder(second);
+    expectOrderAndState(second);
     for (const outcome of second) {
       expect(outcome.ok).toBe(true);
       if (!outcome.ok) continue;
@@ -252,5 +222,56 @@ describe('key: memory', () => {
     // (A key line a key kept would be hundreds of bytes: 100,000 of them tens of MB.)
     expect(growth).toBeLessThan(4 * 1024 * 1024);
     expect(pool.stats.queued).toBe(0);
+  });
+});
+
+describe('key: the wire', () => {
+  test("a batch carries each key once per run of its requests, and a receiver gets every request's key back", () => {
+    const jobs = [
+      { task: 't', args: [1], key: 'a' },
+      { task: 't', args: [2], key: 'a' },
+      { task: 't', args: [3], key: 7 },
+      { task: 't', args: [4], key: 'a' },
+    ];
+    const batch = encodeBatch(jobs);
+    expect(batch).toMatchObject({ keys: ['a', 7, 'a'], keyRuns: [2, 1, 1] });
+    expect(batchProblem(batch)).toBeUndefined();
+    expect(keysOf(batch)).toEqual(['a', 'a', 7, 'a']);
+    expect(encodeBatch([{ task: 't', args: [1] }])).not.toHaveProperty('keys');
+  });
+
+  test('malformed keys in a batch are refused, naming what is wrong', () => {
+    const base = { tasks: 't', args: [1, 2], spread: false };
+    expect(batchProblem({ ...base, keys: ['a'] })).toMatch(/keyRuns must be an array/);
+    expect(batchProblem({ ...base, keys: ['a'], keyRuns: [1] })).toMatch(/fewer requests than the 2/);
+    expect(batchProblem({ ...base, keys: ['a'], keyRuns: [3] })).toMatch(/more requests than the 2/);
+    expect(batchProblem({ ...base, keys: ['a', 'b'], keyRuns: [2, 0] })).toMatch(/keyRuns\[1\] must be a count/);
+    expect(batchProblem({ ...base, keys: [{}], keyRuns: [2] })).toMatch(/keys\[0\] must be a string or a finite number/);
+    expect(batchProblem({ ...base, keys: [Number.NaN], keyRuns: [2] })).toMatch(/keys\[0\] must be a string or a finite number/);
+    expect(releaseProblem({ id: 1, groups: [0, 4095] })).toBeUndefined();
+    expect(releaseProblem({ id: 1, groups: [4096] })).toMatch(/groups\[0\] must be a key group/);
+    expect(releaseProblem({ id: 'x', groups: [] })).toMatch(/id must be an integer/);
+  });
+
+  test('a forged keyed run message or release message is refused by the worker, which stays up and serves the pool', async () => {
+    let worker: ThreadsWorker | undefined;
+    const pool = track(
+      createPool<KeyedTasks>(
+        () => {
+          worker = new ThreadsWorker('./fixtures/keyed.worker.ts');
+          return worker;
+        },
+        { size: 1 },
+      ),
+    );
+    const [before] = await collect(from([{ key: 'k', seq: 1 }]).pipe(poolMap(pool, 'visit', { key: byKey })));
+    const errors: unknown[] = [];
+    (worker as unknown as NodeJS.EventEmitter).on('error', (error: unknown) => errors.push(error));
+    worker?.postMessage({ type: RUN, batch: 99_999, tasks: 'tiny', args: [1, 2], spread: false, keys: ['k'], keyRuns: [5] });
+    worker?.postMessage({ type: RELEASE, id: 99_999, groups: ['all of them'] });
+    const [after] = await collect(from([{ key: 'k', seq: 2 }]).pipe(poolMap(pool, 'visit', { key: byKey })));
+    expect(errors).toEqual([]);
+    // The same thread, with its state for the key: the forged release released nothing.
+    expect(after.ok && after.value).toMatchObject({ thread: before.ok && before.value.thread, previous: 1 });
   });
 });

@@ -48,7 +48,11 @@ export function startHost(redisUrl: string, queue: string, args: readonly string
   const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
   const host: Host = { child, log: () => text, exited, alive: () => child.exitCode === null && child.signalCode === null };
   return new Promise<Host>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host did not start within 30 s:\n${text}`)), 30_000);
+    const timer = setTimeout(() => {
+      // Given up on: it must not outlive the suite (a host left running keeps Jest from exiting).
+      child.kill('SIGKILL');
+      reject(new Error(`host did not start within 30 s:\n${text}`));
+    }, 30_000);
     child.stderr?.on('data', (chunk: Buffer) => {
       text += chunk.toString();
       if (text.includes('serving')) {

@@ -46,7 +46,7 @@ describe('KeyedQueue', () => {
     // Every key is in flight: nothing more to take, though hot still has requests.
     expect(queue.take(slot, 6)).toBeUndefined();
     expect(queue.length).toBe(2);
-    queue.ended(first.jobs);
+    queue.ended(first);
     expect(keysOf(queue.take(slot, 6)!.jobs)).toEqual(['hot', 'hot']);
     expect(queue.keys).toBe(1);
   });
@@ -60,15 +60,15 @@ describe('KeyedQueue', () => {
     const batch = queue.take(slot, 2)!;
     expect(batch.jobs.map((job) => job.args[0])).toEqual([1, 2]);
     batch.jobs[1].rerun = true;
-    queue.ended(batch.jobs, [batch.jobs[1]]);
+    queue.ended(batch, [batch.jobs[1]]);
     expect(queue.nextIsRerun(slot)).toBe(true);
     const rerun = queue.take(slot, 10)!;
     expect(rerun).toMatchObject({ alone: true });
     expect(rerun.jobs.map((job) => job.args[0])).toEqual([2]);
-    queue.ended(rerun.jobs);
+    queue.ended(rerun);
     const rest = queue.take(slot, 10)!;
     expect(rest.jobs.map((job) => job.args[0])).toEqual([3]);
-    queue.ended(rest.jobs);
+    queue.ended(rest);
     expect(queue.keys).toBe(0);
     expect(queue.length).toBe(0);
   });
