@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { SchedulerLike, Subscription } from 'rxjs';
+import { type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import { type FailureError, PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError } from '../src/errors.js';
 import {
   type BatchStart,
@@ -19,7 +19,12 @@ import {
   type RunningBatch,
   type SlotId,
   type SlotPlacement,
+  type StreamListener,
+  type StreamSupport,
 } from '../src/executor.js';
+import type { Key } from '../src/keys.js';
+import { streamBodyOf, StreamSessions, type SubjectClass } from '../src/worker/streamTask.js';
+import type { StreamRun } from '../src/wire.js';
 import { declaredOptions } from '../src/worker/exposeTasks.js';
 import { KeyMemory } from '../src/worker/keyMemory.js';
 import { serializeError } from '../src/wire.js';
@@ -43,6 +48,8 @@ class VirtualWorker {
   readonly slot: SlotId = ++lastSlot;
   running: Running | undefined;
   retiring = false;
+  /** Its stream instances, once a stream batch ran on it. */
+  streams: StreamSessions | undefined;
   readonly gone: Promise<void>;
   markGone!: () => void;
 
@@ -76,6 +83,20 @@ export class VirtualExecutor implements Executor {
   readonly tasks: readonly string[];
   /** The module's `keyReleased`, when `exposeTasks` declared one. */
   private readonly keyReleased: ((key: string | number) => unknown) | undefined;
+  /** The listeners of open stream sessions. */
+  private readonly sessions = new Map<number, StreamListener>();
+  /** Stream tasks run on virtual workers, in the main thread and in virtual time: what they emit reaches the listener at once. */
+  readonly streams: StreamSupport = {
+    listen: (session, listener) => void this.sessions.set(session, listener),
+    forget: (session) => void this.sessions.delete(session),
+    close: (slot, session, keys, cancel) => {
+      const worker = this.workers.get(slot);
+      if (cancel) worker?.streams?.cancel(session);
+      else if (worker?.streams) worker.streams.complete(session, keys);
+      // A virtual worker that never ran a stream batch has no instance: it is drained already.
+      else if (worker && keys === undefined) this.sessions.get(session)?.drained(slot);
+    },
+  };
   /** Keyed work is placed on virtual workers as on threads: a slot is one virtual worker's life. */
   readonly placement: SlotPlacement = {
     slots: () => [...this.workers.values()].filter((worker) => !worker.retiring).map((worker) => worker.slot),
@@ -118,7 +139,7 @@ export class VirtualExecutor implements Executor {
     return busy;
   }
 
-  start({ jobs, limits, slot }: BatchStart, done: Done): RunningBatch | undefined {
+  start({ jobs, limits, slot, stream }: BatchStart, done: Done): RunningBatch | undefined {
     let worker: VirtualWorker | undefined;
     if (slot === undefined) {
       worker = this.idle.shift();
@@ -127,7 +148,7 @@ export class VirtualExecutor implements Executor {
       worker = at === -1 ? undefined : this.idle.splice(at, 1)[0];
     }
     if (!worker) return undefined;
-    this.runOn(worker, jobs, done, limits);
+    this.runOn(worker, jobs, done, limits, stream);
     const on = worker;
     return {
       slot: on.slot,
@@ -181,17 +202,15 @@ export class VirtualExecutor implements Executor {
     return Promise.resolve();
   }
 
-  private runOn(worker: VirtualWorker, jobs: readonly Job[], done: Done, limits?: RunLimits): void {
+  private runOn(worker: VirtualWorker, jobs: readonly Job[], done: Done, limits?: RunLimits, stream?: StreamRun): void {
     const values: unknown[] = [];
     const errors: (FailureError | undefined)[] = [];
     const progress = limits?.progress;
     for (let at = 0; at < jobs.length; at++) {
       const job = jobs[at];
-      const outcome = this.runJob(
-        job,
-        worker.slot,
-        progress && ((value: unknown) => this.scheduler.schedule(() => worker.running?.jobs === jobs && progress(at, value))),
-      );
+      const outcome = stream
+        ? this.feed(worker, job, stream)
+        : this.runJob(job, worker.slot, progress && ((value: unknown) => this.scheduler.schedule(() => worker.running?.jobs === jobs && progress(at, value))));
       values.push(outcome.ok ? outcome.value : undefined);
       errors.push(outcome.ok ? undefined : outcome.error);
     }
@@ -224,6 +243,34 @@ export class VirtualExecutor implements Executor {
       this.host.slotsChanged();
     }
     running.done(failAll(running.jobs, errorFor), running.frames);
+  }
+
+  /** Feeds a stream batch's job to its key's instance on `worker` (at the frame the batch starts); its outcome says whether it was fed. */
+  private feed(worker: VirtualWorker, job: Job, stream: StreamRun): { ok: true; value: unknown } | { ok: false; error: FailureError } {
+    const task = Object.hasOwn(this.taskMap, job.task) ? this.taskMap[job.task] : undefined;
+    const body = streamBodyOf(task);
+    if (!body) {
+      const thrown = new TypeError(`task "${job.task}" is not a stream task: declare it with streamTask()`);
+      return { ok: false, error: task ? new TaskError(job.task, job.id, serializeError(thrown)) : new UnknownTaskError(job.task, this.tasks) };
+    }
+    worker.streams ??= new StreamSessions(
+      {
+        output: (session, key, value) => this.sessions.get(session)?.output([key], [value]),
+        ended: (session, key, ...failure) => this.sessions.get(session)?.ended(worker.slot, key, failure.length > 0 ? serializeError(failure[0]) : undefined),
+        drained: (session) => this.sessions.get(session)?.drained(worker.slot),
+      },
+      Subject as SubjectClass,
+      (ms, callback) => {
+        const action = this.scheduler.schedule(callback, ms);
+        return () => action.unsubscribe();
+      },
+    );
+    try {
+      worker.streams.feed(stream.session, job.key as Key, job.args[0], body.operator, stream.unkeyed === true, stream.idle);
+      return { ok: true, value: undefined };
+    } catch (error) {
+      return { ok: false, error: new TaskError(job.task, job.id, serializeError(error)) };
+    }
   }
 
   private framesOf(job: Job): number {
@@ -262,6 +309,8 @@ export class VirtualExecutor implements Executor {
 
   private remove(worker: VirtualWorker): void {
     worker.running = undefined;
+    // Its instances go with it (their timers stop): the pool reports them ended.
+    worker.streams?.cancelAll();
     const idle = this.idle.indexOf(worker);
     if (idle !== -1) this.idle.splice(idle, 1);
     if (this.workers.delete(worker.slot)) this.host.slotEnded(worker.slot);

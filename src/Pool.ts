@@ -9,7 +9,7 @@
 import { defer, finalize, type Observable, startWith, Subject } from 'rxjs';
 import { checkInteger, checkKnownKeys, checkOptionsObject } from './checks.js';
 import { InvalidOptionError, PoolClosedError, UnknownTaskError } from './errors.js';
-import type { Executor } from './executor.js';
+import type { Executor, StreamSupport } from './executor.js';
 import { Scheduler } from './scheduler/dispatch.js';
 import type { Deliver, Pipeline, PipelineOptions } from './scheduler/pipeline.js';
 import { workRequest } from './requests.js';
@@ -290,6 +290,11 @@ export class Pool<T extends TaskMap = TaskMap> {
   checkTask(task: string): void {
     const tasks = this.executor.tasks;
     if (tasks && !tasks.includes(task)) throw new UnknownTaskError(task, tasks);
+  }
+
+  /** @internal How stream tasks run on this pool's executor; `undefined` where they do not (a queue). */
+  get streams(): StreamSupport | undefined {
+    return this.executor.streams;
   }
 
   /** @internal The pipeline through which one subscriber submits requests. */

@@ -10,6 +10,8 @@
  */
 import type { FailureError } from './errors.js';
 import type { Key } from './keys.js';
+import type { SerializedError } from './serializedError.js';
+import type { StreamRun } from './streamRun.js';
 import type { Transferable } from './transfer.js';
 
 /** One request as an executor sees it. */
@@ -46,6 +48,36 @@ export interface BatchStart {
    * {@link Executor.placement}); when absent the executor picks one.
    */
   readonly slot?: SlotId;
+  /** It feeds a stream task's instances (see {@link Executor.streams}): its jobs' values go to their keys' instances. */
+  readonly stream?: StreamRun;
+}
+
+/** What a stream session hears of its instances (`poolPipe`). */
+export interface StreamListener {
+  /** Instances emitted `values`, in order; `keys[i]` is the key of `values[i]`. */
+  output(keys: readonly Key[], values: readonly unknown[]): void;
+  /** The instance of `key` on `slot` ended: its output completed, or it failed with `error`. */
+  ended(slot: SlotId, key: Key, error: SerializedError | undefined): void;
+  /** Every instance of the session on `slot` has ended, after a close without keys (it drained). */
+  drained(slot: SlotId): void;
+}
+
+/**
+ * Stream tasks on an executor whose slots run them: a batch with `stream`
+ * feeds instances on its slot; the executor routes what they emit to the
+ * session's listener and closes them on demand.
+ */
+export interface StreamSupport {
+  /** Routes what the instances of `session` emit and how they end to `listener`, until {@link StreamSupport.forget}. */
+  listen(session: number, listener: StreamListener): void;
+  /** Stops routing `session`'s messages (anything that arrives later is dropped). */
+  forget(session: number): void;
+  /**
+   * Completes the inputs of `keys` of `session` on `slot`, so they flush and
+   * end; without `keys` the session drains there (the listener hears
+   * `drained` once all have ended); with `cancel`, unsubscribes them all.
+   */
+  close(slot: SlotId, session: number, keys: readonly Key[] | undefined, cancel: boolean): void;
 }
 
 /**
@@ -191,6 +223,8 @@ export interface Executor {
    * Absent, keys have no affinity.
    */
   readonly placement?: SlotPlacement;
+  /** Optional: stream tasks run here (threads, virtual workers); absent on a queue. */
+  readonly streams?: StreamSupport;
   /** Called once by the scheduler before anything else. */
   attach(host: ExecutorHost): void;
   /**

@@ -15,7 +15,18 @@ export type { PipelineStats, PoolStats } from './poolStats.js';
 export type { Percentiles } from './timing.js';
 export { type PollOptions, type PutOptions, ThreadPool, type ThreadPoolDismissOptions, type ThreadPoolOptions } from './ThreadPool.js';
 export { type ArgsOf, isWorkRequest, makeRequests, printError, type WorkRequest, workRequest } from './requests.js';
-export { type Failure, isFailure, isProgress, isResult, type Outcome, type Progress, type Result } from './outcomes.js';
+export {
+  type Failure,
+  isFailure,
+  isProgress,
+  isResult,
+  type Outcome,
+  type Progress,
+  type Result,
+  type StreamFailure,
+  type StreamOutcome,
+  type StreamResult,
+} from './outcomes.js';
 export type { Task, TaskArgs, TaskContext, TaskInput, TaskMap, TaskName, TaskProgress, TaskResult } from './tasks.js';
 export type { Key } from './keys.js';
 export type { EventEmitterWorker, EventTargetWorker, ResourceLimits, WorkerFactory, WorkerLike, WorkerSource } from './threads/workerSource.js';

@@ -4,6 +4,7 @@
  * @module
  */
 import type { FailureError } from './errors.js';
+import type { Key } from './keys.js';
 import type { WorkRequest } from './requests.js';
 
 /**
@@ -101,3 +102,48 @@ export function isResult<A extends readonly unknown[], R>(outcome: Outcome<A, R>
 export function isFailure<A extends readonly unknown[], R>(outcome: Outcome<A, R> | Progress<A>): outcome is Failure<A> {
   return outcome.ok === false;
 }
+
+/**
+ * What a stream task emitted for a key (`poolPipe`).
+ *
+ * @typeParam O - What the stream task emits.
+ *
+ * @category Outcomes
+ */
+export interface StreamResult<O = unknown> {
+  /** Always `true`: tells a result from a {@link StreamFailure}. */
+  readonly ok: true;
+  /** The key whose instance emitted it (`undefined` in a stream without keys). */
+  readonly key: Key | undefined;
+  /** The value the instance emitted. */
+  readonly value: O;
+}
+
+/**
+ * A key's instance of a stream task failed, or a value of the key could not
+ * be fed (`poolPipe`): `TaskError` when the operator errored (its `cause`
+ * is the worker's error; the instance ended, and the key's next value
+ * starts a fresh one), `WorkerCrashedError` when its worker died (its
+ * `stream.fed` says how many values the instance had been sent),
+ * `CallbackError`, `DataCloneError`, `QueueFullError`, `PoolClosedError`
+ * for a value that was not fed.
+ *
+ * @category Outcomes
+ */
+export interface StreamFailure {
+  /** Always `false`: tells a failure from a {@link StreamResult}. */
+  readonly ok: false;
+  /** The key (`undefined` in a stream without keys, or when the `key` function itself failed). */
+  readonly key: Key | undefined;
+  /** Why. */
+  readonly error: FailureError;
+}
+
+/**
+ * What `poolPipe` emits: a stream task's outputs, and its failures, by key.
+ *
+ * @typeParam O - What the stream task emits.
+ *
+ * @category Outcomes
+ */
+export type StreamOutcome<O = unknown> = StreamResult<O> | StreamFailure;

@@ -342,3 +342,91 @@ export function kindOf(value: unknown): string {
   if (typeof value === 'string') return `a string of ${value.length} characters`;
   return typeof value === 'object' ? 'an object' : `${typeof value} ${typeof value === 'number' || typeof value === 'boolean' ? String(value) : ''}`.trim();
 }
+
+/**
+ * Stream tasks (`poolPipe`): a keyed pipeline's requests are fed, in order,
+ * to an instance of the task's operator per key in the worker that owns
+ * the key; the instances' outputs and ends travel back on their own. A run
+ * message of such a pipeline carries {@link StreamRun}; a worker answers it
+ * as any batch (each fed value's outcome is only whether it was fed), and
+ * posts {@link StreamOutputFields} and {@link StreamEndedFields} as the
+ * instances emit and end; the master posts {@link StreamCloseFields} to
+ * complete or cancel them.
+ */
+export type { StreamRun } from './streamRun.js';
+
+/** Worker → master: values the instances of a session emitted, in order, with each one's key (by runs, as a batch's keys). */
+export interface StreamOutputFields {
+  readonly session: number;
+  readonly keys: readonly Key[];
+  readonly keyRuns: readonly number[];
+  readonly values: readonly unknown[];
+}
+
+/**
+ * Worker → master: the instance of `key` ended: its output completed, or it
+ * failed with `error` (after every value it emitted). Without `key`: the
+ * session drained here (every instance of it has ended, after a close
+ * without keys).
+ */
+export interface StreamEndedFields {
+  readonly session: number;
+  readonly key?: Key;
+  readonly error?: SerializedError;
+}
+
+/** Master → worker: complete the inputs of the instances of `keys` (all the session's when absent), so they flush and end; or, with `cancel`, unsubscribe every one. */
+export interface StreamCloseFields {
+  readonly session: number;
+  readonly keys?: readonly Key[];
+  readonly cancel?: true;
+}
+
+/** The most outputs one output message may carry (a worker flushes far fewer at a time). */
+export const MAX_STREAM_OUTPUTS = 1_000_000;
+
+const isSession = (session: unknown): session is number => typeof session === 'number' && Number.isInteger(session) && session > 0;
+
+/** What is wrong with a run message's `stream` field, in words, or `undefined` (the worker checks it). */
+export function streamRunProblem(stream: unknown): string | undefined {
+  if (typeof stream !== 'object' || stream === null || Array.isArray(stream)) return `stream must be an object, got ${kindOf(stream)}`;
+  const { session, idle, unkeyed } = stream as Record<string, unknown>;
+  if (!isSession(session)) return `stream.session must be a session number, got ${kindOf(session)}`;
+  if (idle !== undefined && (typeof idle !== 'number' || !Number.isInteger(idle) || idle < 1 || idle > 2 ** 31 - 1))
+    return `stream.idle must be a whole number of ms from 1 to 2147483647, got ${kindOf(idle)}`;
+  if (unkeyed !== undefined && unkeyed !== true) return `stream.unkeyed must be true when present, got ${kindOf(unkeyed)}`;
+  return undefined;
+}
+
+/** What is wrong with a stream output message's fields, in words, or `undefined` (the master checks it). */
+export function streamOutputProblem({
+  session,
+  keys,
+  keyRuns,
+  values,
+}: Partial<Record<'session' | 'keys' | 'keyRuns' | 'values', unknown>>): string | undefined {
+  if (!isSession(session)) return `session must be a session number, got ${kindOf(session)}`;
+  if (!Array.isArray(values)) return `values must be an array, got ${kindOf(values)}`;
+  if (values.length === 0 || values.length > MAX_STREAM_OUTPUTS) return `values has ${values.length} items (1 to ${MAX_STREAM_OUTPUTS} accepted)`;
+  if (keys === undefined) return 'keys must be an array (with keyRuns), got undefined';
+  return batchProblem({ tasks: 'stream', args: values, spread: false, keys, keyRuns }, MAX_STREAM_OUTPUTS);
+}
+
+/** What is wrong with a stream ended message's fields, in words, or `undefined` (the master checks it). */
+export function streamEndedProblem({ session, key, error }: Partial<Record<'session' | 'key' | 'error', unknown>>): string | undefined {
+  if (!isSession(session)) return `session must be a session number, got ${kindOf(session)}`;
+  if (key !== undefined && !isKey(key)) return `key must be a string or a finite number, got ${kindOf(key)}`;
+  if (error !== undefined && (key === undefined || !isSerializedError(error)))
+    return `error must be a serialized error of a key's instance, got ${kindOf(error)}`;
+  return undefined;
+}
+
+/** What is wrong with a stream close message's fields, in words, or `undefined` (the worker checks it). */
+export function streamCloseProblem({ session, keys, cancel }: Partial<Record<'session' | 'keys' | 'cancel', unknown>>): string | undefined {
+  if (!isSession(session)) return `session must be a session number, got ${kindOf(session)}`;
+  if (cancel !== undefined && cancel !== true) return `cancel must be true when present, got ${kindOf(cancel)}`;
+  if (keys === undefined) return undefined;
+  if (!Array.isArray(keys)) return `keys must be an array, got ${kindOf(keys)}`;
+  for (let i = 0; i < keys.length; i++) if (!isKey(keys[i])) return `keys[${i}] must be a string or a finite number, got ${kindOf(keys[i])}`;
+  return undefined;
+}

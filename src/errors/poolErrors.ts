@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { Key } from '../keys.js';
 import { PoolError } from './PoolError.js';
 import { textOf, workerName } from './text.js';
 
@@ -46,23 +47,37 @@ export class WorkerCrashedError extends PoolError {
   /**
    * Names the worker, the request and what happened in the message, with what to look for.
    *
-   * @param requestId - The request that was running on the worker.
+   * @param requestId - The request that was running on the worker (`undefined` for a stream task's instance).
    * @param reason - What happened to the worker, in words (`'exited with code 1'`).
    * @param cause - The worker's error, when there was one (becomes `cause`).
    * @param worker - The pool's number for the worker, when known.
+   * @param stream - For a stream task's instance (`poolPipe`): its key and how many values it had been fed.
    */
   constructor(
-    /** The request that was running on the worker. */
-    readonly requestId: number,
+    /** The request that was running on the worker; `undefined` for a stream task's instance (see `stream`). */
+    readonly requestId: number | undefined,
     /** What happened to the worker, in words. */
     readonly reason: string,
     cause?: unknown,
     /** The pool's number for the worker (1, 2, … in start order), when known. */
     readonly worker?: number,
+    /** For a stream task's instance that lived in the worker: its key (`undefined` in a stream without keys) and the values it had been fed. */
+    readonly stream?: {
+      /** The instance's key (`undefined` in a stream without keys). */
+      readonly key: Key | undefined;
+      /** How many values had been sent to it (fed, or in flight when the worker ended). */
+      readonly fed: number;
+    },
   ) {
+    const running =
+      stream === undefined
+        ? `running request ${requestId}`
+        : `holding the stream instance of ${stream.key === undefined ? 'the stream' : `key ${JSON.stringify(stream.key)}`} (fed ${stream.fed} value${stream.fed === 1 ? '' : 's'})`;
     super(
-      `${workerName(worker)} running request ${requestId} ${reason}${cause === undefined ? '' : `: ${textOf(cause)}`}. ` +
-        'The pool replaced the worker. A request whose worker dies is run once more, alone, unless rerunOnCrash is false; ' +
+      `${workerName(worker)} ${running} ${reason}${cause === undefined ? '' : `: ${textOf(cause)}`}. ` +
+        (stream === undefined
+          ? 'The pool replaced the worker. A request whose worker dies is run once more, alone, unless rerunOnCrash is false; '
+          : "The pool replaced the worker; the instance's state is lost, and the key's next value starts a fresh instance. ") +
         'look for process.exit, errors thrown from timers, or memory use (resourceLimits) in the task.',
       { cause },
     );

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Key } from '../keys.js';
 import type { SerializedError } from '../serializedError.js';
 import { PoolError } from './PoolError.js';
 import { textOf, workerName } from './text.js';
@@ -48,17 +49,21 @@ export class TaskError extends PoolError {
    * to fake a failure in a test.
    *
    * @param task - The task's name.
-   * @param requestId - The failed request's id.
+   * @param requestId - The failed request's id (`undefined` for a stream task's instance, named by `key`).
    * @param remote - The error as the worker sent it.
+   * @param key - The key of the stream task's instance that failed (`poolPipe`).
    */
   constructor(
     /** The task's name. */
     readonly task: string,
-    /** The failed request's id. */
-    readonly requestId: number,
+    /** The failed request's id; `undefined` when a stream task's instance failed (see `key`). */
+    readonly requestId: number | undefined,
     remote: SerializedError,
+    /** The key of the stream task's instance that failed, for `poolPipe` (`undefined` in a stream without keys). */
+    readonly key?: Key,
   ) {
-    super(`Task "${task}" failed for request ${requestId}: ${remote.name}: ${remote.message || '(no message)'}`, {
+    const subject = requestId !== undefined ? `request ${requestId}` : key !== undefined ? `key ${JSON.stringify(key)}` : 'its stream';
+    super(`Task "${task}" failed for ${subject}: ${remote.name}: ${remote.message || '(no message)'}`, {
       cause: errorFromRemote(remote),
     });
     if (remote.nonError) this.thrown = remote.nonError;

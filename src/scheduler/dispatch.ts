@@ -108,6 +108,7 @@ export class Scheduler implements ExecutorHost, PipelineHost {
 
   /** @internal {@link ExecutorHost.slotEnded}: the keys placed on `slot` wait for a live one. */
   slotEnded(slot: SlotId): void {
+    for (const pipeline of this.pipelines) pipeline.options.slotEnded?.(slot);
     if (!this.keys) return;
     this.keys.slotEnded(slot);
     for (const pipeline of this.pipelines) if (pipeline.queue instanceof KeyedQueue) pipeline.queue.slotEnded(slot);
@@ -255,8 +256,16 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     const { keys } = this;
     // The groups of the batch's keys are in flight until it ends (a group moves only when none is).
     if (keyed && keys) for (const line of keyed.lines) keys.started(line.group);
+    // Told before the executor runs anything of it (a virtual slot runs it at once, and its outputs may follow at once).
+    pipeline.options.started?.(jobs, slot);
     run = this.executor.start(
-      { jobs, limits: pipeline.limitsFor(jobs), alone, ...(slot === undefined ? {} : { slot }) },
+      {
+        jobs,
+        limits: pipeline.limitsFor(jobs),
+        alone,
+        ...(slot === undefined ? {} : { slot }),
+        ...(pipeline.options.stream ? { stream: pipeline.options.stream } : {}),
+      },
       (outcomes, elapsedMs, workMs, copiedBytes) => {
         ended = true;
         this.executorFull = false;
@@ -266,6 +275,7 @@ export class Scheduler implements ExecutorHost, PipelineHost {
       },
     );
     if (!run) {
+      pipeline.options.unstarted?.(jobs);
       if (keyed && keys) for (const line of keyed.lines) keys.ended(line.group);
       pipeline.tally.started(-jobs.length);
       return false;

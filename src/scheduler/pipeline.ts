@@ -7,7 +7,8 @@
  */
 import { config } from 'rxjs';
 import { type FailureError, InvalidOptionError, QueueFullError, textOf } from '../errors.js';
-import type { RunLimits, RunningBatch } from '../executor.js';
+import type { RunLimits, RunningBatch, SlotId } from '../executor.js';
+import type { StreamRun } from '../wire.js';
 import type { Outcome } from '../outcomes.js';
 import type { WorkRequest } from '../requests.js';
 import type { Timings } from '../timing.js';
@@ -81,6 +82,14 @@ export interface PipelineOptions {
   readonly keyed?: boolean;
   /** Bounds its queued requests (see {@link QueueBound}). Default: unbounded. */
   readonly queue?: QueueBound;
+  /** Its batches feed a stream task's instances (a keyed pipeline of `poolPipe`). */
+  readonly stream?: StreamRun;
+  /** Called as a batch of its requests is about to start, with the slot it is started on (`undefined`: the executor picks). */
+  readonly started?: (jobs: readonly QueuedJob[], slot: SlotId | undefined) => void;
+  /** Called when that batch did not start after all (no slot took it): it goes back to the queue. */
+  readonly unstarted?: (jobs: readonly QueuedJob[]) => void;
+  /** Called when a slot of the executor ended (before the `done` of its batches). */
+  readonly slotEnded?: (slot: SlotId) => void;
 }
 
 /** What a pipeline needs from the scheduler it belongs to. */

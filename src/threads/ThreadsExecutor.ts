@@ -25,11 +25,36 @@ import {
   WorkerCrashedError,
   type WorkerStartError,
 } from '../errors.js';
-import type { AutoBatchTuning, BatchStart, Done, Executor, ExecutorHost, Job, RunningBatch, SlotId, SlotPlacement } from '../executor.js';
+import type {
+  AutoBatchTuning,
+  BatchStart,
+  Done,
+  Executor,
+  ExecutorHost,
+  Job,
+  RunningBatch,
+  SlotId,
+  SlotPlacement,
+  StreamListener,
+  StreamSupport,
+} from '../executor.js';
+import { keysOf, streamEndedProblem, streamOutputProblem } from '../wire.js';
 import { AUTO_BATCH_MAX_JOB_MS, AUTO_BATCH_TARGET_MS } from '../scheduler/batchSizing.js';
 import { PART_BYTES } from './copyBytes.js';
 import { Batch, type Reply } from './batchWire.js';
-import { DONE, type DoneMessage, PROGRESS, type ProgressMessage, RELEASED } from './messages.js';
+import {
+  DONE,
+  type DoneMessage,
+  PROGRESS,
+  type ProgressMessage,
+  RELEASED,
+  STREAM_CLOSE,
+  STREAM_ENDED,
+  STREAM_OUTPUT,
+  type StreamCloseMessage,
+  type StreamEndedMessage,
+  type StreamOutputMessage,
+} from './messages.js';
 import type { SpawnedThread } from './threadsMaster.js';
 import { startError, startThread } from './threadStart.js';
 import { WorkerHandle } from './WorkerHandle.js';
@@ -103,6 +128,23 @@ export class ThreadsExecutor implements Executor {
   private lastWorkerNumber = 0;
   private names: readonly string[] | undefined;
   ready!: Promise<void>;
+  /** The listeners of open stream sessions, by session. */
+  private readonly sessions = new Map<number, StreamListener>();
+  /** Stream tasks run in the workers: their outputs and ends come on the workers' ports. */
+  readonly streams: StreamSupport = {
+    listen: (session, listener) => void this.sessions.set(session, listener),
+    forget: (session) => void this.sessions.delete(session),
+    close: (slot, session, keys, cancel) => {
+      const worker = this.workers.get(slot)?.worker;
+      if (!worker) return;
+      const message: StreamCloseMessage = { type: STREAM_CLOSE, session, ...(keys ? { keys } : {}), ...(cancel ? { cancel: true } : {}) };
+      try {
+        worker.postMessage(message);
+      } catch {
+        // A worker that cannot take a message is on its way out: its instances end with it.
+      }
+    },
+  };
 
   constructor(
     private readonly source: ResolvedSource,
@@ -132,7 +174,7 @@ export class ThreadsExecutor implements Executor {
     return this.names;
   }
 
-  start({ jobs, limits, alone, slot }: BatchStart, done: Done): RunningBatch | undefined {
+  start({ jobs, limits, alone, slot, stream }: BatchStart, done: Done): RunningBatch | undefined {
     const handle = slot === undefined ? this.pick(alone) : this.claim(slot, alone);
     if (!handle) {
       // Work is waiting and no worker takes it: a slot without a thread starts one (it wakes the scheduler when ready).
@@ -140,7 +182,7 @@ export class ThreadsExecutor implements Executor {
       if (dormant) this.spawn(dormant);
       return undefined;
     }
-    const batch = new Batch(jobs, done, limits?.progress, alone && this.perWorker > 1);
+    const batch = new Batch(jobs, done, limits?.progress, alone && this.perWorker > 1, stream);
     handle.take(batch);
     const timeout = limits?.timeout;
     if (timeout !== undefined)
@@ -285,7 +327,28 @@ export class ThreadsExecutor implements Executor {
       handle.wire.receiveProgress(message as ProgressMessage);
     } else if (message.type === RELEASED) {
       handle.keysReleased((message as { id?: unknown }).id);
+    } else if (message.type === STREAM_OUTPUT || message.type === STREAM_ENDED) {
+      this.onStreamMessage(handle, message as StreamOutputMessage | StreamEndedMessage);
     }
+  }
+
+  /**
+   * What a worker's stream instances emitted, or how one ended, for the
+   * session's listener; checked first: a malformed one is dropped and the
+   * worker, which can no longer be trusted, is replaced once its work is done.
+   */
+  private onStreamMessage(handle: WorkerHandle, message: StreamOutputMessage | StreamEndedMessage): void {
+    const output = message.type === STREAM_OUTPUT;
+    const problem = output ? streamOutputProblem(message) : streamEndedProblem(message);
+    if (problem !== undefined) {
+      if (handle.state === 'idle' || handle.state === 'busy' || handle.state === 'reserved') handle.recycle();
+      return;
+    }
+    const listener = this.sessions.get(message.session);
+    if (!listener) return;
+    if (output) listener.output(keysOf({ ...message, tasks: '', spread: false, args: message.values })!, message.values);
+    else if (message.key === undefined) listener.drained(handle.slot);
+    else listener.ended(handle.slot, message.key, message.error);
   }
 
   /** A part of a batch answered: a worker that sent a malformed reply, or outgrew `maxHeapPerWorker`, is replaced once its work is done. */

@@ -17,7 +17,7 @@ import { DataCloneError, type FailureError, ProtocolError } from '../errors.js';
 import { type BatchOutcomes, type Done, failAll, type Job } from '../executor.js';
 import type { Transferable } from '../transfer.js';
 import { transferProblem } from '../transferChecks.js';
-import { decodeFailure, isCloneable } from '../wire.js';
+import { decodeFailure, isCloneable, type StreamRun } from '../wire.js';
 import { copyBytes, PART_BYTES } from './copyBytes.js';
 import { type DoneMessage, doneProblem, encodeRun, isProgressFor, type ProgressMessage, type RunFlags } from './messages.js';
 import type { WorkerPort } from './workerPort.js';
@@ -49,6 +49,8 @@ export class Batch {
     readonly progress: ((at: number, value: unknown) => void) | undefined,
     /** It runs alone on its worker (a rerun after a crash): nothing else may join it there. */
     readonly alone = false,
+    /** It feeds a stream task's instances (`poolPipe`). */
+    readonly stream?: StreamRun,
   ) {
     this.values = new Array<unknown>(jobs.length);
   }
@@ -180,7 +182,7 @@ export class BatchWire {
     }
     const id = ++lastPartId;
     try {
-      this.port.postMessage(encodeRun(id, jobs, runFlags(batch.progress !== undefined, this.memory, follows)), transfer);
+      this.port.postMessage(encodeRun(id, jobs, runFlags(batch.progress !== undefined, this.memory, follows, batch.stream)), transfer);
     } catch (error) {
       return { error };
     }
@@ -240,10 +242,15 @@ export class BatchWire {
   }
 }
 
-/** The run message's flags: whether someone listens for progress, whether the pool recycles by memory, and the part it follows. */
-function runFlags(progress: boolean, memory: boolean, follows: number | undefined): RunFlags | undefined {
-  if (!progress && !memory && follows === undefined) return undefined;
-  return { ...(progress ? { progress: true } : {}), ...(memory ? { memory: true } : {}), ...(follows === undefined ? {} : { follows }) };
+/** The run message's flags: whether someone listens for progress, whether the pool recycles by memory, the part it follows, the stream it feeds. */
+function runFlags(progress: boolean, memory: boolean, follows: number | undefined, stream: StreamRun | undefined): RunFlags | undefined {
+  if (!progress && !memory && follows === undefined && stream === undefined) return undefined;
+  return {
+    ...(progress ? { progress: true } : {}),
+    ...(memory ? { memory: true } : {}),
+    ...(follows === undefined ? {} : { follows }),
+    ...(stream === undefined ? {} : { stream }),
+  };
 }
 
 /**

@@ -22,7 +22,20 @@
  * @module
  */
 import { KEY_GROUPS } from '../keys.js';
-import { type EncodedBatch, encodeBatch, isSerializedError, kindOf, outcomesProblem, type SerializedError, type WireJob, type WireOutcomes } from '../wire.js';
+import {
+  type EncodedBatch,
+  encodeBatch,
+  isSerializedError,
+  kindOf,
+  outcomesProblem,
+  type SerializedError,
+  type StreamCloseFields,
+  type StreamEndedFields,
+  type StreamOutputFields,
+  type StreamRun,
+  type WireJob,
+  type WireOutcomes,
+} from '../wire.js';
 
 /** Tags of our messages. */
 export const RUN = 'rxjs-threadpool:run';
@@ -31,6 +44,9 @@ export const PROGRESS = 'rxjs-threadpool:progress';
 export const READY = 'rxjs-threadpool:ready';
 export const RELEASE = 'rxjs-threadpool:release';
 export const RELEASED = 'rxjs-threadpool:released';
+export const STREAM_OUTPUT = 'rxjs-threadpool:stream-output';
+export const STREAM_ENDED = 'rxjs-threadpool:stream-ended';
+export const STREAM_CLOSE = 'rxjs-threadpool:stream-close';
 
 /**
  * Worker → master, once, unasked: the module has loaded and its `setup` has
@@ -73,6 +89,8 @@ export interface RunFlags {
    * requests run one after another however many messages carry them.
    */
   readonly follows?: number;
+  /** The batch feeds a stream task's instances (`poolPipe`): its session and options. */
+  readonly stream?: StreamRun;
 }
 
 /** Master → worker: run a batch of requests (or a part of one), in order. */
@@ -152,6 +170,21 @@ export function doneProblem(message: DoneMessage, count: number): string | undef
 /** Whether a {@link ProgressMessage}'s position is one of the `count` requests it was sent. */
 export function isProgressFor(message: ProgressMessage, count: number): boolean {
   return typeof message.at === 'number' && Number.isInteger(message.at) && message.at >= 0 && message.at < count;
+}
+
+/** Worker → master: what a session's instances emitted (see `StreamOutputFields` in `src/wire.ts`). */
+export interface StreamOutputMessage extends StreamOutputFields {
+  readonly type: typeof STREAM_OUTPUT;
+}
+
+/** Worker → master: a session's instance ended (see `StreamEndedFields`). */
+export interface StreamEndedMessage extends StreamEndedFields {
+  readonly type: typeof STREAM_ENDED;
+}
+
+/** Master → worker: complete or cancel a session's instances (see `StreamCloseFields`). */
+export interface StreamCloseMessage extends StreamCloseFields {
+  readonly type: typeof STREAM_CLOSE;
 }
 
 /** What `exposeTasks` exposes through threads.js `expose`. */

@@ -21,12 +21,16 @@ import {
   releaseProblem,
   RUN,
   type RunMessage,
+  STREAM_CLOSE,
+  type StreamCloseMessage,
   type WorkerApi,
 } from '../threads/messages.js';
 import { serializeError } from '../serializedError.js';
 import type { TaskMap } from '../tasks.js';
 import { runBatch } from './batchRun.js';
 import { KeyMemory } from './keyMemory.js';
+import { StreamWorker } from './streamRun.js';
+import { streamBodyOf, type SubjectClass } from './streamTask.js';
 import { type LoadWatch, watchLoad } from './loadWatch.js';
 import { type MasterPort, masterPort } from './port.js';
 
@@ -80,14 +84,23 @@ export function exposeTasks<T extends TaskMap>(tasks: T, options?: WorkerOptions
   }
   const state: ExposedState = { secondCall: undefined, loadError: watchLoad() };
   exposed = state;
-  const ready = setup ? Promise.resolve().then(setup) : undefined;
+  // A module with stream tasks loads RxJS for them before it says it is ready (one without never does).
+  const hasStreams = Object.values(tasks).some((task) => streamBodyOf(task) !== undefined);
+  let streams: StreamWorker | undefined;
+  const loadStreams = hasStreams ? import('rxjs').then(({ Subject }) => void (streams = new StreamWorker(tasks, port, Subject as SubjectClass))) : undefined;
+  const ready = setup || loadStreams ? Promise.all([setup ? Promise.resolve().then(setup) : undefined, loadStreams]) : undefined;
   ready?.catch(() => undefined);
   const keys = keyReleased ? new KeyMemory() : undefined;
   // Listen before `expose` tells the master we are ready.
   port.listen((data) => {
-    const type = (data as { type?: unknown } | null)?.type;
-    if (type === RUN) runBatch(tasks, port, data as RunMessage, keys);
-    else if (type === RELEASE && keys && keyReleased) void releaseKeys(data as ReleaseMessage, keys, keyReleased, port);
+    const message = data as { type?: unknown; stream?: unknown } | null;
+    const type = message?.type;
+    if (type === RUN) {
+      // A stream pipeline's batch feeds instances; the master sends one only to a module with stream tasks.
+      if (message?.stream !== undefined && streams) streams.run(data as RunMessage);
+      else runBatch(tasks, port, data as RunMessage, keys);
+    } else if (type === STREAM_CLOSE) streams?.close(data as StreamCloseMessage);
+    else if (type === RELEASE && (keyReleased || streams)) void releaseKeys(data as ReleaseMessage, keys, keyReleased, streams, port);
   });
   /** The task names, unless the module failed after this call (it threw while loading, or called exposeTasks again). */
   const names = (): string[] => {
@@ -106,7 +119,7 @@ export function exposeTasks<T extends TaskMap>(tasks: T, options?: WorkerOptions
   // while loading (after this call) fails its start rather than serving requests.
   nextTurn(() => {
     announced().then(
-      (list) => port.post({ type: READY, tasks: list, ...(keyReleased ? { releases: true as const } : {}) } satisfies ReadyMessage),
+      (list) => port.post({ type: READY, tasks: list, ...(keyReleased || hasStreams ? { releases: true as const } : {}) } satisfies ReadyMessage),
       (error: unknown) => port.post({ type: READY, error: serializeError(error) } satisfies ReadyMessage),
     );
   });
@@ -121,12 +134,20 @@ export function exposeTasks<T extends TaskMap>(tasks: T, options?: WorkerOptions
  * `keyReleased` throws is thrown again outside, as an uncaught error: the
  * pool replaces a worker whose state it can no longer trust.
  */
-async function releaseKeys(message: ReleaseMessage, keys: KeyMemory, keyReleased: (key: Key) => unknown, port: MasterPort): Promise<void> {
+async function releaseKeys(
+  message: ReleaseMessage,
+  keys: KeyMemory | undefined,
+  keyReleased: ((key: Key) => unknown) | undefined,
+  streams: StreamWorker | undefined,
+  port: MasterPort,
+): Promise<void> {
   if (releaseProblem(message) !== undefined) return;
+  // Stream instances of the lost keys complete here (they flush and end) before the keys run elsewhere.
+  streams?.sessions.release(message.groups);
   const failures: unknown[] = [];
-  for (const key of keys.release(message.groups)) {
+  for (const key of keys?.release(message.groups) ?? []) {
     try {
-      await keyReleased(key);
+      await keyReleased?.(key);
     } catch (error) {
       failures.push(error);
     }

@@ -6,6 +6,7 @@
  * @module rxjs-threadpool/worker
  */
 export { exposeTasks, type WorkerOptions } from './exposeTasks.js';
+export { type StreamOperator, type StreamTask, streamTask } from './streamTask.js';
 export { transfer } from '../transfer.js';
 export type { Task, TaskContext, TaskMap } from '../tasks.js';
 export type { Key } from '../keys.js';
