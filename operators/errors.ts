@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import { filter } from 'rxjs';
-import type { Failure, Outcome, Progress } from '../src/outcomes.js';
+import type { Failure, Outcome, Progress, StreamFailure, StreamOutcome } from '../src/outcomes.js';
 
 /**
  * Keeps the failures of a stream of outcomes: the seed's `exc_callback`.
@@ -18,10 +18,12 @@ import type { Failure, Outcome, Progress } from '../src/outcomes.js';
  * requests$.pipe(poolMap(pool, 'countPrimes'), errors()).subscribe(({ request, error }) => console.error(request.id, error.code));
  * ```
  * @see {@link results}, {@link splitOutcomes}
- * @typeParam A - The task's argument list.
- * @typeParam R - The task's result.
- * @return An operator from outcomes to failures (progress items are dropped too).
+ * @typeParam T - What the stream carries: `poolMap`'s outcomes (and progress), or `poolPipe`'s stream outcomes.
+ * @return An operator from outcomes to failures (`{ request, error }`, or a stream's `{ key, error }`; progress items are dropped too).
  */
-export function errors<A extends readonly unknown[], R>(): OperatorFunction<Outcome<A, R> | Progress<A>, Failure<A>> {
-  return filter((outcome): outcome is Failure<A> => outcome.ok === false);
+export function errors<T extends Outcome<readonly unknown[], unknown> | Progress<readonly unknown[], unknown> | StreamOutcome>(): OperatorFunction<
+  T,
+  Extract<T, Failure<readonly unknown[]> | StreamFailure>
+> {
+  return filter((outcome: T): outcome is Extract<T, Failure<readonly unknown[]> | StreamFailure> => outcome.ok === false);
 }

@@ -10,7 +10,8 @@
 export { errors } from './errors.js';
 export type { BatchSize } from '../src/scheduler/batchSizing.js';
 export { poolMap, type PoolMapInput, type PoolMapOptions, type PoolMapOutcome, type PoolMapProgress } from './poolMap.js';
+export { poolPipe, type PoolPipeOptions, type StreamTaskInput, type StreamTaskName, type StreamTaskOutput } from './poolPipe.js';
 export { progress } from './progress.js';
 export { type PullSource, pullFrom } from './pullFrom.js';
 export { results } from './results.js';
-export { type SplitOutcomes, splitOutcomes } from './splitOutcomes.js';
+export { type SplitOutcomes, splitOutcomes, type SplitStreamOutcomes } from './splitOutcomes.js';

@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import { filter } from 'rxjs';
-import type { Outcome, Progress, Result } from '../src/outcomes.js';
+import type { Outcome, Progress, Result, StreamOutcome, StreamResult } from '../src/outcomes.js';
 import { reportFailure } from '../src/reportFailure.js';
 
 /**
@@ -21,12 +21,14 @@ import { reportFailure } from '../src/reportFailure.js';
  * requests$.pipe(poolMap(pool, 'countPrimes'), results()).subscribe(({ request, value }) => console.log(request.id, value));
  * ```
  * @see {@link errors}, {@link splitOutcomes}
- * @typeParam A - The task's argument list.
- * @typeParam R - The task's result.
- * @return An operator from outcomes to results (progress items are dropped too).
+ * @typeParam T - What the stream carries: `poolMap`'s outcomes (and progress), or `poolPipe`'s stream outcomes.
+ * @return An operator from outcomes to results (`{ request, value }`, or a stream's `{ key, value }`; progress items are dropped too).
  */
-export function results<A extends readonly unknown[], R>(): OperatorFunction<Outcome<A, R> | Progress<A>, Result<A, R>> {
-  return filter((outcome): outcome is Result<A, R> => {
+export function results<T extends Outcome<readonly unknown[], unknown> | Progress<readonly unknown[], unknown> | StreamOutcome>(): OperatorFunction<
+  T,
+  Extract<T, Result<readonly unknown[], unknown> | StreamResult>
+> {
+  return filter((outcome: T): outcome is Extract<T, Result<readonly unknown[], unknown> | StreamResult> => {
     if (outcome.ok === true) return true;
     if (outcome.ok === false) reportFailure(outcome);
     return false;

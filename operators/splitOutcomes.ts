@@ -1,5 +1,5 @@
 import { filter, Observable, share } from 'rxjs';
-import type { Failure, Outcome, Progress, Result } from '../src/outcomes.js';
+import type { Failure, Outcome, Progress, Result, StreamFailure, StreamOutcome, StreamResult } from '../src/outcomes.js';
 import { reportFailure } from '../src/reportFailure.js';
 
 /**
@@ -44,23 +44,46 @@ export interface SplitOutcomes<A extends readonly unknown[], R> {
  * @param outcome$ - Outcomes, as `poolMap` emits them.
  * @return The two streams (progress items go to neither).
  */
-export function splitOutcomes<A extends readonly unknown[], R>(outcome$: Observable<Outcome<A, R> | Progress<A>>): SplitOutcomes<A, R> {
+export function splitOutcomes<A extends readonly unknown[], R>(outcome$: Observable<Outcome<A, R> | Progress<A>>): SplitOutcomes<A, R>;
+/**
+ * Splits a stream task's outcomes (`poolPipe`) into what its instances
+ * emitted, `{ key, value }`, and their failures, `{ key, error }`, as for
+ * `poolMap`'s outcomes.
+ *
+ * @typeParam O - What the stream task emits.
+ * @param outcome$ - Outcomes, as `poolPipe` emits them.
+ * @return The two streams.
+ */
+export function splitOutcomes<O>(outcome$: Observable<StreamOutcome<O>>): SplitStreamOutcomes<O>;
+export function splitOutcomes(outcome$: Observable<Outcome | Progress | StreamOutcome>): SplitOutcomes<unknown[], unknown> | SplitStreamOutcomes<unknown> {
   let errorObservers = 0;
   const shared = outcome$.pipe(share());
   const results$ = shared.pipe(
-    filter((outcome): outcome is Result<A, R> => {
+    filter((outcome): outcome is Result | StreamResult => {
       if (outcome.ok === true) return true;
       if (outcome.ok === false && errorObservers === 0) reportFailure(outcome);
       return false;
     }),
   );
-  const errors$ = new Observable<Failure<A>>((subscriber) => {
+  const errors$ = new Observable<Failure | StreamFailure>((subscriber) => {
     errorObservers++;
-    const subscription = shared.pipe(filter((outcome): outcome is Failure<A> => outcome.ok === false)).subscribe(subscriber);
+    const subscription = shared.pipe(filter((outcome): outcome is Failure | StreamFailure => outcome.ok === false)).subscribe(subscriber);
     return () => {
       errorObservers--;
       subscription.unsubscribe();
     };
   });
-  return { results$, errors$ };
+  return { results$, errors$ } as SplitOutcomes<unknown[], unknown> | SplitStreamOutcomes<unknown>;
+}
+
+/**
+ * The two streams of {@link splitOutcomes} for a stream task's outcomes.
+ *
+ * @typeParam O - What the stream task emits.
+ */
+export interface SplitStreamOutcomes<O> {
+  /** What the instances emitted. */
+  readonly results$: Observable<StreamResult<O>>;
+  /** Their failures. */
+  readonly errors$: Observable<StreamFailure>;
 }

@@ -3,10 +3,10 @@
  * scheduler keeps at most one job per key in flight, so a key's requests run one at a time, in arrival order,
  * even when they run on different hosts; `this.key` on a host is the request's key; different keys run at once.
  */
-import { from } from 'rxjs';
+import { from, type OperatorFunction } from 'rxjs';
 import type { Pool } from '../src';
 import { createQueuePool } from '../src/bullmq';
-import { poolMap } from '../operators';
+import { poolMap, poolPipe } from '../operators';
 import type { QueueKeyedTasks } from './fixtures/queue.keyed.worker';
 import { closePools, collect, fixture, track } from './helpers';
 import { byKey, expectKeyedOrder, visits } from './keyedChecks';
@@ -62,6 +62,15 @@ describe('key on a queue pool, two hosts', () => {
     for (const outcome of keyed) expect(outcome).toMatchObject({ ok: true, value: { key: outcome.request.args[0] } });
     const unkeyed = await collect(from(['a', 'b']).pipe(poolMap(pool, 'keyOf')));
     expect(unkeyed.map((outcome) => outcome.ok && outcome.value)).toEqual([{}, {}]);
+  });
+
+  test('poolPipe on a queue pool fails at subscribe with InvalidOptionError: stream tasks are local', async () => {
+    const pool = open();
+    // The queue fixture has no stream task: the pool's kind is refused before any task is looked at.
+    const stream = poolPipe(pool as never, 'visit' as never) as OperatorFunction<unknown, unknown>;
+    const failed = collect(from([{ key: 'a', seq: 1 }]).pipe(stream));
+    await expect(failed).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', option: 'pool' });
+    await expect(failed).rejects.toThrow(/stream tasks are local/);
   });
 
   test('different keys run at once: requests of two keys overlap in time (they sleep: no CPU needed)', async () => {

@@ -17,6 +17,7 @@ import type { FaultTasks } from './fixtures/faults.worker';
 import type { FeatureTasks } from './fixtures/features.worker';
 import type { GateTasks } from './fixtures/gate.worker';
 import type { KeyedTasks } from './fixtures/keyed.worker';
+import type { StreamTasks } from './fixtures/streams.worker';
 import type { Tasks } from './fixtures/tasks.worker';
 
 /** Absolute path of a fixture worker. */
@@ -49,6 +50,11 @@ export function gatePool(options?: PoolOptions): Pool<GateTasks> {
 /** A pool on the keyed fixture (per-key state, the thread of each request, released keys), closed by `closePools()`. */
 export function keyedPool(options?: PoolOptions): Pool<KeyedTasks> {
   return track(createPool<KeyedTasks>(fixture('keyed.worker.ts'), options));
+}
+
+/** A pool on the streams fixture (stream tasks for poolPipe), closed by `closePools()`. */
+export function streamsPool(options?: PoolOptions): Pool<StreamTasks> {
+  return track(createPool<StreamTasks>(fixture('streams.worker.ts'), options));
 }
 
 /** Registers a pool for `closePools()`. */

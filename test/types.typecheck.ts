@@ -3,10 +3,11 @@
  * Each `@ts-expect-error` fails the type check if the line below it compiles.
  */
 import { of, type Observable } from 'rxjs';
-import { createPool, makeRequests, type Outcome, type Progress, type TaskError, workRequest } from '../src';
-import { errors, poolMap, progress, results, splitOutcomes } from '../operators';
+import { createPool, makeRequests, type Outcome, type Progress, type StreamOutcome, type TaskError, workRequest } from '../src';
+import { errors, poolMap, poolPipe, progress, results, splitOutcomes } from '../operators';
 import { createQueuePool } from '../src/bullmq';
 import type { FeatureTasks } from './fixtures/features.worker';
+import type { Event, StreamTasks } from './fixtures/streams.worker';
 import type { QueueTasks } from './fixtures/queue.worker';
 import type { Tasks } from './fixtures/tasks.worker';
 
@@ -106,3 +107,17 @@ of(1).pipe(poolMap(queuePool, 'nope'));
 of('x').pipe(poolMap(queuePool, 'inc'));
 // @ts-expect-error: queue is required
 createQueuePool<QueueTasks>({ connection: 'redis://127.0.0.1:6379' });
+
+// Stream tasks (poolPipe): the input and output types flow from streamTask's operator; the key is typed by the input.
+const streamPool = createPool<StreamTasks>('/abs/streams.worker.js');
+const sums = of<Event>({ key: 'a', n: 1 }).pipe(poolPipe(streamPool, 'sums', { key: (event) => event.key }));
+assertEqual<typeof sums, Observable<StreamOutcome<string>>>(true);
+sums.pipe(results()).subscribe(({ key, value }) => {
+  expectType<string | number | undefined>(key);
+  expectType<string>(value);
+});
+splitOutcomes(sums).errors$.subscribe(({ error }) => expectType<string>(error.code));
+// @ts-expect-error: threadId is a plain task, not a stream task
+of<Event>({ key: 'a', n: 1 }).pipe(poolPipe(streamPool, 'threadId'));
+// @ts-expect-error: the key function gets the stream task's input
+of<Event>({ key: 'a', n: 1 }).pipe(poolPipe(streamPool, 'sums', { key: (event: number) => event }));

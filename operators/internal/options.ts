@@ -130,7 +130,7 @@ export function resolvePoolMapOptions(options: unknown): ResolvedPoolMapOptions 
 }
 
 /** The `queue` option: `{ size, overflow }`, checked, overflow `'error'` by default. */
-function resolveQueue(queue: unknown): QueueBound {
+export function resolveQueue(queue: unknown): QueueBound {
   const given: Readonly<Record<string, unknown>> = checkOptionsObject('queue', queue as Record<string, unknown>);
   checkKnownKeys('the queue options', given, ['size', 'overflow'], { maxSize: 'size', limit: 'size', policy: 'overflow', strategy: 'overflow' });
   const size = checkInteger('queue.size', given.size, 1);

@@ -25,12 +25,16 @@ export class RequestSubmitter {
    * @param task - The task every request runs.
    * @param transfer - The `transfer` option, when given.
    * @param key - The `key` option, when given.
+   * @param keyed - Told each queued request's ticket and key (when keyed), before it is queued.
+   * @param fixedKey - The key of every request when there is no `key` option (a stream without keys).
    */
   constructor(
     private readonly pipeline: Pipeline,
     private readonly task: string,
     private readonly transfer: TransferCallback | undefined,
     private readonly key: KeyCallback | undefined,
+    private readonly keyed?: (ticket: number, key: Key) => void,
+    private readonly fixedKey?: Key,
   ) {}
 
   /**
@@ -44,7 +48,7 @@ export class RequestSubmitter {
   submit(value: unknown): void {
     const request = isWorkRequest(value) ? value : workRequest([value]);
     const ticket = this.arrivals++;
-    let key: Key | undefined;
+    let key: Key | undefined = this.fixedKey;
     if (this.key) {
       try {
         const { args } = request;
@@ -64,6 +68,7 @@ export class RequestSubmitter {
         return;
       }
     }
+    if (key !== undefined) this.keyed?.(ticket, key);
     this.pipeline.submit(request, ticket, this.task, transferables, key);
   }
 }
