@@ -48,14 +48,21 @@ function random(seed: number): () => number {
  */
 export function* clickStream(count: number, users: number, skew = 0, seed = 42): Generator<ClickEvent> {
   const next = random(seed);
-  let at = 0;
-  for (let i = 0; i < count; i++) {
-    // On average 30 s of event time between two clicks of the whole stream: per user, gaps vary widely.
-    at += Math.floor(next() * 60_000 * (10_000 / users));
-    const user = skew > 0 && next() < skew ? 0 : Math.floor(next() * users);
+  // The payloads are made once and picked from: making one costs the main thread as much as parsing it costs
+  // the operator, and the work to measure is the parsing.
+  const payloads: string[] = [];
+  for (let p = 0; p < 4096; p++) {
     const fields: Record<string, number | string | boolean> = { page: `/p/${Math.floor(next() * 500)}`, dwellMs: Math.floor(next() * 5000) };
     for (let f = 0; f < 18; f++) fields[`f${f}`] = f % 3 === 0 ? `v${Math.floor(next() * 1e6)}` : f % 3 === 1 ? Math.floor(next() * 1e6) : next() < 0.5;
-    yield { user, at, payload: JSON.stringify(fields) };
+    payloads.push(JSON.stringify(fields));
+  }
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    // Event time advances so that a user's clicks come about 20 minutes apart on average (some sessions go
+    // on, some end: the gap is 30 minutes), whatever the number of users.
+    at += Math.floor(next() * ((2 * 20 * 60_000) / users));
+    const user = skew > 0 && next() < skew ? 0 : Math.floor(next() * users);
+    yield { user, at, payload: payloads[Math.floor(next() * payloads.length)] };
   }
 }
 

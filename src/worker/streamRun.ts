@@ -57,13 +57,15 @@ export class StreamWorker {
       return;
     }
     const failures: WireFailure[] = [];
+    // A batch has one task, as a rule: it is looked up once.
+    const single = typeof names === 'string' ? this.lookUp(names) : undefined;
+    const { session, unkeyed, idle } = stream;
     let run = 0;
     let runEnd = keyRuns[0];
     for (let at = 0; at < args.length; at++) {
       while (at >= runEnd) runEnd += keyRuns[++run];
       const name = typeof names === 'string' ? names : names[at];
-      const task = Object.hasOwn(this.tasks, name) ? this.tasks[name] : undefined;
-      const body = streamBodyOf(task);
+      const { task, body } = single ?? this.lookUp(name);
       if (!body) {
         failures.push(
           task
@@ -74,13 +76,19 @@ export class StreamWorker {
       }
       const value = spread ? (args[at] as unknown[])[0] : args[at];
       try {
-        this.sessions.feed(stream.session, keys[run], value, body.operator, stream.unkeyed === true, stream.idle);
+        this.sessions.feed(session, keys[run], value, body.operator, unkeyed === true, idle);
       } catch (error) {
         // The operator threw when its instance started: this value was not fed.
         failures.push(taskFailure(at, error));
       }
     }
     this.port.post({ type: DONE, batch, values: new Array<unknown>(args.length), ...(failures.length > 0 ? { failures } : {}) } satisfies DoneMessage);
+  }
+
+  /** The task of `name`, and its stream body when it is a stream task. */
+  private lookUp(name: string): { task: unknown; body: ReturnType<typeof streamBodyOf> } {
+    const task = Object.hasOwn(this.tasks, name) ? this.tasks[name] : undefined;
+    return { task, body: streamBodyOf(task) };
   }
 
   /** A close message from the master: checked, then the instances complete (or are cancelled). */
