@@ -2,27 +2,51 @@
  * One measurement in a process of its own (so peak RSS is the system's own):
  * `node dist/bench/case.js '<json>'` prints one JSON line of metrics.
  */
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { createKeyedSystem, createSystem, isKeyedSystem, type KeyedSystemName, type SystemName } from './systems';
-import { type KeyedRequest, keyedRequest, keyOf, KEYS, placeOf } from './tasks';
+import { type ClickEvent, clickStream, SESSION_GAP_MS, type UserSession } from '../examples/sessions/sessionize';
+import { sessionsFile } from './measure';
+import {
+  createKeyedSystem,
+  createSessionSystem,
+  createSystem,
+  isKeyedSystem,
+  isSessionSystem,
+  type KeyedSystemName,
+  type SessionSystemName,
+  type SystemName,
+} from './systems';
+import { type KeyedRequest, keyedRequest, keyOf, KEYS, placeOf, SESSION_USERS, sessionLine } from './tasks';
 
-export type Workload = 'tiny' | 'cpu' | 'payload copy' | 'payload transfer' | 'startup' | 'stream' | 'keyed tiny';
+export type Workload = 'tiny' | 'cpu' | 'payload copy' | 'payload transfer' | 'startup' | 'stream' | 'keyed tiny' | 'keyed stream';
 
 export interface CaseInput {
-  /** A keyed system only with the keyed tiny workload; on it, plain `rxjs-threadpool` measures `tiny`. */
-  readonly system: SystemName | KeyedSystemName;
+  /**
+   * A keyed system only with the keyed tiny workload; on it, plain `rxjs-threadpool` measures `tiny`.
+   * A session system only with the keyed stream workload (`piscina hand-routed` is both: each workload has its own).
+   */
+  readonly system: SystemName | KeyedSystemName | SessionSystemName;
   readonly workload: Workload;
   /** burn() iterations that take about 20 ms on this machine. */
   readonly burnIterations: number;
   readonly tinyCount: number;
   readonly streamRate: number;
   readonly streamSeconds: number;
+  /** The keyed stream workload's clicks (over {@link SESSION_USERS} users). */
+  readonly clickCount: number;
 }
 
 export interface CaseOutput {
   readonly metrics: Record<string, number>;
   readonly maxRssMB: number;
+  /**
+   * On the keyed stream workload: a digest of the run's sessions (their sorted {@link sessionLine}s),
+   * the same for every system and round when they all made the same sessions; the lines are kept in
+   * {@link sessionsFile} for a diff.
+   */
+  readonly digest?: string;
 }
 
 const MiB = 1024 * 1024;
@@ -148,12 +172,128 @@ async function measureKeyed(input: CaseInput, system: KeyedSystemName, size: num
   }
 }
 
+/** Clicks of the keyed stream workload's warm-up (its own seed): every user about twice. */
+const WARM_UP_CLICKS = 20_000;
+
+/**
+ * What any sessionization of `clicks` must give, checked after the clock stops (a run that breaks it
+ * fails the case, loudly): every click in exactly one session (the sessions' clicks add up to the
+ * clicks, and each user's to that user's), and a user's sessions apart by more than
+ * {@link SESSION_GAP_MS} (closer ones would have been one session: what clicks fed out of order, or
+ * to two instances of one user, give). Returns the sessions' sorted lines.
+ */
+function checkSessions(system: string, run: string, clicks: readonly ClickEvent[], sessions: readonly UserSession[]): string[] {
+  const problems: string[] = [];
+  const problem = (text: string): void => void (problems.length < 10 && problems.push(text));
+  const clicksOf = new Int32Array(SESSION_USERS);
+  for (const click of clicks) clicksOf[click.user]++;
+  const byUser = new Map<number, UserSession[]>();
+  for (const session of sessions) {
+    if (!Number.isInteger(session.user) || session.user < 0 || session.user >= SESSION_USERS) {
+      problem(`a session of no user: ${JSON.stringify(session)}`);
+      continue;
+    }
+    clicksOf[session.user] -= session.clicks;
+    if (!(session.clicks >= 1 && session.start <= session.end && session.pages >= 1 && session.pages <= session.clicks))
+      problem(`a malformed session: ${sessionLine(session)}`);
+    const mine = byUser.get(session.user);
+    if (mine) mine.push(session);
+    else byUser.set(session.user, [session]);
+  }
+  for (let user = 0; user < SESSION_USERS; user++) {
+    if (clicksOf[user] !== 0)
+      problem(`user ${user}: its sessions count ${clicksOf[user] > 0 ? `${clicksOf[user]} clicks fewer` : `${-clicksOf[user]} clicks more`} than it made`);
+  }
+  for (const [user, mine] of byUser) {
+    mine.sort((a, b) => a.start - b.start);
+    for (let i = 1; i < mine.length; i++) {
+      if (mine[i].start - mine[i - 1].end <= SESSION_GAP_MS)
+        problem(`user ${user}: sessions ${sessionLine(mine[i - 1])} and ${sessionLine(mine[i])} overlap or are within the gap`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(
+      `SESSIONS WRONG: ${system}, ${run}: ${sessions.length} sessions of ${clicks.length} clicks; the first problems:\n  ${problems.join('\n  ')}`,
+    );
+  }
+  return sessions.map(sessionLine).sort();
+}
+
+/** The longest a keyed stream run may take before its case fails as hung. */
+const RUN_LIMIT_MS = 120_000;
+
+/**
+ * Waits for `run`, failing the case if it has not ended in {@link RUN_LIMIT_MS} (HUNG, with
+ * `progress()`), so a system that stops answering fails loudly instead of stalling the bench. (Its timer
+ * also holds the process; since the fix that made an open poolPipe hold it, no system relies on that.)
+ */
+async function held<T>(what: string, run: Promise<T>, progress: () => string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`HUNG: ${what} had not ended after ${RUN_LIMIT_MS / 1000} s (${progress()})`)), RUN_LIMIT_MS);
+  });
+  try {
+    return await Promise.race([run, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The keyed stream workload: the sessionization of `clickCount` clicks over {@link SESSION_USERS}
+ * users (built before the clock starts, the same in every process), after a warm-up of
+ * {@link WARM_UP_CLICKS} other clicks; events/s, and the main thread's event-loop delay p99 while the
+ * measured run goes. Each session is only kept while the clock runs; both runs' sessions are checked
+ * after it stops (checkSessions), and the measured run's digest goes out for run.ts to compare
+ * across systems.
+ */
+async function measureSessions(input: CaseInput, system: SessionSystemName, size: number): Promise<{ metrics: Record<string, number>; digest: string }> {
+  const warmUp = Array.from(clickStream(WARM_UP_CLICKS, SESSION_USERS, 0, 7));
+  const clicks = Array.from(clickStream(input.clickCount, SESSION_USERS, 0, 42));
+  const sessions = await createSessionSystem(system, size);
+  await sessions.ready();
+  try {
+    const warmUpSessions: UserSession[] = [];
+    await held(
+      `${system}, warm-up`,
+      sessions.run(warmUp, (session) => void warmUpSessions.push(session)),
+      () => `${warmUpSessions.length} sessions so far`,
+    );
+    checkSessions(system, 'warm-up', warmUp, warmUpSessions);
+    const made: UserSession[] = [];
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
+    // The monitor's first tick only starts its clock: let it come before the run, or a run that never yields records nothing.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const start = performance.now();
+    await held(
+      `${system}, measured run`,
+      sessions.run(clicks, (session) => void made.push(session)),
+      () => `${made.length} sessions so far`,
+    );
+    const seconds = (performance.now() - start) / 1000;
+    // A timer's turn before the monitor stops: it records the delay of the run's last stretch (all of it, for a run that never yields).
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    delay.disable();
+    const lines = checkSessions(system, 'measured run', clicks, made);
+    const text = `${lines.join('\n')}\n`;
+    writeFileSync(sessionsFile(system), text);
+    return {
+      metrics: { eventsPerSecond: clicks.length / seconds, eventLoopDelayP99Ms: delay.percentile(99) / 1e6, sessions: made.length },
+      digest: createHash('sha256').update(text).digest('hex').slice(0, 16),
+    };
+  } finally {
+    await sessions.close();
+  }
+}
+
 async function measure(input: CaseInput): Promise<Record<string, number>> {
   const size = availableParallelism();
   if (isKeyedSystem(input.system)) {
     if (input.workload !== 'keyed tiny') throw new Error(`${input.system} runs only the keyed tiny workload`);
     return measureKeyed(input, input.system, size);
   }
+  if (isSessionSystem(input.system)) throw new Error(`${input.system} runs only the keyed stream workload`);
   if (input.workload === 'startup') {
     const start = performance.now();
     const system = await createSystem(input.system, size);
@@ -237,6 +377,13 @@ async function measure(input: CaseInput): Promise<Record<string, number>> {
 
 async function main(): Promise<void> {
   const input = JSON.parse(process.argv[2]) as CaseInput;
+  if (input.workload === 'keyed stream') {
+    if (!isSessionSystem(input.system)) throw new Error(`${input.system} does not run the keyed stream workload`);
+    const { metrics, digest } = await measureSessions(input, input.system, availableParallelism());
+    const output: CaseOutput = { metrics, digest, maxRssMB: process.resourceUsage().maxRSS / 1024 };
+    process.stdout.write(`${JSON.stringify(output)}\n`);
+    return;
+  }
   const metrics = await measure(input);
   const output: CaseOutput = { metrics, maxRssMB: process.resourceUsage().maxRSS / 1024 };
   process.stdout.write(`${JSON.stringify(output)}\n`);

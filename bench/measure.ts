@@ -1,7 +1,11 @@
 /**
  * What both benchmark scripts (run.ts and distributed.ts) share: their
- * command-line options, the cpu workload's calibration, and the median.
+ * command-line options, the cpu workload's calibration, and the median;
+ * and where run.ts and its cases (case.ts) leave the keyed stream
+ * workload's sessions.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { burn } from './tasks';
 
@@ -29,3 +33,6 @@ export function median(values: readonly number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
+
+/** Where a keyed stream case leaves its measured run's sorted session lines (one file per system, the last round's). */
+export const sessionsFile = (system: string): string => join(tmpdir(), `rxjs-threadpool-bench-keyed-stream-${system.replace(/[^a-z0-9]+/gi, '-')}.txt`);

@@ -1,23 +1,29 @@
 /**
  * `npm run bench -- --scaling [--quick] [--json]`: the scaling section instead (scaling.ts).
  *
- * `npm run bench [-- --json] [-- --rounds N] [-- --only workload,...]` (workloads: tiny, cpu,
- * payload copy, payload transfer, startup, stream, keyed tiny, distributed):
+ * `npm run bench [-- --json] [-- --rounds N] [-- --only workload,...] [-- --clicks N]` (workloads: tiny, cpu,
+ * payload copy, payload transfer, startup, stream, keyed tiny, keyed stream, distributed):
  * every system on every workload, each measurement in a fresh process, systems
  * alternating within each round; prints each system's median, min–max and its
- * ratio to rxjs-threadpool (on keyed tiny, to rxjs-threadpool keyed), and the
- * workload's own ratios, if it has any (keyed tiny: keyed/unkeyed and
- * keyed/hand-routed piscina, against their targets).
+ * ratio to rxjs-threadpool (on keyed tiny, to rxjs-threadpool keyed; on keyed
+ * stream, to rxjs-threadpool poolPipe), and the workload's own ratios and
+ * ceilings, if it has any (keyed tiny: keyed/unkeyed and keyed/hand-routed
+ * piscina; keyed stream: poolPipe over groupBy on the main thread and over a
+ * hand-routed piscina, and poolPipe's event-loop delay p99), against their
+ * targets. `--clicks`: the keyed stream workload's clicks (default 300,000).
+ * The keyed stream workload's systems must all make the same sessions: a
+ * case whose digest differs from the first one's stops the bench
+ * (SESSIONS DIFFER).
  */
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { CaseInput, CaseOutput, Workload } from './case';
-import { type KeyedSystemName, type SystemName, systemNames } from './systems';
-import { argument, calibrate, median } from './measure';
+import { type KeyedSystemName, type SessionSystemName, type SystemName, systemNames } from './systems';
+import { argument, calibrate, median, sessionsFile } from './measure';
 import { runScaling } from './scaling';
 
-type BenchSystem = SystemName | KeyedSystemName;
+type BenchSystem = SystemName | KeyedSystemName | SessionSystemName;
 
 interface Plan {
   readonly workload: Workload;
@@ -29,6 +35,14 @@ interface Plan {
   readonly reference?: BenchSystem;
   /** Ratios the workload exists to show: `of`'s median over `over`'s, oriented so that > 1 means `of` is better. */
   readonly ratios?: readonly { readonly name: string; readonly of: BenchSystem; readonly over: BenchSystem; readonly target: number }[];
+  /** Metrics the workload exists to keep low: `system`'s median of `metric`, against a target it should stay below. */
+  readonly ceilings?: readonly {
+    readonly name: string;
+    readonly system: BenchSystem;
+    readonly metric: string;
+    readonly below: number;
+    readonly unit: string;
+  }[];
 }
 
 const peers = systemNames.filter((name) => name !== 'main thread');
@@ -50,6 +64,20 @@ const plans: readonly Plan[] = [
       { name: 'keyed/unkeyed', of: 'rxjs-threadpool keyed', over: 'rxjs-threadpool', target: 0.7 },
       { name: 'keyed/hand-routed piscina', of: 'rxjs-threadpool keyed', over: 'piscina hand-routed', target: 5 },
     ],
+  },
+  {
+    // The sessions example at scale: `clickCount` clicks over 10,000 users cut into sessions per user, by poolPipe's
+    // stream task, by groupBy on the main thread, and by a hand-routed piscina; every system's sessions compared.
+    workload: 'keyed stream',
+    systems: ['rxjs-threadpool poolPipe', 'main thread groupBy', 'piscina hand-routed'],
+    metric: 'eventsPerSecond',
+    higherIsBetter: true,
+    reference: 'rxjs-threadpool poolPipe',
+    ratios: [
+      { name: 'poolPipe/main thread groupBy', of: 'rxjs-threadpool poolPipe', over: 'main thread groupBy', target: 1.6 },
+      { name: 'poolPipe/piscina hand-routed', of: 'rxjs-threadpool poolPipe', over: 'piscina hand-routed', target: 1 },
+    ],
+    ceilings: [{ name: 'poolPipe event-loop delay p99', system: 'rxjs-threadpool poolPipe', metric: 'eventLoopDelayP99Ms', below: 20, unit: 'ms' }],
   },
 ];
 
@@ -79,13 +107,42 @@ interface NamedRatio {
   target: number;
 }
 
+/** One of a plan's ceilings, as measured. */
+interface NamedCeiling {
+  workload: Workload;
+  name: string;
+  value: number;
+  below: number;
+  unit: string;
+}
+
+/** The first digest each workload's cases gave (keyed stream: its sessions'), with who gave it. */
+const digests = new Map<Workload, { system: BenchSystem; round: number; digest: string; sessions: number }>();
+
+/** A case's digest against its workload's first: a difference stops the bench, loudly, naming both and the files to diff. */
+function checkDigest(workload: Workload, system: BenchSystem, round: number, output: CaseOutput): void {
+  if (output.digest === undefined) return;
+  const sessions = output.metrics.sessions;
+  const first = digests.get(workload);
+  if (!first) {
+    digests.set(workload, { system, round, digest: output.digest, sessions });
+    return;
+  }
+  if (first.digest === output.digest) return;
+  throw new Error(
+    `SESSIONS DIFFER: ${workload}: ${system} (round ${round + 1}) made ${sessions} sessions, digest ${output.digest}; ` +
+      `${first.system} (round ${first.round + 1}) made ${first.sessions}, digest ${first.digest}\n` +
+      `  their sorted sessions (user:start:end:clicks:dwellMs:pages): diff ${sessionsFile(first.system)} ${sessionsFile(system)}`,
+  );
+}
+
 /** Runs the thread workloads; with `--json`, returns their document instead of printing the tables. */
 function main(): object | undefined {
   const rounds = Number(argument('rounds') ?? 3);
   const only = argument('only')?.split(',');
   const json = process.argv.includes('--json');
   const burnIterations = calibrate(20);
-  const base = { burnIterations, tinyCount: 100_000, streamRate: 20_000, streamSeconds: 5 };
+  const base = { burnIterations, tinyCount: 100_000, streamRate: 20_000, streamSeconds: 5, clickCount: Number(argument('clicks') ?? 300_000) };
   const selected = plans.filter((plan) => !only || only.includes(plan.workload));
   const samples = new Map<string, CaseOutput[]>();
   const log = (text: string): void => {
@@ -101,6 +158,7 @@ function main(): object | undefined {
         // threads.js Pool waits a timer before every task: a small count keeps it to seconds.
         const tinyCount = system === 'threads.js Pool' ? 2_000 : base.tinyCount;
         const output = runCase({ ...base, tinyCount, system, workload: plan.workload });
+        checkDigest(plan.workload, system, round, output);
         const key = `${plan.workload}|${system}`;
         samples.set(key, [...(samples.get(key) ?? []), output]);
       }
@@ -110,6 +168,7 @@ function main(): object | undefined {
 
   const rows: Row[] = [];
   const ratios: NamedRatio[] = [];
+  const ceilings: NamedCeiling[] = [];
   for (const plan of selected) {
     const medianOf = (system: BenchSystem): number => median((samples.get(`${plan.workload}|${system}`) ?? []).map((sample) => sample.metrics[plan.metric]));
     const ours = medianOf(plan.reference ?? 'rxjs-threadpool');
@@ -133,6 +192,10 @@ function main(): object | undefined {
       const ratio = plan.higherIsBetter ? medianOf(of) / medianOf(over) : medianOf(over) / medianOf(of);
       ratios.push({ workload: plan.workload, name, ratio, target });
     }
+    for (const { name, system, metric, below, unit } of plan.ceilings ?? []) {
+      const value = median((samples.get(`${plan.workload}|${system}`) ?? []).map((sample) => sample.metrics[metric]));
+      ceilings.push({ workload: plan.workload, name, value, below, unit });
+    }
   }
   // cpu: speedup over the main thread doing the 64 requests one after another.
   const serial = rows.find((row) => row.workload === 'cpu' && row.system === 'main thread');
@@ -151,7 +214,7 @@ function main(): object | undefined {
     rounds,
     burnIterations,
   };
-  if (json) return { machine, rows, ratios };
+  if (json) return { machine, rows, ratios, ceilings };
   console.log(
     `rxjs-threadpool benchmark · ${machine.cpus} CPUs (${machine.model}) · ${machine.memoryGiB} GiB · Node ${machine.node} · ${rounds} rounds, median (min–max)`,
   );
@@ -169,6 +232,10 @@ function main(): object | undefined {
       .filter((ratio) => ratio.workload === plan.workload)
       .map(({ name, ratio, target }) => `${name} ${ratio.toFixed(2)}× (target ≥ ${target}×${ratio >= target ? '' : ', BELOW TARGET'})`);
     if (own.length > 0) console.log(`  ${own.join('   ')}`);
+    const kept = ceilings
+      .filter((ceiling) => ceiling.workload === plan.workload)
+      .map(({ name, value, below, unit }) => `${name} ${format(value)} ${unit} (target < ${below} ${unit}${value < below ? '' : ', ABOVE TARGET'})`);
+    if (kept.length > 0) console.log(`  ${kept.join('   ')}`);
   }
   return undefined;
 }

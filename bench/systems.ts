@@ -1,13 +1,16 @@
 /**
  * One adapter per system under test, all driven the same way: run a list of
  * calls and resolve when every one has its result, or stream calls in and
- * report each one's completion.
+ * report each one's completion (the keyed stream workload's systems: run a
+ * list of clicks and report each session).
  */
 import { join } from 'node:path';
-import { Subject } from 'rxjs';
+import { from, groupBy, mergeMap, Subject } from 'rxjs';
+import { type ClickEvent, sessionize, type UserSession } from '../examples/sessions/sessionize';
+import type { Tasks as SessionTasks } from '../examples/sessions/sessions.worker';
 import { createPool, type Pool } from '../src';
-import { poolMap, type PoolMapOptions } from '../operators';
-import { burn, type Call, inc, type Key, type KeyedRequest, keyOf, sum } from './tasks';
+import { poolMap, type PoolMapOptions, poolPipe, pullFrom } from '../operators';
+import { burn, type Call, inc, type Key, type KeyedRequest, keyOf, type SessionBatch, sum } from './tasks';
 import type { KeyedTasks } from './workers/ours.keyed.worker';
 import type { Tasks } from './workers/ours.worker';
 
@@ -33,7 +36,22 @@ export interface KeyedSystem {
   close(): Promise<void>;
 }
 
+/** A system of the keyed stream workload: the sessions of a click stream, cut per user by `sessionize`. */
+export interface SessionSystem {
+  /** Resolves when the system can take work. */
+  ready(): Promise<void>;
+  /**
+   * Sessionizes `clicks` (in stream order, users interleaved), every user by its own `sessionize`, and
+   * ends every user's input when the clicks end (the sessions still open flush); each session goes to
+   * `done`; resolves after the last. Nothing is left from one run to the next.
+   */
+  run(clicks: readonly ClickEvent[], done: (session: UserSession) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
 const workers = join(__dirname, 'workers');
+/** The sessions example's worker module, compiled beside the bench (tsconfig.bench.json includes it): dist/examples/sessions/. */
+const sessionsWorker = join(__dirname, '..', 'examples', 'sessions', 'sessions.worker.js');
 
 /** Keeps at most `window` promises outstanding while running `inputs` (for peers in their best configuration). */
 async function windowed<T>(inputs: readonly T[], window: number, run: (input: T) => Promise<unknown>): Promise<void> {
@@ -212,6 +230,111 @@ async function loadPiscinaHandRouted(size: number): Promise<KeyedSystem> {
   };
 }
 
+/**
+ * rxjs-threadpool's poolPipe, as its TSDoc shows it: the clicks pulled (`pullFrom`, its default queue
+ * of 1000) into the `sessionize` stream task of examples/sessions/sessions.worker.ts, keyed by user;
+ * defaults otherwise (batch 'auto'). An error outcome fails the run.
+ */
+function oursPoolPipe(size: number): SessionSystem {
+  const pool: Pool<SessionTasks> = createPool<SessionTasks>(sessionsWorker, { size });
+  const options = { key: (click: ClickEvent): number => click.user };
+  return {
+    ready: () => pool.ready,
+    run(clicks, done) {
+      return new Promise((resolve, reject) => {
+        pullFrom(clicks)
+          .pipe(poolPipe(pool, 'sessionize', options))
+          .subscribe({
+            next: (outcome) => {
+              if (outcome.ok) done(outcome.value);
+              else reject(outcome.error);
+            },
+            error: reject,
+            complete: resolve,
+          });
+      });
+    },
+    close: () => pool.close(),
+  };
+}
+
+/** The same operator on the main thread, as RxJS has it: a group per user (`groupBy`), each group's sessions by `sessionize`. */
+function mainThreadGroupBy(): SessionSystem {
+  return {
+    ready: () => Promise.resolve(),
+    run(clicks, done) {
+      return new Promise((resolve, reject) => {
+        from(clicks)
+          .pipe(
+            groupBy((click) => click.user),
+            mergeMap((group$) => sessionize(group$)),
+          )
+          .subscribe({ next: done, error: reject, complete: resolve });
+      });
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+/** Clicks per task of the hand-routed piscina, and tasks outstanding per pool (its worker runs one while the next waits in its port). */
+const SESSION_BATCH = 512;
+const SESSION_BATCHES_OUTSTANDING = 4;
+
+/**
+ * The keyed stream workload on piscina as a user would route it by hand: one pool of one thread per
+ * worker; each click goes to the pool `hash(user) % size`, in arrays of {@link SESSION_BATCH} clicks
+ * (one per pool, sent when full), at most {@link SESSION_BATCHES_OUTSTANDING} per pool outstanding (the
+ * routing waits for the pool's oldest); the worker keeps a Subject per user feeding `sessionize`
+ * (workers/piscina.sessions.worker.ts) and returns the sessions each batch made; at the end, the
+ * last partial batches, then a flush task per pool (every user's input completes). A user's clicks
+ * keep their order: one pool, batches submitted in stream order, `stricterFIFO` (see
+ * {@link loadPiscinaHandRouted}), one worker running its messages in arrival order; the worker checks
+ * each batch's sequence number. Tasks outstanding may all sit in the worker's port
+ * (`concurrentTasksPerWorker` as many), so it starts the next as soon as one ends.
+ */
+async function loadPiscinaSessions(size: number): Promise<SessionSystem> {
+  const { Piscina } = await import('piscina');
+  const options = { minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: SESSION_BATCHES_OUTSTANDING, stricterFIFO: true };
+  const pools = Array.from({ length: size }, () => new Piscina({ filename: join(workers, 'piscina.sessions.worker.js'), ...options }));
+  const flushAll = (): Promise<UserSession[][]> =>
+    Promise.all(pools.map((pool) => pool.run({ seq: 0, clicks: null } satisfies SessionBatch) as Promise<UserSession[]>));
+  return {
+    // Every pool's worker up: a flush of nothing.
+    ready: () => flushAll().then(() => undefined),
+    async run(clicks, done) {
+      const seqs = new Array<number>(size).fill(0);
+      const outstanding = pools.map((): Promise<void>[] => []);
+      const send = async (at: number, batch: readonly ClickEvent[] | null): Promise<void> => {
+        const mine = outstanding[at];
+        // The pool's tasks end in the order they were sent: waiting for the oldest frees a place.
+        if (mine.length === SESSION_BATCHES_OUTSTANDING) await mine.shift();
+        const task = pools[at].run({ seq: seqs[at]++, clicks: batch } satisfies SessionBatch) as Promise<UserSession[]>;
+        mine.push(
+          task.then((sessions) => {
+            for (const session of sessions) done(session);
+          }),
+        );
+      };
+      const batches = pools.map((): ClickEvent[] => []);
+      for (const click of clicks) {
+        const at = hashKey(click.user) % size;
+        const batch = batches[at];
+        batch.push(click);
+        if (batch.length === SESSION_BATCH) {
+          batches[at] = [];
+          await send(at, batch);
+        }
+      }
+      for (let at = 0; at < size; at++) {
+        if (batches[at].length > 0) await send(at, batches[at]);
+        await send(at, null);
+      }
+      await Promise.all(outstanding.flat());
+    },
+    close: () => Promise.all(pools.map((pool) => pool.close())).then(() => undefined),
+  };
+}
+
 /** The main thread doing the work inline: the floor for `tiny`, the serial baseline for `cpu`. */
 function mainThread(): System {
   const fns = { inc, burn, sum } as Record<Op, (x: never) => number>;
@@ -260,6 +383,27 @@ export async function createKeyedSystem(name: KeyedSystemName, size: number): Pr
       return oursKeyed(size);
     case 'piscina hand-routed':
       return loadPiscinaHandRouted(size);
+  }
+}
+
+/** The systems of the keyed stream workload only (its piscina shares keyed tiny's name: the same routing, on sessions). */
+export const sessionSystemNames = ['rxjs-threadpool poolPipe', 'main thread groupBy', 'piscina hand-routed'] as const;
+export type SessionSystemName = (typeof sessionSystemNames)[number];
+
+/** Whether `name` is a system of the keyed stream workload. */
+export function isSessionSystem(name: string): name is SessionSystemName {
+  return (sessionSystemNames as readonly string[]).includes(name);
+}
+
+/** Builds a system of the keyed stream workload (not yet ready). */
+export async function createSessionSystem(name: SessionSystemName, size: number): Promise<SessionSystem> {
+  switch (name) {
+    case 'rxjs-threadpool poolPipe':
+      return oursPoolPipe(size);
+    case 'main thread groupBy':
+      return mainThreadGroupBy();
+    case 'piscina hand-routed':
+      return loadPiscinaSessions(size);
   }
 }
 

@@ -1,8 +1,11 @@
 /**
  * The work every system runs in the benchmark: the same three functions, in
- * every pool's own worker format (see workers/), and `countKey`, the keyed
- * tiny workload's task (workers/*.keyed.worker.ts).
+ * every pool's own worker format (see workers/), `countKey`, the keyed
+ * tiny workload's task (workers/*.keyed.worker.ts), and what the keyed stream
+ * workload needs beside the sessions example's data and operator
+ * (examples/sessions/sessionize.ts).
  */
+import type { ClickEvent, UserSession } from '../examples/sessions/sessionize';
 
 /** The tiny workload: a request costs almost nothing, so dispatch is all that is measured. */
 export function inc(x: number): number {
@@ -73,3 +76,21 @@ export function countKey(counts: Map<Key, number>, key: Key): number {
   counts.set(key, count);
   return count;
 }
+
+/** How many users the keyed stream workload's clicks are spread over (uniformly: skew 0). */
+export const SESSION_USERS = 10_000;
+
+/**
+ * A task of the hand-routed piscina's keyed stream worker (workers/piscina.sessions.worker.ts): the
+ * next clicks routed to that worker, or the flush.
+ */
+export interface SessionBatch {
+  /** Its place among the batches sent to the worker since its last flush (0, 1, 2, …): the worker checks it, so a batch run out of order fails loudly. */
+  readonly seq: number;
+  /** The clicks, in stream order; `null` to flush: every user's input completes, and the sessions still open come out. */
+  readonly clicks: readonly ClickEvent[] | null;
+}
+
+/** A session as one line, every field of it: the sessions of two runs are the same multiset when their sorted lines are equal. */
+export const sessionLine = (session: UserSession): string =>
+  `${session.user}:${session.start}:${session.end}:${session.clicks}:${session.dwellMs}:${session.pages}`;
