@@ -120,6 +120,30 @@ describe('poolPipe (marbles)', () => {
     expect(finalized.sort()).toEqual(['a', 'b']);
   });
 
+  test('a source error tears every instance down (finalize runs) and is passed on', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const pool = createVirtualPool(tasks, { scheduler: testScheduler, size: 2 });
+      expectObservable(cold('ab-#', clicks('ab'), new Error('source broke')).pipe(poolPipe(pool, 'picky', { key: user }), show)).toBe(
+        'ab-#',
+        { a: 'a:1', b: 'b:2' },
+        new Error('source broke'),
+      );
+    });
+    expect(finalized.sort()).toEqual(['a', 'b']);
+  });
+
+  test('queue: a value that finds the queue full ends with QueueFullError for its key; the others are fed', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      // One worker, each batch 4 frames, batches of one: while a is fed, b waits, and c finds the queue full.
+      const pool = createVirtualPool(tasks, { scheduler: testScheduler, size: 1, duration: 4 });
+      expectObservable(cold('(abc)|', clicks('abc')).pipe(poolPipe(pool, 'count', { key: user, batch: 1, queue: { size: 1 } }), show)).toBe('(ac)b---|', {
+        a: 'a:1',
+        c: 'c!ERR_QUEUE_FULL',
+        b: 'b:1',
+      });
+    });
+  });
+
   test('keyIdleTimeout completes an idle key’s input (it flushes); its next value starts a fresh instance', () => {
     testScheduler.run(({ cold, expectObservable }) => {
       const pool = createVirtualPool(tasks, { scheduler: testScheduler, size: 1 });

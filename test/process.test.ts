@@ -60,6 +60,14 @@ describe('a pool and its process', () => {
     expect(lines).toEqual([expect.objectContaining({ result: 800 })]);
   });
 
+  test('a stream (poolPipe) keeps the process alive until its instances have drained and its output completed', async () => {
+    const { lines, code } = await runChild('forget-stream');
+    expect(code).toBe(0);
+    const results = lines.filter((line) => line.result !== undefined).map((line) => line.result);
+    expect(results.sort()).toEqual(['a=4', 'b=2']);
+    expect(lines.at(-1)).toEqual(expect.objectContaining({ closed: true }));
+  });
+
   test('a forgotten pool with a request queued keeps the process alive until a worker serves it', async () => {
     const { lines, code } = await runChild('forget-queued');
     expect(code).toBe(0);

@@ -9,6 +9,7 @@ import type { StreamOutcome } from '../src';
 import { poolPipe, pullFrom, results } from '../operators';
 import { type Event, finalizeLog, runningSums } from './fixtures/streams.worker';
 import { closePools, collect, logLines, streamsPool, waitFor } from './helpers';
+import { streamCloseProblem, streamEndedProblem, streamOutputProblem, streamRunProblem } from '../src/wire';
 
 afterEach(closePools);
 
@@ -152,5 +153,29 @@ describe('poolPipe on real workers', () => {
       ),
     );
     expect(after.map((outcome) => outcome.ok && outcome.value)).toEqual(['1/1', '3/2']);
+  });
+});
+
+describe('the stream wire (src/wire.ts), checked at both ends', () => {
+  test('a run message’s stream field, checked by the worker', () => {
+    expect(streamRunProblem({ session: 3, idle: 100, unkeyed: true })).toBeUndefined();
+    expect(streamRunProblem({ session: 0 })).toMatch(/stream.session must be a session number/);
+    expect(streamRunProblem({ session: 1, idle: 2 ** 31 })).toMatch(/stream.idle must be a whole number of ms/);
+    expect(streamRunProblem({ session: 1, unkeyed: 'yes' })).toMatch(/stream.unkeyed must be true/);
+    expect(streamRunProblem([1])).toMatch(/stream must be an object/);
+  });
+
+  test('outputs and ends, checked by the master; closes, checked by the worker', () => {
+    expect(streamOutputProblem({ session: 1, keys: ['a', 2], keyRuns: [2, 1], values: [1, 2, 3] })).toBeUndefined();
+    expect(streamOutputProblem({ session: 1, values: [1] })).toMatch(/keys must be an array/);
+    expect(streamOutputProblem({ session: 1, keys: ['a'], keyRuns: [2], values: [1] })).toMatch(/more requests than the 1/);
+    expect(streamOutputProblem({ session: 1, keys: ['a'], keyRuns: [1], values: [] })).toMatch(/values has 0 items/);
+    expect(streamEndedProblem({ session: 1, key: 'a' })).toBeUndefined();
+    expect(streamEndedProblem({ session: 1 })).toBeUndefined(); // drained
+    expect(streamEndedProblem({ session: 1, error: { name: 'Error', message: 'x' } })).toMatch(/error must be a serialized error of a key/);
+    expect(streamEndedProblem({ session: 1, key: {} })).toMatch(/key must be a string or a finite number/);
+    expect(streamCloseProblem({ session: 1, keys: ['a'], cancel: true })).toBeUndefined();
+    expect(streamCloseProblem({ session: 1, keys: [null] })).toMatch(/keys\[0\] must be a string or a finite number/);
+    expect(streamCloseProblem({ session: -1 })).toMatch(/session must be a session number/);
   });
 });

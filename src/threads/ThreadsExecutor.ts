@@ -130,10 +130,22 @@ export class ThreadsExecutor implements Executor {
   ready!: Promise<void>;
   /** The listeners of open stream sessions, by session. */
   private readonly sessions = new Map<number, StreamListener>();
+  /**
+   * Holds the process while a stream session is open: what it waits for
+   * (its instances' outputs, their drain) comes from workers that run no
+   * batch, and idle workers do not keep the process alive.
+   */
+  private sessionHold: ReturnType<typeof setInterval> | undefined;
   /** Stream tasks run in the workers: their outputs and ends come on the workers' ports. */
   readonly streams: StreamSupport = {
-    listen: (session, listener) => void this.sessions.set(session, listener),
-    forget: (session) => void this.sessions.delete(session),
+    listen: (session, listener) => {
+      this.sessions.set(session, listener);
+      this.sessionHold ??= setInterval(() => undefined, 2 ** 30);
+    },
+    forget: (session) => {
+      this.sessions.delete(session);
+      if (this.sessions.size === 0) this.releaseSessions();
+    },
     close: (slot, session, keys, cancel) => {
       const worker = this.workers.get(slot)?.worker;
       if (!worker) return;
@@ -263,7 +275,15 @@ export class ThreadsExecutor implements Executor {
   }
 
   close(): Promise<void> {
+    this.sessions.clear();
+    this.releaseSessions();
     return this.shutdown((job) => new PoolClosedError(job.id));
+  }
+
+  /** No stream session is open: the process is no longer held for one. */
+  private releaseSessions(): void {
+    clearInterval(this.sessionHold);
+    this.sessionHold = undefined;
   }
 
   /** Stops every worker; running requests end with `errorFor(job)`. */
