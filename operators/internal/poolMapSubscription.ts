@@ -1,7 +1,7 @@
 /**
  * One subscription of a `poolMap` pipeline, put together: a pipeline on the
- * pool; the source, pushed through a {@link SourceSubscriber} or pulled by a
- * {@link PullLoop}, each value going to the {@link RequestSubmitter}; the
+ * pool; the source, fed by a `SourceFeed` (pushed, or pulled while there is
+ * room), each value going to the {@link RequestSubmitter}; the
  * outcomes the pipeline delivers, passed on at once or, with `ordered`, through
  * a {@link ReorderBuffer}; and the end: completion when the source is done
  * and every outcome is out, or cancellation (see `cancellation`).
@@ -14,16 +14,11 @@ import type { Pool } from '../../src/Pool.js';
 import type { WorkRequest } from '../../src/requests.js';
 import type { Deliver } from '../../src/scheduler/pipeline.js';
 import type { TaskMap } from '../../src/tasks.js';
-import { pullableOf } from '../pullFrom.js';
-import { abortedAtStart, releaseOnEnd } from './cancellation.js';
+import { abortedAtStart } from './cancellation.js';
 import type { ResolvedPoolMapOptions } from './options.js';
-import { PullLoop } from './pullLoop.js';
 import { ReorderBuffer } from './reorderBuffer.js';
 import { RequestSubmitter } from './requestSubmitter.js';
-import { SourceSubscriber } from './sourceSubscriber.js';
-
-/** How many requests a pulled source may have waiting when `queue.size` is not given. */
-const DEFAULT_PULL_QUEUE = 1000;
+import { SourceFeed } from './sourceFeed.js';
 
 /** What a `poolMap` subscription emits. */
 type PoolMapItem = Outcome<readonly unknown[]> | Progress<readonly unknown[]>;
@@ -63,14 +58,14 @@ export function subscribePoolMap(
         if (reorder.add(outcome, ticket)) pipeline.wake();
       }
     : emit;
-  const pulled = pullableOf(source);
+  const feed = new SourceFeed(source);
   const pipeline = pool.openPipeline(task, deliver, {
     ...options.pipeline,
     // A pulled source is never overflowed: it is pulled only while there is room.
-    ...(queue && !pulled ? { queue } : {}),
+    ...(queue && !feed.pulled ? { queue } : {}),
     // While the reorder buffer is full (outcomes running or held back), no further request starts.
     ...(reorder ? { gate: () => pipeline.running + reorder.size < orderedBuffer } : {}),
-    ...(pulled ? { dequeued: () => void pullLoop?.pull() } : {}),
+    ...(feed.pulled ? { dequeued: feed.pull } : {}),
     ...(progress ? { progress: (request: WorkRequest<readonly unknown[]>, value: unknown) => subscriber.next({ request, progress: value }) } : {}),
   });
   const requests = new RequestSubmitter(pipeline, task, transfer, key);
@@ -78,20 +73,5 @@ export function subscribePoolMap(
     sourceDone = true;
     completeIfDone();
   };
-  const pullLimit = queue?.size ?? DEFAULT_PULL_QUEUE;
-  const pullLoop = pulled
-    ? new PullLoop(
-        pulled,
-        () => pipeline.queued < pullLimit,
-        requests,
-        endSource,
-        (error) => subscriber.error(error),
-      )
-    : undefined;
-  releaseOnEnd(subscriber, signal, () => {
-    pullLoop?.stop();
-    pipeline.close();
-  });
-  if (pullLoop) pullLoop.start();
-  else source.subscribe(new SourceSubscriber(subscriber, requests, endSource));
+  feed.start(subscriber, requests, pipeline, queue?.size, signal, endSource);
 }

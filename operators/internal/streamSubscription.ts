@@ -23,15 +23,10 @@ import type { StreamOutcome } from '../../src/outcomes.js';
 import type { Pool } from '../../src/Pool.js';
 import type { QueuedJob } from '../../src/scheduler/jobQueue.js';
 import type { TaskMap } from '../../src/tasks.js';
-import { pullableOf } from '../pullFrom.js';
-import { abortedAtStart, releaseOnEnd } from './cancellation.js';
+import { abortedAtStart } from './cancellation.js';
 import type { ResolvedPoolPipeOptions } from './pipeOptions.js';
-import { PullLoop } from './pullLoop.js';
 import { RequestSubmitter } from './requestSubmitter.js';
-import { SourceSubscriber } from './sourceSubscriber.js';
-
-/** How many values a pulled source may have waiting when `queue.size` is not given. */
-const DEFAULT_PULL_QUEUE = 1000;
+import { SourceFeed } from './sourceFeed.js';
 
 /** The key every value has in a stream without keys (the operator is given none). */
 const ONE_KEY = 0;
@@ -195,15 +190,15 @@ export function subscribePoolPipe(
     fail(internal, error);
   };
 
-  const pulled = pullableOf(source);
+  const feed = new SourceFeed(source);
   const pipeline = pool.openPipeline(task, (outcome, ticket) => deliver(outcome, ticket), {
     ...options.pipeline,
     keyed: true,
     // A stream value is never fed twice: an instance whose worker ended is reported, and the key starts afresh.
     rerunOnCrash: false,
     stream: { session, ...(keyIdleTimeout === undefined ? {} : { idle: keyIdleTimeout }), ...(unkeyed ? { unkeyed: true as const } : {}) },
-    ...(queue && !pulled ? { queue } : {}),
-    ...(pulled ? { dequeued: () => void pullLoop?.pull() } : {}),
+    ...(queue && !feed.pulled ? { queue } : {}),
+    ...(feed.pulled ? { dequeued: feed.pull } : {}),
     started,
     unstarted: (jobs) => {
       for (const job of jobs) unfed(job.key!);
@@ -229,23 +224,9 @@ export function subscribePoolPipe(
     sourceDone = true;
     completeIfDone();
   };
-  const pullLimit = queue?.size ?? DEFAULT_PULL_QUEUE;
-  const pullLoop = pulled
-    ? new PullLoop(
-        pulled,
-        () => pipeline.queued < pullLimit,
-        requests,
-        endSource,
-        (error) => subscriber.error(error),
-      )
-    : undefined;
-  releaseOnEnd(subscriber, signal, () => {
-    pullLoop?.stop();
-    pipeline.close();
-    // Unsubscribed, or the source errored: every instance is unsubscribed in its worker (its finalize runs there).
+  // Unsubscribed, or the source errored: every instance is unsubscribed in its worker (its finalize runs there).
+  feed.start(subscriber, requests, pipeline, queue?.size, signal, endSource, () => {
     if (!draining || draining.size > 0) for (const slot of fedSlots) streams.close(slot, session, undefined, true);
     streams.forget(session);
   });
-  if (pullLoop) pullLoop.start();
-  else source.subscribe(new SourceSubscriber(subscriber, requests, endSource));
 }
