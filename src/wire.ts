@@ -111,8 +111,12 @@ export function encodeBatch(jobs: readonly WireJob[]): EncodedBatch {
 
 /** Each request's key of a keyed batch (checked by {@link batchProblem}), by position; `undefined` for a batch without keys. */
 export function keysOf({ keys, keyRuns, args }: EncodedBatch): Key[] | undefined {
-  if (!keys || !keyRuns) return undefined;
-  const each = new Array<Key>(args.length);
+  return keys && keyRuns ? expandKeyRuns(keys, keyRuns, args.length) : undefined;
+}
+
+/** Keys by runs (checked: the runs add up to `count`), one per position. */
+export function expandKeyRuns(keys: readonly Key[], keyRuns: readonly number[], count: number): Key[] {
+  const each = new Array<Key>(count);
   let at = 0;
   for (let run = 0; run < keys.length; run++) for (let n = 0; n < keyRuns[run]; n++) each[at++] = keys[run];
   return each;

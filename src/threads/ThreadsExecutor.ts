@@ -38,7 +38,7 @@ import type {
   StreamListener,
   StreamSupport,
 } from '../executor.js';
-import { keysOf, streamEndedProblem, streamOutputProblem } from '../wire.js';
+import { expandKeyRuns, streamEndedProblem, streamOutputProblem } from '../wire.js';
 import { AUTO_BATCH_MAX_JOB_MS, AUTO_BATCH_TARGET_MS } from '../scheduler/batchSizing.js';
 import { PART_BYTES } from './copyBytes.js';
 import { Batch, type Reply } from './batchWire.js';
@@ -190,8 +190,13 @@ export class ThreadsExecutor implements Executor {
     const handle = slot === undefined ? this.pick(alone) : this.claim(slot, alone);
     if (!handle) {
       // Work is waiting and no worker takes it: a slot without a thread starts one (it wakes the scheduler when ready).
-      const dormant = this.closed || slot !== undefined ? undefined : [...this.workers.values()].find((each) => each.state === 'dormant');
-      if (dormant) this.spawn(dormant);
+      if (!this.closed && slot === undefined) {
+        for (const each of this.workers.values()) {
+          if (each.state !== 'dormant') continue;
+          this.spawn(each);
+          break;
+        }
+      }
       return undefined;
     }
     const batch = new Batch(jobs, done, limits?.progress, alone && this.perWorker > 1, stream);
@@ -366,7 +371,7 @@ export class ThreadsExecutor implements Executor {
     }
     const listener = this.sessions.get(message.session);
     if (!listener) return;
-    if (output) listener.output(keysOf({ ...message, tasks: '', spread: false, args: message.values })!, message.values);
+    if (output) listener.output(expandKeyRuns(message.keys, message.keyRuns, message.values.length), message.values);
     else if (message.key === undefined) listener.drained(handle.slot);
     else listener.ended(handle.slot, message.key, message.error);
   }
