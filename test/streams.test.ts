@@ -123,7 +123,7 @@ describe('poolPipe on real workers', () => {
     expect(accounted).toEqual(submitted);
   });
 
-  test('100,000 keys (two runs of 50,000) with keyIdleTimeout: instances end as they idle, and what the main thread keeps does not grow with the keys', async () => {
+  test('150,000 keys (three runs of 50,000) with keyIdleTimeout: instances end as they idle, and what the main thread keeps does not grow with the keys', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const pool = streamsPool({ size: 2 });
@@ -135,12 +135,19 @@ describe('poolPipe on real workers', () => {
         (totals) => totals.length,
       );
     expect(await run(0)).toBe(50_000);
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    expect(await run(50_000)).toBe(50_000);
-    gc();
-    expect(process.memoryUsage().heapUsed - before).toBeLessThan(4 * 1024 * 1024);
-  }, 60_000);
+    // Two more runs, each measured: what a run leaves for good grows the heap after each (50,000 instance records
+    // would be several MB each time), while a one-off (code compiled late, other suites' leftovers in this
+    // in-band run) grows it after one only.
+    const growth: number[] = [];
+    for (const offset of [50_000, 100_000]) {
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      expect(await run(offset)).toBe(50_000);
+      gc();
+      growth.push(process.memoryUsage().heapUsed - before);
+    }
+    expect(Math.min(...growth)).toBeLessThan(4 * 1024 * 1024);
+  }, 90_000);
 
   test('take() on the output stops the stream: its instances are unsubscribed, and the pool serves the next pipeline', async () => {
     const pool = streamsPool({ size: 1 });
