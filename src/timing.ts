@@ -104,6 +104,11 @@ export class BusyTime {
     return Math.min(1, Math.round((busy / (span * capacity)) * 1000) / 1000);
   }
 
+  /** `batch` did not start after all: it was never busy. */
+  forget(batch: object): void {
+    this.running.delete(batch);
+  }
+
   clear(): void {
     this.finished.length = 0;
     this.running.clear();

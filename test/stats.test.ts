@@ -1,8 +1,8 @@
 // pool.stats$ and pool.stats: counts as work proceeds, and, while stats$ is watched, wait and run times and utilization.
-import { map, range } from 'rxjs';
+import { from, map, range } from 'rxjs';
 import type { PoolStats } from '../src';
 import { poolMap } from '../operators';
-import { closePools, collect, featuresPool, statsWhere, tasksPool } from './helpers';
+import { afterTimersDueWithin, closePools, collect, featuresPool, statsWhere, tasksPool } from './helpers';
 
 afterEach(closePools);
 
@@ -63,6 +63,20 @@ describe('timing and utilization', () => {
     // The pipeline has ended: it is no longer listed.
     expect(pipelines).toEqual([]);
     expect(snapshots.length).toBeGreaterThan(10);
+  });
+
+  test('a request whose arguments could not be sent counts as running no longer once it has failed', async () => {
+    const pool = tasksPool({ size: 1 });
+    await pool.ready;
+    const watching = pool.stats$.subscribe();
+    const [bad] = await collect(from([(() => 1) as unknown as number]).pipe(poolMap(pool, 'double')));
+    expect(!bad.ok && bad.error.code).toBe('ERR_DATA_CLONE');
+    // The pool then idles for a while: its one worker ran nothing but the instant the send failed.
+    await afterTimersDueWithin(200);
+    const { utilization, busy } = pool.stats;
+    watching.unsubscribe();
+    expect(busy).toBe(0);
+    expect(utilization).toBeLessThan(0.5);
   });
 
   test('nothing is recorded while nobody watches stats$', async () => {

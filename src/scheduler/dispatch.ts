@@ -256,8 +256,10 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     const { keys } = this;
     // The groups of the batch's keys are in flight until it ends (a group moves only when none is).
     if (keyed && keys) for (const line of keyed.lines) keys.started(line.group);
-    // Told before the executor runs anything of it (a virtual slot runs it at once, and its outputs may follow at once).
+    // Told before the executor runs anything of it (a virtual slot runs it at once, and its outputs may follow at once;
+    // a batch none of which could be sent ends inside `start`).
     pipeline.options.started?.(jobs, slot);
+    if (startedAt !== 0) this.busyTime.started(jobs, startedAt);
     run = this.executor.start(
       {
         jobs,
@@ -275,6 +277,7 @@ export class Scheduler implements ExecutorHost, PipelineHost {
       },
     );
     if (!run) {
+      this.busyTime.forget(jobs);
       pipeline.options.unstarted?.(jobs);
       if (keyed && keys) for (const line of keyed.lines) keys.ended(line.group);
       pipeline.tally.started(-jobs.length);
@@ -286,6 +289,7 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     return true;
   }
 
+  /** The waits of a batch that started (its busy time is counted from before the executor took it). */
   private recordStart(pipeline: Pipeline, jobs: readonly QueuedJob[], now: number): void {
     const timings = (pipeline.timings ??= new Timings());
     for (let i = 0; i < jobs.length; i++) {
@@ -294,7 +298,6 @@ export class Scheduler implements ExecutorHost, PipelineHost {
       this.timings.wait.push(now - queuedAt);
       timings.wait.push(now - queuedAt);
     }
-    this.busyTime.started(jobs, now);
   }
 
   private recordEnd(pipeline: Pipeline, jobs: readonly QueuedJob[], perJob: number): void {
