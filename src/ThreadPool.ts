@@ -140,7 +140,9 @@ export class ThreadPool<T extends TaskMap = TaskMap> {
         ...(pollTimeout === undefined ? {} : { idleTimeout: pollTimeout }),
       });
     }
+    // Its requests name their own tasks: the pipeline has none (its queue keeps the task its requests share compact).
     this.pipeline = this.pool.openPipeline('', (outcome) => this.collect(outcome), {
+      name: 'ThreadPool',
       batch: 1,
       rerunOnCrash: true,
       gate: this.resqSize > 0 ? () => this.results.length < this.resqSize : undefined,

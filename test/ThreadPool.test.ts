@@ -131,6 +131,15 @@ describe('ThreadPool', () => {
     expect(handed).toBe(8);
   });
 
+  test("its requests show in stats.pipelines as the ThreadPool's own pipeline, named ThreadPool", async () => {
+    const main = threadPool({ numWorkers: 1, resqSize: 1 });
+    await main.pool.ready;
+    for (const request of makeRequests('double', [1, 2, 3, 4], () => undefined)) await main.putRequest(request);
+    const stats = await statsWhere(main.pool, (now) => now.completed >= 1 && now.busy === 0, 'the worker to hold back');
+    expect(stats.pipelines).toEqual([expect.objectContaining({ name: 'ThreadPool', queued: stats.queued })]);
+    await main.wait();
+  });
+
   test('poll() rejects with NoResultsPending when nothing is pending, NoWorkersAvailable when requests wait without workers', async () => {
     const main = threadPool({ numWorkers: 1 });
     await expect(main.poll()).rejects.toBeInstanceOf(NoResultsPending);

@@ -58,8 +58,10 @@ export class JobQueue {
    * @param key - The key of every request it holds (one key's line in a keyed pipeline).
    */
   constructor(
-    private readonly task: string,
+    private task: string,
     private readonly key?: Key,
+    /** Its requests name their own tasks (a `ThreadPool`'s): the usual task is the one of the first request pushed while it is empty. */
+    private readonly adopts = task === '',
   ) {}
 
   /** Jobs waiting. */
@@ -75,6 +77,7 @@ export class JobQueue {
 
   /** Queues a request with the ticket its outcome is delivered with; `queuedAt` when timings are recorded. */
   push(request: WorkRequest<readonly unknown[]>, ticket: number, task: string, transfer: readonly Transferable[] | undefined, queuedAt = 0): void {
+    if (this.adopts && this.head === this.entries.length) this.task = task;
     if (task === this.task && transfer === undefined && queuedAt === 0) {
       this.entries.push(request);
     } else {

@@ -31,6 +31,26 @@ describe('JobQueue', () => {
     expect(second).toMatchObject({ request: own, id: own.id, args: [2], ticket: 11, task: 'other', transfer: [buffer], queuedAt: 5 });
   });
 
+  it("a queue without a task of its own (a ThreadPool's) gives each job the task it was pushed with, before and after it empties", () => {
+    const queue = new JobQueue('');
+    queue.push(workRequest([0]), 0, 'a', undefined);
+    queue.push(workRequest([1]), 1, 'b', undefined);
+    queue.push(workRequest([2]), 2, 'a', undefined);
+    expect(queue.take(1).map((j) => j.task)).toEqual(['a']);
+    queue.push(workRequest([3]), 3, 'b', undefined);
+    expect(queue.take(10).map((j) => [j.task, j.ticket])).toEqual([
+      ['b', 1],
+      ['a', 2],
+      ['b', 3],
+    ]);
+    queue.push(workRequest([4]), 4, 'c', undefined);
+    queue.push(workRequest([5]), 5, 'c', undefined);
+    expect(queue.drain().map((j) => [j.task, j.ticket])).toEqual([
+      ['c', 4],
+      ['c', 5],
+    ]);
+  });
+
   it('cuts a batch before a rerun job, and sends a rerun job alone', () => {
     const queue = queueOf(0);
     const rerun = job(2);
