@@ -3,32 +3,25 @@
 import { from, map, range } from 'rxjs';
 import { workRequest } from '../src';
 import { poolMap, results } from '../operators';
-import { closePools, collect, featuresPool, tasksPool } from './helpers';
+import { closePools, collect, featuresPool, gatePool, newGate, tasksPool } from './helpers';
 
 afterEach(closePools);
 
 describe('concurrency', () => {
   test('runs requests on every worker at once', async () => {
-    const pool = tasksPool({ size: 2 });
-    // Both workers up first: under load one can take a second to start, and the other alone would run everything.
+    const pool = gatePool({ size: 3 });
     await pool.ready;
-    const ids = await collect(
-      range(0, 8).pipe(
-        map(() => 50),
-        poolMap(pool, 'spin'),
-        results(),
-      ),
-    );
-    expect(ids).toHaveLength(8);
-    const threads = await collect(
-      range(0, 40).pipe(
-        map(() => workRequest([])),
-        poolMap(pool, 'threadId'),
+    // Each request waits (up to 20 s) until all three have started: they meet only if the three workers run them at the same time.
+    const parties = newGate();
+    const met = await collect(
+      range(0, 3).pipe(
+        map(() => workRequest([parties, 3, 20_000] as [Int32Array, number, number])),
+        poolMap(pool, 'meet', { batch: 1 }),
         results(),
         map(({ value }) => value),
       ),
     );
-    expect(new Set(threads).size).toBe(2);
+    expect(met).toEqual(['met', 'met', 'met']);
   });
 });
 

@@ -14,6 +14,9 @@ describe('termination that hangs', () => {
   afterEach(async () => {
     await Promise.all(threads.splice(0).map((worker) => ThreadsWorker.prototype.terminate.call(worker)));
   });
+  /** How many times the pool asked a worker to terminate. */
+  let terminations = 0;
+  beforeEach(() => (terminations = 0));
   function hangingPool(): Pool<FaultTasks> {
     return track(
       createPool<FaultTasks>(
@@ -21,7 +24,10 @@ describe('termination that hangs', () => {
           // threads.js resolves a relative path from this file.
           const worker = new ThreadsWorker('./fixtures/faults.worker.ts');
           threads.push(worker);
-          worker.terminate = () => new Promise<never>(() => undefined);
+          worker.terminate = () => {
+            terminations++;
+            return new Promise<never>(() => undefined);
+          };
           return worker;
         },
         { size: 1, terminateTimeout: 200 },
@@ -41,8 +47,12 @@ describe('termination that hangs', () => {
     const pool = hangingPool();
     await pool.ready;
     await pool.createWorkers(1);
+    // Each promise settles although the terminate() it waits on never does (else the test times out here).
     await pool.dismissWorkers(1, { join: true });
+    expect(terminations).toBe(1);
+    expect(pool.stats.workers).toBe(1);
     await pool.close();
-    expect(pool.closed).toBe(true);
+    expect(terminations).toBe(2);
+    expect(pool.stats.workers).toBe(0);
   });
 });
