@@ -7,7 +7,7 @@
  * @module
  */
 import { defer, finalize, type Observable, startWith, Subject } from 'rxjs';
-import { checkInteger, checkKnownKeys, checkOptionsObject } from './checks.js';
+import { checkInteger, checkKnownKeys, checkOptionsObject, checkTimeout } from './checks.js';
 import { InvalidOptionError, PoolClosedError, UnknownTaskError } from './errors.js';
 import type { Executor, StreamSupport } from './executor.js';
 import { Scheduler } from './scheduler/dispatch.js';
@@ -27,6 +27,28 @@ const noSamples = new SampleWindow();
 export interface DismissOptions {
   /** Wait until the dismissed workers have finished their current request and exited. Default `false`. */
   readonly join?: boolean;
+}
+
+/**
+ * Options of {@link Pool.close}.
+ *
+ * @category Pools
+ */
+export interface CloseOptions {
+  /**
+   * Let the work in hand finish first: new requests end with
+   * `PoolClosedError` at once, while queued and running ones run to their
+   * outcomes (a request whose worker crashes is still rerun); then the
+   * workers are terminated. Default `false`: queued and running requests
+   * end with `PoolClosedError` at once.
+   */
+  readonly drain?: boolean;
+  /**
+   * With `drain`: the most ms the drain may take. Past it the requests
+   * still queued or running end with `PoolClosedError` and the workers are
+   * terminated, as by a plain `close()`. Default: no limit.
+   */
+  readonly timeout?: number;
 }
 
 declare const taskTypes: unique symbol;
@@ -66,7 +88,14 @@ export class Pool<T extends TaskMap = TaskMap> {
    */
   private timingCache:
     { at: number; part: Pick<PoolStats, 'wait' | 'run' | 'utilization'>; pipelines: Map<Pipeline, Pick<PipelineStats, 'wait' | 'run'>> } | undefined;
+  /** Settles when the pool has closed: set by the first `close()`, drained or not. */
   private closing: Promise<void> | undefined;
+  /** Settles when every worker has been terminated: set when the workers are told to stop (at once, or after a drain). */
+  private terminating: Promise<void> | undefined;
+  /** A drain's `timeout`. */
+  private drainTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Ends a drain under way. */
+  private endDrain: (() => void) | undefined;
 
   /**
    * The pool's state, published after each change: `workers`, `busy`,
@@ -221,23 +250,78 @@ export class Pool<T extends TaskMap = TaskMap> {
   }
 
   /**
-   * Terminates every worker. Queued and running requests end with
-   * `PoolClosedError`, and so does every request made later; `stats$`
-   * completes. Idempotent.
+   * Closes the pool: every request made from now on ends with
+   * `PoolClosedError`, the workers are terminated, and `stats$` completes.
    *
+   * Plain `close()` ends the queued and running requests with
+   * `PoolClosedError` at once. `close({ drain: true })` lets them finish
+   * first (see {@link CloseOptions}); a later plain `close()` cuts the
+   * drain short. A poolPipe's stream instances still open when the workers
+   * stop end as on a crash, with one `PoolClosedError` outcome per key.
+   *
+   * @example
+   * ```ts
+   * // A container's shutdown: finish what was accepted (10 s at most), then exit.
+   * process.once('SIGTERM', () => {
+   *   void pool.close({ drain: true, timeout: 10_000 }).then(() => process.exit(0));
+   * });
+   * ```
+   * @param options - `drain`, and its `timeout`.
    * @returns A promise that resolves when every worker has been terminated
    * (the same promise on every call).
+   * @throws InvalidOptionError for a bad option.
    */
-  close(): Promise<void> {
+  close(options?: CloseOptions): Promise<void> {
+    const given = checkOptionsObject('close options', options);
+    checkKnownKeys('the close options', given, ['drain', 'timeout'], {
+      force: 'A plain close() is the forced one: close({ drain: true }) is the graceful one.',
+      closeTimeout: 'timeout',
+      graceful: 'drain',
+    });
+    const { drain = false, timeout } = given;
+    if (typeof drain !== 'boolean') throw new InvalidOptionError('drain', drain, 'true or false');
+    if (timeout !== undefined) {
+      checkTimeout('timeout', timeout);
+      if (!drain) throw new InvalidOptionError('timeout', timeout, 'no timeout without drain: true (a plain close() does not wait)');
+    }
+    if (!drain) {
+      void this.terminate();
+      return this.closing!;
+    }
     if (!this.closing) {
+      // Ends when nothing is pending, or when the workers are stopped before that (the timeout, a plain close()).
+      const drained = new Promise<void>((resolve) => {
+        this.endDrain = resolve;
+        this.scheduler.drain(new PoolClosedError(), resolve);
+      });
+      if (timeout !== undefined) {
+        this.drainTimer = setTimeout(() => void this.terminate(), timeout);
+        // The work in hand holds the process; the timer alone does not.
+        this.drainTimer.unref?.();
+      }
+      this.closing = drained.then(() => this.terminate());
+      this.publish();
+    }
+    return this.closing;
+  }
+
+  /** Stops every worker now: what is queued or running ends with `PoolClosedError`. */
+  private terminate(): Promise<void> {
+    if (!this.terminating) {
+      clearTimeout(this.drainTimer);
+      this.endDrain?.();
       this.scheduler.fail(new PoolClosedError());
-      this.closing = this.executor.close().then(() => {
+      this.terminating = this.executor.close().then(() => {
         this.publish();
         this.subject.complete();
       });
     }
-    return this.closing;
+    this.closing ??= this.terminating;
+    return this.terminating;
   }
+
+  /** Closes the pool, as `close()` does: `await using pool = createPool(...)` (where the syntax exists) closes it at the end of the block. */
+  declare readonly [Symbol.asyncDispose]: () => Promise<void>;
 
   /**
    * Runs one request of `task` and resolves with its result: the one-call
@@ -306,4 +390,15 @@ export class Pool<T extends TaskMap = TaskMap> {
   private publish(): void {
     if (this.subject.observed) this.subject.next(this.snapshot(100));
   }
+}
+
+// Where the runtime has the symbol (Node 20, recent browsers): an own method would name it "undefined" elsewhere.
+if (typeof Symbol.asyncDispose === 'symbol') {
+  Object.defineProperty(Pool.prototype, Symbol.asyncDispose, {
+    value: function close(this: Pool): Promise<void> {
+      return this.close();
+    },
+    writable: true,
+    configurable: true,
+  });
 }

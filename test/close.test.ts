@@ -1,8 +1,8 @@
 // close(): running, queued and later requests end with PoolClosedError; every worker is terminated; stats$ completes.
 import { from, map, range } from 'rxjs';
-import { PoolClosedError, workRequest } from '../src';
+import { PoolClosedError, WorkerCrashedError, workRequest } from '../src';
 import { poolMap } from '../operators';
-import { closePools, collect, faultsPool, statsWhere, tasksPool } from './helpers';
+import { closePools, collect, faultsPool, featuresPool, statsWhere, tasksPool } from './helpers';
 
 afterEach(closePools);
 
@@ -68,5 +68,94 @@ describe('closing a pool', () => {
     expect(pool.stats.queued).toBe(3);
     await pool.close();
     for (const outcome of await outcomes) expect(!outcome.ok && outcome.error).toMatchObject({ code: 'ERR_POOL_CLOSED' });
+  });
+});
+
+describe('closing a pool gracefully: close({ drain: true })', () => {
+  test('queued and running requests finish, new ones end with PoolClosedError at once, then the workers stop and stats$ completes', async () => {
+    const pool = featuresPool({ size: 2 });
+    await pool.ready;
+    let statsCompleted = false;
+    pool.stats$.subscribe({ complete: () => (statsCompleted = true) });
+    const outcomes = collect(
+      range(0, 6).pipe(
+        map(() => 100),
+        poolMap(pool, 'sleep', { batch: 1 }),
+      ),
+    );
+    await statsWhere(pool, (stats) => stats.busy === 2 && stats.queued === 4, 'two requests to run and four to wait');
+    const closing = pool.close({ drain: true });
+    expect(pool.closed).toBe(true);
+    const [late] = await collect(from([1]).pipe(poolMap(pool, 'sleep')));
+    expect(!late.ok && late.error).toBeInstanceOf(PoolClosedError);
+    await expect(pool.createWorkers(1)).rejects.toBeInstanceOf(PoolClosedError);
+    expect(statsCompleted).toBe(false);
+    await closing;
+    expect((await outcomes).map((outcome) => outcome.ok && outcome.value)).toEqual([100, 100, 100, 100, 100, 100]);
+    expect(statsCompleted).toBe(true);
+    expect(pool.stats).toMatchObject({ workers: 0, busy: 0, queued: 0, completed: 6 });
+    expect(pool.close()).toBe(closing);
+  });
+
+  test('with nothing pending it closes at once', async () => {
+    const pool = featuresPool({ size: 1 });
+    await pool.ready;
+    await pool.close({ drain: true });
+    expect(pool.stats.workers).toBe(0);
+  });
+
+  test('past its timeout, what is still queued or running ends with PoolClosedError and the workers are terminated', async () => {
+    const pool = faultsPool({ size: 1 });
+    await pool.ready;
+    const stuck = collect(from([workRequest([])]).pipe(poolMap(pool, 'loopForever')));
+    await statsWhere(pool, (stats) => stats.busy === 1, 'the endless request to run');
+    const queued = collect(from([1, 2]).pipe(poolMap(pool, 'echo')));
+    await pool.close({ drain: true, timeout: 200 });
+    for (const outcome of [...(await stuck), ...(await queued)]) expect(!outcome.ok && outcome.error).toBeInstanceOf(PoolClosedError);
+    expect(pool.stats.workers).toBe(0);
+  });
+
+  test('a plain close() during a drain cuts it short, and both return the same promise', async () => {
+    const pool = faultsPool({ size: 1 });
+    await pool.ready;
+    const stuck = collect(from([workRequest([])]).pipe(poolMap(pool, 'loopForever')));
+    await statsWhere(pool, (stats) => stats.busy === 1, 'the endless request to run');
+    const draining = pool.close({ drain: true });
+    const closing = pool.close();
+    expect(closing).toBe(draining);
+    await closing;
+    const [outcome] = await stuck;
+    expect(!outcome.ok && outcome.error).toBeInstanceOf(PoolClosedError);
+  });
+
+  test('a worker that crashes during the drain: its innocent batch-mates are still rerun, the culprit fails alone', async () => {
+    const pool = faultsPool({ size: 1 });
+    await pool.ready;
+    const first = collect(from([300]).pipe(poolMap(pool, 'sleep')));
+    await statsWhere(pool, (stats) => stats.busy === 1, 'the first request to run');
+    // Queued behind it: a batch whose third request exits its worker.
+    const batch = collect(
+      range(0, 4).pipe(
+        map((n) => workRequest([n, 2, 0] as [number, number, number])),
+        poolMap(pool, 'exitOn', { batch: 4 }),
+      ),
+    );
+    await statsWhere(pool, (stats) => stats.queued === 4, 'the batch to wait');
+    await pool.close({ drain: true });
+    expect((await first).map((outcome) => outcome.ok && outcome.value)).toEqual([300]);
+    const outcomes = await batch;
+    expect(outcomes.filter((outcome) => outcome.ok).map((outcome) => outcome.ok && outcome.value)).toEqual([0, 1, 3]);
+    const failed = outcomes.filter((outcome) => !outcome.ok);
+    expect(failed.map(({ request }) => request.args[0])).toEqual([2]);
+    expect(!failed[0].ok && failed[0].error).toBeInstanceOf(WorkerCrashedError);
+  });
+
+  test('bad options are refused with InvalidOptionError naming them, and leave the pool open', () => {
+    const pool = featuresPool({ size: 1 });
+    expect(() => pool.close({ drain: 'yes' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', option: 'drain' }));
+    expect(() => pool.close({ drain: true, timeout: -1 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', option: 'timeout' }));
+    expect(() => pool.close({ timeout: 100 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', option: 'timeout' }));
+    expect(() => pool.close({ force: true } as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
+    expect(pool.closed).toBe(false);
   });
 });

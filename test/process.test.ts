@@ -1,7 +1,8 @@
 // A pool's effect on its process's life, in child processes: close frees everything, an idle pool is
 // forgotten, a pool with work keeps the process alive until the work is done; and the pool leaves the
 // process's signals to the application.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { closePools, fixture, tasksPool } from './helpers';
 
 afterEach(closePools);
@@ -11,6 +12,9 @@ interface Line {
   readonly closed?: boolean;
   readonly idle?: boolean;
   readonly result?: unknown;
+  readonly signal?: string;
+  readonly late?: unknown;
+  readonly workers?: number;
 }
 
 /** Runs the child script in `mode`; resolves with its output lines and when it exited (ms since epoch). */
@@ -72,6 +76,38 @@ describe('a pool and its process', () => {
     const { lines, code } = await runChild('forget-queued');
     expect(code).toBe(0);
     expect(lines).toEqual([expect.objectContaining({ result: 7 })]);
+  });
+});
+
+describe('shutting down', () => {
+  test('SIGTERM with the README recipe drains the pool: requests in hand finish, a later one is refused, and the process exits 0', async () => {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', fixture('child-pool.ts'), 'drain-on-sigterm'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines: Line[] = [];
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    for await (const text of createInterface({ input: child.stdout })) {
+      const line = JSON.parse(text) as Line;
+      lines.push(line);
+      if (line.result === 100) child.kill('SIGTERM');
+    }
+    const code = await exited;
+    clearTimeout(killer);
+    expect(code).toBe(0);
+    const signalAt = lines.findIndex((line) => line.signal === 'SIGTERM');
+    expect(signalAt).toBeGreaterThan(0);
+    // The two long requests were running when the signal came: they finished after it, then the pool closed.
+    const after = lines.slice(signalAt + 1);
+    expect(after.filter((line) => line.result !== undefined).map((line) => line.result)).toEqual([2000, 2000]);
+    expect(after.find((line) => line.late !== undefined)?.late).toBe('ERR_POOL_CLOSED');
+    expect(lines.at(-1)).toEqual(expect.objectContaining({ closed: true }));
+  });
+
+  test("pool[Symbol.asyncDispose]() (what `await using` calls) closes the pool, on Node's own symbol", async () => {
+    const { lines, code } = await runChild('dispose');
+    expect(code).toBe(0);
+    expect(lines).toEqual([expect.objectContaining({ closed: true, workers: 0 })]);
   });
 });
 

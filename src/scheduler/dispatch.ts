@@ -37,7 +37,12 @@ export class Scheduler implements ExecutorHost, PipelineHost {
   readonly pipelines = new Set<Pipeline>();
   /** The pipelines with queued requests, taking turns. */
   private readonly rotation = new Rotation<Pipeline>();
+  /** Set by {@link Scheduler.fail}: every queued request ended with it, and nothing is rerun. */
   failure: FailureError | undefined;
+  /** Set once the pool takes no new request (it drains, or is closed): every later request ends with it. */
+  refusal: FailureError | undefined;
+  /** Called once no request is pending any more, after {@link Scheduler.drain}. */
+  private whenDrained: (() => void) | undefined;
   private pumping = false;
   /** Something changed while the loop ran: it goes round once more. */
   private pumpAgain = false;
@@ -139,12 +144,34 @@ export class Scheduler implements ExecutorHost, PipelineHost {
   closed(pipeline: Pipeline): void {
     this.pipelines.delete(pipeline);
     this.rotation.remove(pipeline);
+    this.checkDrained();
+  }
+
+  /**
+   * Takes no new request (each ends with `error`) while the queued and
+   * running ones go on (reruns after a crash too); calls `drained` once no
+   * request of any pipeline is pending (at once, if none is).
+   */
+  drain(error: FailureError, drained: () => void): void {
+    this.refusal ??= error;
+    this.whenDrained = drained;
+    this.checkDrained();
+  }
+
+  private checkDrained(): void {
+    const drained = this.whenDrained;
+    if (!drained) return;
+    for (const pipeline of this.pipelines) if (pipeline.pending > 0) return;
+    this.whenDrained = undefined;
+    drained();
   }
 
   /** Ends every queued request, and every later one, with `error`. */
   fail(error: FailureError): void {
     if (this.failure) return;
     this.failure = error;
+    this.refusal ??= error;
+    this.whenDrained = undefined;
     for (const pipeline of this.rotation.clear()) {
       const jobs = pipeline.queue.drain();
       // Out of the queue but not yet delivered: the pipeline stays pending until its last outcome is out.
@@ -173,6 +200,8 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     } finally {
       this.pumping = false;
     }
+    // The loop runs after every settled batch (its outcomes delivered): the moment a drain may end.
+    this.checkDrained();
   }
 
   private dispatch(): void {

@@ -94,8 +94,8 @@ export interface PipelineOptions {
 
 /** What a pipeline needs from the scheduler it belongs to. */
 export interface PipelineHost {
-  /** Set once nothing can run any more: every request ends with it. */
-  readonly failure: FailureError | undefined;
+  /** Set once the pool takes no new request (it drains, or is closed): every later request ends with it. */
+  readonly refusal: FailureError | undefined;
   /** Whether wait and run times are recorded. */
   readonly timing: boolean;
   /** Where keyed requests run (`undefined` when the executor places nothing). */
@@ -194,7 +194,7 @@ export class Pipeline implements Sizable {
    */
   submit(request: WorkRequest<readonly unknown[]>, ticket = 0, task: string = this.task, transfer?: readonly Transferable[], key?: Key): void {
     if (this.closed) return;
-    const refusal = this.host.failure ?? requestProblem(request, task);
+    const refusal = this.host.refusal ?? requestProblem(request, task);
     if (refusal) {
       this.refuse(request, ticket, refusal);
       return;
