@@ -18,6 +18,8 @@ export interface VirtualPoolOptions {
   readonly size?: number;
   /** Frames each request takes: a number, or a function of `(task, args)`. Default 1. */
   readonly duration?: VirtualDuration;
+  /** The most requests queued over every pipeline, as `createPool`'s `maxQueue`. Default: no bound. */
+  readonly maxQueue?: number;
 }
 
 /**
@@ -55,15 +57,16 @@ export interface VirtualPoolOptions {
 export function createVirtualPool<T extends TaskMap>(tasks: T, options: VirtualPoolOptions): Pool<T> {
   checkTasks(tasks);
   const given = checkOptionsObject('options', options);
-  checkKnownKeys('the createVirtualPool options', given, ['scheduler', 'size', 'duration'], {
+  checkKnownKeys('the createVirtualPool options', given, ['scheduler', 'size', 'duration', 'maxQueue'], {
     frames: 'duration',
     workers: 'size',
     testScheduler: 'scheduler',
   });
-  const { scheduler, size = 1, duration = 1 } = given;
+  const { scheduler, size = 1, duration = 1, maxQueue } = given;
+  if (maxQueue !== undefined) checkInteger('maxQueue', maxQueue, 1);
   if (typeof scheduler?.schedule !== 'function') throw new InvalidOptionError('scheduler', scheduler, 'an RxJS scheduler (your TestScheduler)');
   checkInteger('size', size, 0, 1_000_000);
   if (typeof duration === 'number') checkInteger('duration', duration, 0);
   else if (typeof duration !== 'function') throw new InvalidOptionError('duration', duration, 'a number of frames or a function of (task, args)');
-  return new Pool<T>(new VirtualExecutor(tasks, size, scheduler, duration));
+  return new Pool<T>(new VirtualExecutor(tasks, size, scheduler, duration), {}, maxQueue);
 }

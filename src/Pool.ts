@@ -8,7 +8,7 @@
  */
 import { defer, finalize, type Observable, startWith, Subject } from 'rxjs';
 import { checkInteger, checkKnownKeys, checkOptionsObject, checkTimeout } from './checks.js';
-import { InvalidOptionError, PoolClosedError, UnknownTaskError } from './errors.js';
+import { InvalidOptionError, PoolClosedError, TaskCancelledError, UnknownTaskError } from './errors.js';
 import type { Executor, StreamSupport } from './executor.js';
 import { Scheduler } from './scheduler/dispatch.js';
 import type { Deliver, Pipeline, PipelineOptions } from './scheduler/pipeline.js';
@@ -117,12 +117,14 @@ export class Pool<T extends TaskMap = TaskMap> {
   /**
    * @internal Use `createPool` or `createVirtualPool`.
    * @param defaults - Options every pipeline gets unless it sets its own (the pool's `taskTimeout`).
+   * @param maxQueue - The most requests queued over every pipeline (checked by the caller).
    */
   constructor(
     private readonly executor: Executor,
     private readonly defaults: Pick<PipelineOptions, 'timeout'> = {},
+    maxQueue?: number,
   ) {
-    this.scheduler = new Scheduler(executor, () => this.publish());
+    this.scheduler = new Scheduler(executor, () => this.publish(), maxQueue);
     executor.attach(this.scheduler);
     // Snapshots are taken, and timings recorded, only while someone listens; a new subscriber gets a fresh snapshot first.
     this.stats$ = defer(() => {
@@ -303,6 +305,20 @@ export class Pool<T extends TaskMap = TaskMap> {
       this.publish();
     }
     return this.closing;
+  }
+
+  /**
+   * Ends every request queued now, in every pipeline, with
+   * `TaskCancelledError`; running requests go on, and later requests queue
+   * as usual (a `pullFrom` source is pulled again). Each cancelled request
+   * still yields its one outcome, unlike the requests of an unsubscribed
+   * `poolMap` (whose subscriber has left, so nobody would hear them): here
+   * the subscribers are still listening, and learn which requests never ran.
+   *
+   * @returns How many requests it ended.
+   */
+  cancelPending(): number {
+    return this.scheduler.endQueued((request) => new TaskCancelledError(request.id));
   }
 
   /** Stops every worker now: what is queued or running ends with `PoolClosedError`. */

@@ -29,6 +29,7 @@ const poolOptionNames = [
   'maxTasksPerWorker',
   'maxHeapPerWorkerMb',
   'tasksPerWorker',
+  'maxQueue',
 ] as const;
 
 const viaFactory =
@@ -47,9 +48,8 @@ const poolOptionAliases: OptionAliases = {
   concurrency: 'size',
   concurrentTasksPerWorker: 'tasksPerWorker',
   maxConcurrentTasksPerWorker: 'tasksPerWorker',
-  maxQueue: "A pool-wide queue bound does not exist (yet): bound each pipeline with poolMap's queue: { size } option (or pull a lazy source with pullFrom).",
-  maxQueueSize:
-    "A pool-wide queue bound does not exist (yet): bound each pipeline with poolMap's queue: { size } option (or pull a lazy source with pullFrom).",
+  maxQueueSize: 'maxQueue',
+  maxQueuedJobs: 'maxQueue',
   isolateWorkers: 'For a fresh worker per request, set maxTasksPerWorker: 1.',
   maxMemoryLimitBeforeRecycle: 'maxHeapPerWorkerMb',
   timeout: 'taskTimeout',
@@ -136,6 +136,14 @@ export interface PoolOptions {
    * as crashed, so they are rerun elsewhere (see `rerunOnCrash`).
    */
   readonly tasksPerWorker?: number;
+  /**
+   * The most requests waiting for a worker over every pipeline of the pool
+   * (piscina's `maxQueue`). A request past it ends with `QueueFullError`
+   * (its `queue` is `'pool'`), as one past a pipeline's own `queue.size`
+   * does; a `pullFrom` source is not pulled past it, so it waits instead.
+   * A rerun after a crash goes back to the queue even past it. Default: no bound.
+   */
+  readonly maxQueue?: number;
 }
 
 /**
@@ -157,7 +165,9 @@ export function createWorkerPool<T extends TaskMap>(worker: WorkerSource, option
     maxTasksPerWorker,
     maxHeapPerWorkerMb,
     tasksPerWorker = 1,
+    maxQueue,
   } = given;
+  if (maxQueue !== undefined) checkInteger('maxQueue', maxQueue, 1);
   checkInteger('tasksPerWorker', tasksPerWorker, 1, MAX_TASKS_PER_WORKER);
   checkTimeout('terminateTimeout', terminateTimeout);
   if (maxTasksPerWorker !== undefined) checkInteger('maxTasksPerWorker', maxTasksPerWorker, 1);
@@ -176,5 +186,5 @@ export function createWorkerPool<T extends TaskMap>(worker: WorkerSource, option
     ...(maxHeapPerWorkerMb === undefined ? {} : { maxHeapPerWorker: maxHeapPerWorkerMb * 2 ** 20 }),
     tasksPerWorker,
   });
-  return new Pool<T>(executor, taskTimeout === undefined ? {} : { timeout: taskTimeout });
+  return new Pool<T>(executor, taskTimeout === undefined ? {} : { timeout: taskTimeout }, maxQueue);
 }

@@ -1,7 +1,10 @@
-// Backpressure: poolMap's queue: { size, overflow } bounds what waits, and pullFrom pulls a lazy source only as the queue has room.
+// Backpressure: poolMap's queue: { size, overflow } bounds what waits, and pullFrom pulls a lazy source only as the queue has room;
+// the pool's maxQueue bounds what waits over every pipeline, and cancelPending() ends it.
 import { from, take } from 'rxjs';
+import { createPool, TaskCancelledError } from '../src';
 import { poolMap, pullFrom } from '../operators';
-import { closePools, collect, tasksPool } from './helpers';
+import type { Tasks } from './fixtures/tasks.worker';
+import { closePools, collect, fixture, statsWhere, tasksPool, track } from './helpers';
 
 afterEach(closePools);
 
@@ -78,5 +81,49 @@ describe('backpressure: pulling from a lazy source, a bounded queue', () => {
     const refused = outcomes.filter((outcome) => !outcome.ok);
     expect(refused.length).toBeGreaterThanOrEqual(90);
     for (const outcome of refused) expect(!outcome.ok && outcome.error).toMatchObject({ code: 'ERR_QUEUE_FULL', reason: 'full', size: 3 });
+  });
+});
+
+describe('the pool-wide queue: maxQueue and cancelPending() on real workers', () => {
+  test('maxQueue bounds the requests waiting over every pipeline: a pushed source overflows with QueueFullError (queue: pool), a pulled one waits and loses nothing', async () => {
+    const pool = tasksPool({ size: 1, maxQueue: 5 });
+    await pool.ready;
+    let mostQueued = 0;
+    const watching = pool.stats$.subscribe((stats) => (mostQueued = Math.max(mostQueued, stats.queued)));
+    // A pushing source: 50 requests at once; a pulled one: 50 more, taken only while the pool's queue has room.
+    const pushed = collect(from(Array.from({ length: 50 }, () => 10)).pipe(poolMap(pool, 'delayed', { batch: 1 })));
+    const pulled = collect(pullFrom(Array.from({ length: 50 }, (_, i) => i)).pipe(poolMap(pool, 'double', { batch: 1 })));
+    const [pushedOutcomes, pulledOutcomes] = await Promise.all([pushed, pulled]);
+    watching.unsubscribe();
+    const refused = pushedOutcomes.filter((outcome) => !outcome.ok);
+    expect(refused.length).toBeGreaterThanOrEqual(40);
+    for (const outcome of refused) expect(!outcome.ok && outcome.error).toMatchObject({ code: 'ERR_QUEUE_FULL', queue: 'pool', size: 5 });
+    expect(pulledOutcomes.map((outcome) => outcome.ok && outcome.value).sort((a, b) => Number(a) - Number(b))).toEqual(
+      Array.from({ length: 50 }, (_, i) => 2 * i).sort((a, b) => a - b),
+    );
+    expect(mostQueued).toBeLessThanOrEqual(5);
+  });
+
+  test('cancelPending() ends the queued requests of plain and keyed pipelines with TaskCancelledError; the running one finishes', async () => {
+    const pool = track(createPool<Tasks>(fixture('tasks.worker.ts'), { size: 1 }));
+    await pool.ready;
+    const plain = collect(from([300, 10, 10]).pipe(poolMap(pool, 'delayed', { batch: 1 })));
+    const keyed = collect(from([1, 2, 3]).pipe(poolMap(pool, 'double', { key: (n) => n % 2 })));
+    await statsWhere(pool, (stats) => stats.busy === 1 && stats.queued === 5, 'one request to run and five to wait');
+    expect(pool.cancelPending()).toBe(5);
+    const [plainOutcomes, keyedOutcomes] = await Promise.all([plain, keyed]);
+    expect(plainOutcomes.map((outcome) => (outcome.ok ? outcome.value : outcome.error.code))).toEqual([
+      'ERR_TASK_CANCELLED',
+      'ERR_TASK_CANCELLED',
+      'waited 300',
+    ]);
+    expect(keyedOutcomes.map((outcome) => (outcome.ok ? outcome.value : outcome.error.code))).toEqual([
+      'ERR_TASK_CANCELLED',
+      'ERR_TASK_CANCELLED',
+      'ERR_TASK_CANCELLED',
+    ]);
+    for (const outcome of [...plainOutcomes, ...keyedOutcomes]) if (!outcome.ok) expect(outcome.error).toBeInstanceOf(TaskCancelledError);
+    // Later requests queue and run as usual.
+    expect(await pool.run('double', 21)).toBe(42);
   });
 });

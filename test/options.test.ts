@@ -95,7 +95,7 @@ describe('unknown options are refused, naming the key and what was most likely m
     ['minThreads', { minThreads: 2 }, /Did you mean "size"\?/],
     ['maxThreads', { maxThreads: 2 }, /Did you mean "size"\?/],
     ['concurrentTasksPerWorker', { concurrentTasksPerWorker: 2 }, /Did you mean "tasksPerWorker"\?/],
-    ['maxQueue', { maxQueue: 5 }, /poolMap's queue: \{ size \}/],
+    ['maxQueueSize', { maxQueueSize: 5 }, /Did you mean "maxQueue"\?/],
     ['env', { env: {} }, /createPool\(\(\) => new Worker\(file, \{ \.\.\. \}\)\)/],
     ['workerData', { workerData: 1 }, /factory/],
     ['szie', { szie: 2 }, /Did you mean "size"\?/],

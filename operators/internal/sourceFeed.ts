@@ -52,7 +52,7 @@ export class SourceFeed {
     this.pullLoop = this.iterable
       ? new PullLoop(
           this.iterable,
-          () => pipeline.queued < limit,
+          () => pipeline.hasRoomFor(limit),
           requests,
           endSource,
           (error) => subscriber.error(error),

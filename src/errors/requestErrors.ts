@@ -192,6 +192,7 @@ export class QueueFullError extends PoolError {
    * @param size - The queue's bound.
    * @param requestId - The request that did not fit, when there was one.
    * @param reason - `'full'` (the default), `'timeout'` or `'dropped'`.
+   * @param queue - Which queue: `'pipeline'` (the default) or `'pool'`.
    */
   constructor(
     /** The queue's bound. */
@@ -200,6 +201,8 @@ export class QueueFullError extends PoolError {
     readonly requestId?: number,
     /** Why: no room and no waiting (`block: false`), a wait that timed out, or a drop by the overflow policy. */
     readonly reason: 'full' | 'timeout' | 'dropped' = 'full',
+    /** Which queue was full: the pipeline's own (poolMap's `queue`, ThreadPool's `qSize`), or the pool's, over all its pipelines (`maxQueue`). */
+    readonly queue: 'pipeline' | 'pool' = 'pipeline',
   ) {
     const who = requestId === undefined ? 'A request' : `Request ${requestId}`;
     const why =
@@ -208,7 +211,11 @@ export class QueueFullError extends PoolError {
         : reason === 'dropped'
           ? 'was dropped by the overflow policy'
           : 'found it full and did not wait';
-    super(`${who} ${why}: the request queue holds at most ${size}. Wait for room (block: true), raise the bound, or slow the producer.`);
+    super(
+      queue === 'pool'
+        ? `${who} ${why}: the pool's queue holds at most ${size} requests over all its pipelines (maxQueue). Raise maxQueue, pull the source (pullFrom) so it waits for room, or slow the producer.`
+        : `${who} ${why}: the request queue holds at most ${size}. Wait for room (block: true), raise the bound, or slow the producer.`,
+    );
   }
 }
 

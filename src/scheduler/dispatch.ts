@@ -13,7 +13,7 @@ import type { BatchOutcomes, Executor, ExecutorHost, RunningBatch, SlotId } from
 import { BusyTime, smoothed, Timings } from '../timing.js';
 import { anyDetached } from '../transferChecks.js';
 import { batchSize, withinSpread } from './batchSizing.js';
-import type { JobQueue, QueuedJob } from './jobQueue.js';
+import { type JobQueue, QueueCount, type QueuedJob } from './jobQueue.js';
 import { KeyedQueue, type KeyedTake } from './keyedQueue.js';
 import { KeyPlacement } from './keyPlacement.js';
 import { type Deliver, Pipeline, type PipelineHost, type PipelineOptions } from './pipeline.js';
@@ -56,6 +56,10 @@ export class Scheduler implements ExecutorHost, PipelineHost {
   private executorFull = false;
   /** Where keys run, when the executor places keyed work on slots. */
   readonly keys: KeyPlacement | undefined;
+  /** Requests queued over every pipeline: each queue keeps it as requests enter and leave. */
+  readonly queueCount = new QueueCount();
+  /** Pipelines whose pulled sources wait for room in the pool's queue (`maxQueue`). */
+  private readonly roomWaiters = new Set<Pipeline>();
   /** The executor's slots changed since the loop last looked at the keys' placement. */
   private slotsMoved = false;
   /** Holds the process while requests wait for an executor with no slot (see `Executor.holdWhileQueued`). */
@@ -71,6 +75,8 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     readonly executor: Executor,
     /** Called after every change of the counts (cheap; the pool decides whether to publish). */
     private readonly onChange: () => void,
+    /** The most requests queued over every pipeline (`maxQueue`); a request past it ends with `QueueFullError`. */
+    readonly maxQueue: number | undefined = undefined,
   ) {
     const { placement } = executor;
     this.keys = placement && new KeyPlacement(placement, (slot, groups) => this.released(slot, groups));
@@ -78,9 +84,20 @@ export class Scheduler implements ExecutorHost, PipelineHost {
 
   /** Requests queued, over every open pipeline. */
   get queued(): number {
-    let queued = 0;
-    for (const pipeline of this.pipelines) queued += pipeline.queue.length;
-    return queued;
+    return this.queueCount.queued;
+  }
+
+  /** @internal {@link PipelineHost.waitForRoom}. */
+  waitForRoom(pipeline: Pipeline): void {
+    this.roomWaiters.add(pipeline);
+  }
+
+  /** Requests left the queues: the pulled sources that waited for room in the pool's queue are pulled again. */
+  private roomMade(): void {
+    if (this.roomWaiters.size === 0 || this.queueCount.queued >= (this.maxQueue ?? Infinity)) return;
+    const waiters = [...this.roomWaiters];
+    this.roomWaiters.clear();
+    for (const pipeline of waiters) if (!pipeline.closed) pipeline.options.dequeued?.();
   }
 
   /** Starts or stops recording timings. */
@@ -144,6 +161,8 @@ export class Scheduler implements ExecutorHost, PipelineHost {
   closed(pipeline: Pipeline): void {
     this.pipelines.delete(pipeline);
     this.rotation.remove(pipeline);
+    this.roomWaiters.delete(pipeline);
+    this.roomMade();
     this.checkDrained();
   }
 
@@ -172,17 +191,27 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     this.failure = error;
     this.refusal ??= error;
     this.whenDrained = undefined;
+    this.endQueued(() => error);
+  }
+
+  /** Ends every request queued now, each with its error; later ones queue as usual. Returns how many. */
+  endQueued(errorFor: (request: QueuedJob['request']) => FailureError): number {
+    let ended = 0;
     for (const pipeline of this.rotation.clear()) {
       const jobs = pipeline.queue.drain();
+      ended += jobs.length;
       // Out of the queue but not yet delivered: the pipeline stays pending until its last outcome is out.
       pipeline.tally.refused(jobs.length);
       pipeline.undelivered += jobs.length;
       for (const job of jobs) {
         pipeline.undelivered--;
-        if (!pipeline.closed) pipeline.deliver({ ok: false, request: job.request, error }, job.ticket);
+        if (!pipeline.closed) pipeline.deliver({ ok: false, request: job.request, error: errorFor(job.request) }, job.ticket);
       }
     }
     this.changed();
+    this.roomMade();
+    this.checkDrained();
+    return ended;
   }
 
   /** Hands queued requests to idle slots until one or the other runs out. */
@@ -234,6 +263,7 @@ export class Scheduler implements ExecutorHost, PipelineHost {
       if (queue.length === 0) rotation.remove(pipeline);
       else rotation.passed();
       pipeline.options.dequeued?.();
+      this.roomMade();
     }
   }
 

@@ -33,6 +33,16 @@ export class QueuedJob implements Job {
   }
 }
 
+/**
+ * How many requests wait in every queue of a pool: each queue adds and
+ * subtracts what enters and leaves it, so the pool's total is kept where the
+ * requests move, and read without walking the pipelines (the pool-wide
+ * `maxQueue` checks it per request).
+ */
+export class QueueCount {
+  queued = 0;
+}
+
 /** A waiting request: as it was submitted (the common case, kept small), or as a job (one put back, or one with a task, transfer list or queue time of its own). */
 type Entry = WorkRequest<readonly unknown[]> | QueuedJob;
 
@@ -56,10 +66,13 @@ export class JobQueue {
   /**
    * @param task - The task of requests pushed without one of their own: the pipeline's.
    * @param key - The key of every request it holds (one key's line in a keyed pipeline).
+   * @param count - See the field.
    */
   constructor(
     private task: string,
     private readonly key?: Key,
+    /** The pool's count of queued requests, which this queue's changes go to. */
+    private readonly count = new QueueCount(),
     /** Its requests name their own tasks (a `ThreadPool`'s): the usual task is the one of the first request pushed while it is empty. */
     private readonly adopts = task === '',
   ) {}
@@ -86,6 +99,7 @@ export class JobQueue {
       this.entries.push(job);
     }
     this.tickets.push(ticket);
+    this.count.queued++;
   }
 
   /** The ticket of the job that would leave next (`undefined` when none waits). */
@@ -99,6 +113,7 @@ export class JobQueue {
   shift(): QueuedJob | undefined {
     if (this.head === this.entries.length) return undefined;
     const job = this.jobAt(this.head++);
+    this.count.queued--;
     this.compact();
     return job;
   }
@@ -120,6 +135,7 @@ export class JobQueue {
     if (this.nextIsRerun()) {
       this.head++;
       out.push(entries[head] as QueuedJob);
+      this.count.queued--;
       this.compact();
       return 1;
     }
@@ -128,12 +144,14 @@ export class JobQueue {
     while (stop < end && !isRerun(entries[stop])) stop++;
     for (let at = head; at < stop; at++) out.push(this.jobAt(at));
     this.head = stop;
+    this.count.queued -= stop - head;
     this.compact();
     return stop - head;
   }
 
   /** Puts jobs back at the front, in order (taken jobs that could not start, reruns). */
   putBack(jobs: readonly QueuedJob[]): void {
+    this.count.queued += jobs.length;
     if (this.head >= jobs.length) {
       this.head -= jobs.length;
       for (let i = 0; i < jobs.length; i++) this.entries[this.head + i] = jobs[i];
@@ -151,6 +169,7 @@ export class JobQueue {
     this.entries = [];
     this.tickets = [];
     this.head = 0;
+    this.count.queued -= rest.length;
     return rest;
   }
 

@@ -24,7 +24,7 @@ import type { SlotId } from '../executor.js';
 import { type Key, keyGroup } from '../keys.js';
 import type { WorkRequest } from '../requests.js';
 import type { Transferable } from '../transfer.js';
-import { JobQueue, type QueuedJob } from './jobQueue.js';
+import { JobQueue, QueueCount, type QueuedJob } from './jobQueue.js';
 import { MOVING, UNPLACED } from './keyPlacement.js';
 
 /** The ring of lines whose group has no slot yet (or whose executor places nothing). */
@@ -46,8 +46,9 @@ export class KeyLine {
   constructor(
     readonly key: Key,
     task: string,
+    count: QueueCount,
   ) {
-    this.queue = new JobQueue(task, key);
+    this.queue = new JobQueue(task, key, count);
     this.group = keyGroup(key);
   }
 }
@@ -133,6 +134,8 @@ export class KeyedQueue {
     private readonly task: string,
     /** `undefined`: the executor has no affinity; every ready line waits in one ring. */
     private readonly placement: LinePlacement | undefined,
+    /** The pool's count of queued requests, which its lines' changes go to. */
+    private readonly count = new QueueCount(),
   ) {}
 
   /** Requests queued (not in flight). */
@@ -149,7 +152,7 @@ export class KeyedQueue {
   push(key: Key, request: WorkRequest<readonly unknown[]>, ticket: number, task: string, transfer: readonly Transferable[] | undefined, queuedAt = 0): void {
     let line = this.lines.get(key);
     if (!line) {
-      line = new KeyLine(key, this.task);
+      line = new KeyLine(key, this.task, this.count);
       this.lines.set(key, line);
     }
     line.queue.push(request, ticket, task, transfer, queuedAt);

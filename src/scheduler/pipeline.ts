@@ -15,7 +15,7 @@ import type { Timings } from '../timing.js';
 import type { Transferable } from '../transfer.js';
 import type { BatchSize, Sizable } from './batchSizing.js';
 import type { Key } from '../keys.js';
-import { JobQueue, type QueuedJob } from './jobQueue.js';
+import { JobQueue, type QueueCount, type QueuedJob } from './jobQueue.js';
 import { KeyedQueue, type LinePlacement } from './keyedQueue.js';
 import { Tally } from './tally.js';
 
@@ -100,6 +100,12 @@ export interface PipelineHost {
   readonly timing: boolean;
   /** Where keyed requests run (`undefined` when the executor places nothing). */
   readonly keys: LinePlacement | undefined;
+  /** Requests queued over every pipeline of the pool. */
+  readonly queueCount: QueueCount;
+  /** The pool-wide bound on {@link PipelineHost.queueCount} (`maxQueue`), if any. */
+  readonly maxQueue: number | undefined;
+  /** A pipeline whose pulled source found the pool's queue full: told (its `dequeued`) when there is room again. */
+  waitForRoom(pipeline: Pipeline): void;
   /** The pipeline's queue changed: it takes turns while it has work; look for work. */
   queueChanged(pipeline: Pipeline): void;
   /** Counts changed (the pool publishes its stats). */
@@ -155,7 +161,7 @@ export class Pipeline implements Sizable {
     private readonly owner: Deliver,
     /** @internal */ readonly options: PipelineOptions,
   ) {
-    this.queue = options.keyed ? new KeyedQueue(task, host.keys) : new JobQueue(task);
+    this.queue = options.keyed ? new KeyedQueue(task, host.keys, host.queueCount) : new JobQueue(task, undefined, host.queueCount);
     this.tally = new Tally(poolTally);
     this.priority = options.priority ?? 0;
     this.batch = options.batch ?? 'auto';
@@ -201,6 +207,11 @@ export class Pipeline implements Sizable {
     }
     const bound = this.options.queue;
     if (bound && this.queue.length >= bound.size && !this.makeRoom(bound, request, ticket)) return;
+    const { maxQueue } = this.host;
+    if (maxQueue !== undefined && this.host.queueCount.queued >= maxQueue) {
+      this.refuse(request, ticket, new QueueFullError(maxQueue, request.id, 'full', 'pool'));
+      return;
+    }
     const moved = transfer && transfer.length > 0 ? transfer : undefined;
     const queuedAt = this.host.timing ? performance.now() : 0;
     const { queue } = this;
@@ -251,6 +262,19 @@ export class Pipeline implements Sizable {
     const runs = [...this.runs];
     if (this.options.cancel === 'terminate') for (const run of runs) run.cancel();
     else for (const run of runs) run.abandon?.();
+  }
+
+  /**
+   * Whether a pulled source may queue another request: its own bound
+   * (`limit`) and the pool's (`maxQueue`) have room. When the pool's has
+   * none, the pipeline is told (its `dequeued`) once it has.
+   */
+  hasRoomFor(limit: number): boolean {
+    if (this.queue.length >= limit) return false;
+    const { maxQueue } = this.host;
+    if (maxQueue === undefined || this.host.queueCount.queued < maxQueue) return true;
+    this.host.waitForRoom(this);
+    return false;
   }
 
   /** @internal Whether its gate lets queued requests start now. */
