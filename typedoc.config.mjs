@@ -1,6 +1,8 @@
 // TypeDoc (`npm run docs`; `npm test` builds it without writing, and fails on any warning).
 //
-// The README is the landing page. The root module's exports are grouped by
+// The README is the landing page, and the topic pages under docs/ are
+// documents beside the API (their relative links resolve to each other,
+// to the README, and to files of the repository). The root module's exports are grouped by
 // `@category` (pools, tasks, errors, the imperative API; requests and
 // outcomes by default), the modules keep the order of `entryPoints`, and
 // every page links to its source when package.json names a repository.
@@ -19,6 +21,8 @@ export default {
   tsconfig: 'tsconfig.build.esm.json',
   out: 'docs/api',
   readme: 'README.md',
+  // The topic pages the README links, as documents beside the API (docs/api/ is the output, never an input).
+  projectDocuments: ['docs/*.md'],
   excludePrivate: true,
   excludeInternal: true,
   categorizeByGroup: false,
@@ -26,7 +30,7 @@ export default {
   categoryOrder: ['Pools', 'Requests and outcomes', 'Tasks', 'Errors', 'Imperative API (ThreadPool)', '*'],
   validation: { notExported: true, invalidLink: true, notDocumented: true },
   requiredToBeDocumented: ['Enum', 'EnumMember', 'Variable', 'Function', 'Class', 'Interface', 'Property', 'Method', 'Accessor', 'TypeAlias'],
-  plugin: ['./scripts/typedoc-rxjs-links.mjs'],
+  plugin: ['./scripts/typedoc-rxjs-links.mjs', './scripts/typedoc-document-titles.mjs'],
   externalSymbolLinkMappings: {
     rxjs: {
       Observable: 'https://rxjs.dev/api/index/class/Observable',

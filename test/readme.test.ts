@@ -1,13 +1,19 @@
 /**
- * Every TypeScript block of README.md, type-checked and run, in scratch
+ * Every TypeScript block of README.md and of the pages under docs/ (but
+ * design.md, and the generated docs/api/), type-checked and run, in scratch
  * projects that install the packed tarball (offline, as a consumer would).
+ * The README comes first, then the pages by name; a block's test names its
+ * file and line (`main.ts, docs/keys.md line 40`).
  *
  * A block is a file, named by its first line (`// main.ts`), else
- * `block-<line>.ts`. Where it goes and how it runs follows from its name and
- * text, so a block added later is covered with no change here:
+ * `block-<page>-<line>.ts` (`block-readme-12.ts`, `block-keys-40.ts`). Two
+ * blocks of one project with the same name fail the run: rename one. Where
+ * a block goes and how it runs follows from its name and text, so a block
+ * added later, or a page added under docs/, is covered with no change here:
  *
- * - `*.worker.ts` is a worker module: every Node project gets it, and it
- *   "runs" when a pool on it has started (its setup done) and closed;
+ * - `*.worker.ts` is a worker module, whatever page it is on: every Node
+ *   project gets it, and it "runs" when a pool on it has started (its setup
+ *   done) and closed;
  * - `page.ts` is a page's script: bundled with esbuild (with the worker
  *   modules it names, as separate entry points), run in headless Chromium;
  * - `*.test.ts` runs under `node --test`;
@@ -22,10 +28,10 @@
  * Chromium) fails alone, saying how to install it.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { serveFolder } from '../examples/browser/serve';
@@ -39,9 +45,11 @@ const compilers = { 6: join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), 7
 type Project = 'esm' | 'cjs' | 'browser';
 type Kind = 'worker' | 'page' | 'test' | 'program';
 
-/** A TypeScript block of the README. */
+/** A TypeScript block of the README or of a docs page. */
 interface Block {
-  /** Its line in README.md (of the opening fence). */
+  /** The file it is in, from the repository (`README.md`, `docs/keys.md`). */
+  readonly file: string;
+  /** Its line in that file (of the opening fence). */
   readonly line: number;
   readonly name: string;
   readonly code: string;
@@ -53,30 +61,39 @@ interface Block {
   readonly redis: boolean;
 }
 
-/** The README's TypeScript blocks. */
-export function readmeBlocks(markdown: string): Block[] {
+/** The TypeScript blocks of `markdown`, the text of `file` (a path from the repository). */
+export function readmeBlocks(markdown: string, file = 'README.md'): Block[] {
   const blocks: Block[] = [];
+  const page = basename(file, '.md').toLowerCase();
   const fence = /^```(?:ts|typescript)\s*\n([\s\S]*?)^```\s*$/gm;
   for (const match of markdown.matchAll(fence)) {
     const code = match[1];
     const line = markdown.slice(0, match.index).split('\n').length;
     const first = /^\/\/ ([\w.-]+\.[cm]?ts)\b(.*)$/m.exec(code.split('\n')[0]);
-    const name = first?.[1] ?? `block-${line}.ts`;
+    const name = first?.[1] ?? `block-${page}-${line}.ts`;
     const kind: Kind = name.endsWith('.worker.ts') ? 'worker' : name === 'page.ts' ? 'page' : name.endsWith('.test.ts') ? 'test' : 'program';
     const project: Project = kind === 'page' ? 'browser' : /CommonJS/.test(first?.[2] ?? '') ? 'cjs' : 'esm';
     const workers = [...code.matchAll(/from '\.\/([\w.-]+\.worker)(?:\.js)?'/g)].map((found) => `${found[1]}.ts`);
-    blocks.push({ line, name, code, kind, project, workers: [...new Set(workers)], redis: code.includes("from 'rxjs-threadpool/bullmq'") });
+    blocks.push({ file, line, name, code, kind, project, workers: [...new Set(workers)], redis: code.includes("from 'rxjs-threadpool/bullmq'") });
   }
   return blocks;
 }
 
+/** The files whose blocks run: the README, then the docs pages by name (not design.md, which has no program, nor docs/api/). */
+const files = [
+  'README.md',
+  ...readdirSync(join(repo, 'docs'), { withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.md') && entry.name !== 'design.md')
+    .map((entry) => `docs/${entry.name}`)
+    .sort(),
+];
 const readme = readFileSync(join(repo, 'README.md'), 'utf8');
-const blocks = readmeBlocks(readme);
+const blocks = files.flatMap((file) => readmeBlocks(file === 'README.md' ? readme : readFileSync(join(repo, file), 'utf8'), file));
 const workerBlocks = blocks.filter(({ kind }) => kind === 'worker');
 const runnable = blocks.filter(({ kind }) => kind !== 'worker');
 /** A block's name, and its project when that is not the usual one. */
 const keyOf = (block: Block): string => `${block.name}${block.project === 'cjs' ? ' (CommonJS)' : ''}`;
-const label = (block: Block): string => `${keyOf(block)}, README.md line ${block.line}`;
+const label = (block: Block): string => `${keyOf(block)}, ${block.file} line ${block.line}`;
 
 /** What some blocks print, beyond exiting cleanly (by {@link keyOf}). */
 const prints: Record<string, readonly (string | RegExp)[]> = {
@@ -88,6 +105,8 @@ const prints: Record<string, readonly (string | RegExp)[]> = {
   'producer.ts': ['1465 primes counted on the hosts'],
   'page.ts': ['countPrimes(100000) = 9592', 'countPrimes(200000) = 17984'],
   'cancel-with-outcomes.ts': [/^50 outcomes for 50 requests, (4\d) of them TaskCancelledError$/m],
+  // Every result, then the drain's end.
+  'shutdown.ts': ['drained', /^(?:countPrimes\(\d00000\) = \d+\n){3}drained$/m],
 };
 
 /** Runs `task` on each item, at most `limit` at a time. */
@@ -133,7 +152,7 @@ async function stopHost(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-describe('README.md', () => {
+describe('README.md and docs/*.md', () => {
   let scratch: string;
   let consumer: string;
   const dirs = {} as Record<Project, string>;
@@ -169,7 +188,9 @@ describe('README.md', () => {
       const path = join(dirs[project], block.name);
       const before = written.get(path);
       if (before && before !== block)
-        throw new Error(`README.md lines ${before.line} and ${block.line}: two blocks named ${block.name} in one project; rename one (its first line)`);
+        throw new Error(
+          `${before.file} line ${before.line} and ${block.file} line ${block.line}: two blocks named ${block.name} in one project; rename one (its first line)`,
+        );
       written.set(path, block);
       await writeFile(path, block.code);
     };
@@ -258,11 +279,11 @@ describe('README.md', () => {
     if (checked.get(`${block.project}:6`)) throw new Error(`${name} did not compile: see the type-check test of the ${block.project} project`);
     if (block.kind === 'page') {
       const browserPath = chromiumPath();
-      if (!browserPath) throw new Error(missingMessage('chromium', `README block ${name}`));
+      if (!browserPath) throw new Error(missingMessage('chromium', `block ${name}`));
       return runPage(block, browserPath);
     }
     if (block.redis) {
-      if (!isAvailable('redis')) throw new Error(missingMessage('redis', `README block ${name}`));
+      if (!isAvailable('redis')) throw new Error(missingMessage('redis', `block ${name}`));
       return runWithHost(block);
     }
     const compiled = join('out', block.name.replace(/\.ts$/, '.js'));
