@@ -29,6 +29,8 @@ export default {
   defaultCategory: 'Requests and outcomes',
   categoryOrder: ['Pools', 'Requests and outcomes', 'Tasks', 'Errors', 'Imperative API (ThreadPool)', '*'],
   validation: { notExported: true, invalidLink: true, notDocumented: true },
+  // The member AsyncDisposal maps onto Symbol.asyncDispose: TypeDoc reads no comment on a mapped member (AsyncDisposal's own says what it does).
+  intentionallyNotDocumented: ['rxjs-threadpool.AsyncDisposal.__type.asyncDispose', 'rxjs-threadpool.Pool.[asyncDispose]'],
   requiredToBeDocumented: ['Enum', 'EnumMember', 'Variable', 'Function', 'Class', 'Interface', 'Property', 'Method', 'Accessor', 'TypeAlias'],
   plugin: ['./scripts/typedoc-rxjs-links.mjs', './scripts/typedoc-document-titles.mjs'],
   externalSymbolLinkMappings: {

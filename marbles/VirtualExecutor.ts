@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { WorkerExitReason } from '../src/events.js';
 import { type SchedulerLike, Subject, type Subscription } from 'rxjs';
 import { type FailureError, PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError } from '../src/errors.js';
 import {
@@ -46,6 +47,8 @@ let lastSlot = 0;
 /** A virtual worker: its slot, its batch if it runs one, whether it was dismissed, and the keys it ran (for `keyReleased`). */
 class VirtualWorker {
   readonly slot: SlotId = ++lastSlot;
+  /** The pool's number for it (1, 2, … in the order it started). */
+  number = 0;
   running: Running | undefined;
   retiring = false;
   /** Its stream instances, once a stream batch ran on it. */
@@ -78,6 +81,8 @@ export class VirtualExecutor implements Executor {
   /** Live workers (and dismissed ones still running), by slot. */
   private readonly workers = new Map<SlotId, VirtualWorker>();
   private readonly idle: VirtualWorker[] = [];
+  /** The last number given to a worker. */
+  private lastWorkerNumber = 0;
   private closed = false;
   readonly ready = Promise.resolve();
   readonly tasks: readonly string[];
@@ -167,8 +172,10 @@ export class VirtualExecutor implements Executor {
 
   private addWorker(): void {
     const worker = new VirtualWorker(this.keyReleased ? new KeyMemory() : undefined);
+    worker.number = ++this.lastWorkerNumber;
     this.workers.set(worker.slot, worker);
     this.idle.push(worker);
+    this.host.workerEvent({ type: 'workerStarted', worker: worker.number });
   }
 
   dismissWorkers(n: number): { count: number; gone: Promise<void> } {
@@ -179,7 +186,7 @@ export class VirtualExecutor implements Executor {
     }
     for (const worker of victims) {
       worker.retiring = true;
-      if (!worker.running) this.remove(worker);
+      if (!worker.running) this.remove(worker, 'dismissed');
     }
     this.host.slotsChanged();
     return { count: victims.length, gone: Promise.all(victims.map((worker) => worker.gone)).then(() => undefined) };
@@ -190,7 +197,7 @@ export class VirtualExecutor implements Executor {
     this.idle.length = 0;
     for (const worker of [...this.workers.values()]) {
       const running = worker.running;
-      this.remove(worker);
+      this.remove(worker, 'closed');
       if (running) {
         running.timer.unsubscribe();
         running.done(
@@ -224,7 +231,7 @@ export class VirtualExecutor implements Executor {
     }
     const timer = this.scheduler.schedule(() => {
       worker.running = undefined;
-      if (worker.retiring) this.remove(worker);
+      if (worker.retiring) this.remove(worker, 'dismissed');
       else this.idle.push(worker);
       done(outcomes, frames);
     }, frames);
@@ -237,7 +244,7 @@ export class VirtualExecutor implements Executor {
     if (!running) return;
     running.timer.unsubscribe();
     const retiring = worker.retiring;
-    this.remove(worker);
+    this.remove(worker, 'terminated');
     if (!retiring) {
       this.addWorker();
       this.host.slotsChanged();
@@ -307,7 +314,8 @@ export class VirtualExecutor implements Executor {
     }
   }
 
-  private remove(worker: VirtualWorker): void {
+  private remove(worker: VirtualWorker, reason: WorkerExitReason): void {
+    if (this.workers.has(worker.slot)) this.host.workerEvent({ type: 'workerExited', worker: worker.number, reason });
     worker.running = undefined;
     // Its instances go with it (their timers stop): the pool reports them ended.
     worker.streams?.cancelAll();

@@ -9,6 +9,7 @@
 import { defer, finalize, type Observable, startWith, Subject } from 'rxjs';
 import { checkInteger, checkKnownKeys, checkOptionsObject, checkTimeout } from './checks.js';
 import { InvalidOptionError, PoolClosedError, TaskCancelledError, UnknownTaskError } from './errors.js';
+import type { PoolEvent } from './events.js';
 import type { Executor, StreamSupport } from './executor.js';
 import { Scheduler } from './scheduler/dispatch.js';
 import type { Deliver, Pipeline, PipelineOptions } from './scheduler/pipeline.js';
@@ -51,7 +52,26 @@ export interface CloseOptions {
   readonly timeout?: number;
 }
 
+/**
+ * `pool[Symbol.asyncDispose]()`, which closes the pool as `close()` does:
+ * `await using pool = createPool(...)` closes it at the end of the block.
+ * Typed where the program's types know `Symbol.asyncDispose` (TypeScript's
+ * `esnext.disposable` library, or `@types/node`); elsewhere it adds nothing,
+ * so a program without them still type-checks.
+ *
+ * @category Pools
+ */
+export type AsyncDisposal = SymbolConstructor extends { readonly asyncDispose: infer S extends symbol }
+  ? {
+      /** Closes the pool, as `close()` does. */
+      readonly [K in S]: () => Promise<void>;
+    }
+  : object;
+
 declare const taskTypes: unique symbol;
+
+/** Adds {@link AsyncDisposal} to every pool (a class cannot name a symbol its program's types may not have). */
+export interface Pool<T extends TaskMap = TaskMap> extends AsyncDisposal {}
 
 /**
  * A pool of workers that run the tasks of one worker module.
@@ -79,6 +99,9 @@ export class Pool<T extends TaskMap = TaskMap> {
   declare readonly [taskTypes]?: T;
   private readonly scheduler: Scheduler;
   private readonly subject = new Subject<PoolStats>();
+  private readonly eventSubject = new Subject<PoolEvent>();
+  /** Requests queued or running at the last change, while `events$` is watched (for `drained`). */
+  private lastPending = 0;
   private readonly dismissing = new Set<Promise<void>>();
   private watchers = 0;
   /**
@@ -106,6 +129,24 @@ export class Pool<T extends TaskMap = TaskMap> {
   readonly stats$: Observable<PoolStats>;
 
   /**
+   * What happens to the pool, as it happens: workers started, exited,
+   * crashed, recycled (with the worker's number, and the reason and cause),
+   * a queue full, the pool drained (nothing queued or running any more),
+   * the pool closing and closed (see
+   * {@link PoolEvent}). Hot: a subscriber sees what happens after it
+   * subscribed. Nothing is made or kept while no one subscribes. Completes
+   * after `closed`.
+   *
+   * @example
+   * ```ts
+   * pool.events$.subscribe((event) => {
+   *   if (event.type === 'workerCrashed') console.error(`worker ${event.worker} crashed: ${event.reason}`);
+   * });
+   * ```
+   */
+  readonly events$: Observable<PoolEvent>;
+
+  /**
    * Resolves when the first workers are ready. Rejects with
    * `WorkerStartError` when a worker cannot start, and with
    * `PoolClosedError` when the pool is closed before they are ready.
@@ -124,7 +165,13 @@ export class Pool<T extends TaskMap = TaskMap> {
     private readonly defaults: Pick<PipelineOptions, 'timeout'> = {},
     maxQueue?: number,
   ) {
-    this.scheduler = new Scheduler(executor, () => this.publish(), maxQueue);
+    const emit = (event: PoolEvent): void => this.eventSubject.next(event);
+    this.scheduler = new Scheduler(
+      executor,
+      () => this.publish(),
+      maxQueue,
+      () => (this.eventSubject.observed ? emit : undefined),
+    );
     executor.attach(this.scheduler);
     // Snapshots are taken, and timings recorded, only while someone listens; a new subscriber gets a fresh snapshot first.
     this.stats$ = defer(() => {
@@ -136,6 +183,10 @@ export class Pool<T extends TaskMap = TaskMap> {
           if (--this.watchers === 0) this.scheduler.setTiming(false);
         }),
       );
+    });
+    this.events$ = defer(() => {
+      this.lastPending = this.scheduler.queued + this.scheduler.tally.running;
+      return this.eventSubject;
     });
     this.ready = executor.ready;
     // A start failure also reaches every request; `ready` must not crash the process when nobody awaits it.
@@ -286,6 +337,7 @@ export class Pool<T extends TaskMap = TaskMap> {
       checkTimeout('timeout', timeout);
       if (!drain) throw new InvalidOptionError('timeout', timeout, 'no timeout without drain: true (a plain close() does not wait)');
     }
+    if (!this.closing && this.eventSubject.observed) this.eventSubject.next({ type: 'closing', drain });
     if (!drain) {
       void this.terminate();
       return this.closing!;
@@ -330,14 +382,13 @@ export class Pool<T extends TaskMap = TaskMap> {
       this.terminating = this.executor.close().then(() => {
         this.publish();
         this.subject.complete();
+        this.eventSubject.next({ type: 'closed' });
+        this.eventSubject.complete();
       });
     }
     this.closing ??= this.terminating;
     return this.terminating;
   }
-
-  /** Closes the pool, as `close()` does: `await using pool = createPool(...)` (where the syntax exists) closes it at the end of the block. */
-  declare readonly [Symbol.asyncDispose]: () => Promise<void>;
 
   /**
    * Runs one request of `task` and resolves with its result: the one-call
@@ -405,6 +456,11 @@ export class Pool<T extends TaskMap = TaskMap> {
 
   private publish(): void {
     if (this.subject.observed) this.subject.next(this.snapshot(100));
+    if (this.eventSubject.observed) {
+      const pending = this.scheduler.queued + this.scheduler.tally.running;
+      if (pending === 0 && this.lastPending > 0) this.eventSubject.next({ type: 'drained' });
+      this.lastPending = pending;
+    }
   }
 }
 

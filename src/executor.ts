@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { WorkerEvent } from './events.js';
 import type { FailureError } from './errors.js';
 import type { Key } from './keys.js';
 import type { SerializedError } from './serializedError.js';
@@ -150,6 +151,8 @@ export interface ExecutorHost {
    * it was running is called: the keys placed on it move to live slots.
    */
   slotEnded(slot: SlotId): void;
+  /** Something happened to a worker (it started, exited, crashed, was recycled, wrote a line): for `pool.events$`. */
+  workerEvent(event: WorkerEvent): void;
 }
 
 /**

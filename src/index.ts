@@ -10,7 +10,8 @@
  */
 export { createPool } from './createPool.js';
 export type { PoolOptions } from './workerPool.js';
-export { type CloseOptions, type DismissOptions, Pool } from './Pool.js';
+export { type AsyncDisposal, type CloseOptions, type DismissOptions, Pool } from './Pool.js';
+export type { PoolEvent, WorkerExitReason, WorkerRecycleReason } from './events.js';
 export type { PipelineStats, PoolStats } from './poolStats.js';
 export type { Percentiles } from './timing.js';
 export { type PollOptions, type PutOptions, ThreadPool, type ThreadPoolDismissOptions, type ThreadPoolOptions } from './ThreadPool.js';

@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { type FailureError, WorkerCrashedError } from '../errors.js';
+import { type FailureError, type QueueFullError, WorkerCrashedError } from '../errors.js';
+import type { PoolEvent, WorkerEvent } from '../events.js';
 import type { BatchOutcomes, Executor, ExecutorHost, RunningBatch, SlotId } from '../executor.js';
 import { BusyTime, smoothed, Timings } from '../timing.js';
 import { anyDetached } from '../transferChecks.js';
@@ -77,6 +78,8 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     private readonly onChange: () => void,
     /** The most requests queued over every pipeline (`maxQueue`); a request past it ends with `QueueFullError`. */
     readonly maxQueue: number | undefined = undefined,
+    /** Where events go while someone listens (`pool.events$`); `undefined` while nobody does, so none is made. */
+    private readonly events: () => ((event: PoolEvent) => void) | undefined = () => undefined,
   ) {
     const { placement } = executor;
     this.keys = placement && new KeyPlacement(placement, (slot, groups) => this.released(slot, groups));
@@ -120,6 +123,25 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     this.executorFull = false;
     this.changed();
     this.pump();
+  }
+
+  /** @internal {@link ExecutorHost.workerEvent}. */
+  workerEvent(event: WorkerEvent): void {
+    this.events()?.(event);
+  }
+
+  /** @internal {@link PipelineHost.queueFull}. */
+  queueFull(pipeline: Pipeline, error: QueueFullError): void {
+    const emit = this.events();
+    if (!emit || error.requestId === undefined || error.reason === 'timeout') return;
+    emit({
+      type: 'queueFull',
+      queue: error.queue,
+      pipeline: pipeline.options.name ?? pipeline.task,
+      size: error.size,
+      requestId: error.requestId,
+      reason: error.reason,
+    });
   }
 
   /** @internal {@link ExecutorHost.slotsChanged}. */

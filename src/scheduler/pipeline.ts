@@ -106,6 +106,8 @@ export interface PipelineHost {
   readonly maxQueue: number | undefined;
   /** A pipeline whose pulled source found the pool's queue full: told (its `dequeued`) when there is room again. */
   waitForRoom(pipeline: Pipeline): void;
+  /** A request of `pipeline` found a queue full (`error` says which and how it ended). */
+  queueFull(pipeline: Pipeline, error: QueueFullError): void;
   /** The pipeline's queue changed: it takes turns while it has work; look for work. */
   queueChanged(pipeline: Pipeline): void;
   /** Counts changed (the pool publishes its stats). */
@@ -209,7 +211,9 @@ export class Pipeline implements Sizable {
     if (bound && this.queue.length >= bound.size && !this.makeRoom(bound, request, ticket)) return;
     const { maxQueue } = this.host;
     if (maxQueue !== undefined && this.host.queueCount.queued >= maxQueue) {
-      this.refuse(request, ticket, new QueueFullError(maxQueue, request.id, 'full', 'pool'));
+      const error = new QueueFullError(maxQueue, request.id, 'full', 'pool');
+      this.host.queueFull(this, error);
+      this.refuse(request, ticket, error);
       return;
     }
     const moved = transfer && transfer.length > 0 ? transfer : undefined;
@@ -223,10 +227,16 @@ export class Pipeline implements Sizable {
   /** The queue is full: `'drop-oldest'` ends the longest-waiting request and makes room; the others end the arriving one. */
   private makeRoom({ size, overflow }: QueueBound, request: WorkRequest<readonly unknown[]>, ticket: number): boolean {
     if (overflow === 'drop-oldest') {
-      this.dropOldest((dropped) => new QueueFullError(size, dropped.id, 'dropped'));
+      this.dropOldest((dropped) => {
+        const error = new QueueFullError(size, dropped.id, 'dropped');
+        this.host.queueFull(this, error);
+        return error;
+      });
       return true;
     }
-    this.refuse(request, ticket, new QueueFullError(size, request.id, overflow === 'error' ? 'full' : 'dropped'));
+    const error = new QueueFullError(size, request.id, overflow === 'error' ? 'full' : 'dropped');
+    this.host.queueFull(this, error);
+    this.refuse(request, ticket, error);
     return false;
   }
 

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import type { WorkerEvent, WorkerExitReason } from '../events.js';
 import {
   type FailureError,
   InvalidOptionError,
@@ -83,6 +84,15 @@ export interface ThreadsExecutorOptions {
   /** Batches a worker runs at once (for async tasks that wait on I/O). Default 1. */
   readonly tasksPerWorker?: number;
 }
+
+/** How a worker's end is reported, given its number. */
+type WorkerEnd = (worker: number) => WorkerEvent;
+const exited =
+  (reason: WorkerExitReason): WorkerEnd =>
+  (worker) => ({ type: 'workerExited', worker, reason });
+const crashed =
+  (reason: string, cause: unknown): WorkerEnd =>
+  (worker) => ({ type: 'workerCrashed', worker, reason, ...(cause === undefined ? {} : { cause }) });
 
 /** Runs batches on threads.js workers. */
 export class ThreadsExecutor implements Executor {
@@ -273,7 +283,7 @@ export class ThreadsExecutor implements Executor {
       .slice(0, Math.max(0, n));
     for (const handle of victims) {
       if (handle.load > 0) handle.retire();
-      else this.stopWorker(handle, true);
+      else this.stopWorker(handle, true, exited('dismissed'));
     }
     this.host.slotsChanged();
     return { count: victims.length, gone: Promise.all(victims.map((handle) => handle.exited)).then(() => undefined) };
@@ -299,7 +309,7 @@ export class ThreadsExecutor implements Executor {
       // A worker still starting never will: what waits for it (`ready`, `createWorkers`) learns why.
       if (handle.state === 'starting') handle.failStart(this.failure ?? new PoolClosedError());
       exits.push(handle.exited);
-      for (const batch of this.stopWorker(handle, true)) batch.finishEarly(errorFor);
+      for (const batch of this.stopWorker(handle, true, exited('closed'))) batch.finishEarly(errorFor);
     }
     return Promise.all(exits).then(() => undefined);
   }
@@ -329,6 +339,7 @@ export class ThreadsExecutor implements Executor {
     if (handle.state !== 'starting') return;
     this.names ??= names;
     handle.ready(api, releases);
+    this.host.workerEvent({ type: 'workerStarted', worker: handle.number });
     this.rest(handle);
     this.host.wake();
   }
@@ -336,7 +347,7 @@ export class ThreadsExecutor implements Executor {
   /** A worker with nothing to do: it does not keep the process alive, and exits after `idleTimeout`, leaving a dormant slot. */
   private rest(handle: WorkerHandle): void {
     handle.rest(this.options.idleTimeout, () => {
-      this.stopWorker(handle, true);
+      this.stopWorker(handle, true, exited('idle'));
       this.addSlot();
       this.host.slotsChanged();
     });
@@ -366,7 +377,7 @@ export class ThreadsExecutor implements Executor {
     const output = message.type === STREAM_OUTPUT;
     const problem = output ? streamOutputProblem(message) : streamEndedProblem(message);
     if (problem !== undefined) {
-      if (handle.state === 'idle' || handle.state === 'busy' || handle.state === 'reserved') handle.recycle();
+      if (handle.state === 'idle' || handle.state === 'busy' || handle.state === 'reserved') handle.recycle('untrusted');
       return;
     }
     const listener = this.sessions.get(message.session);
@@ -379,7 +390,8 @@ export class ThreadsExecutor implements Executor {
   /** A part of a batch answered: a worker that sent a malformed reply, or outgrew `maxHeapPerWorker`, is replaced once its work is done. */
   private onReply(handle: WorkerHandle, { batch, complete, untrusted, heapUsed }: Reply): void {
     const { maxHeapPerWorker } = this.options;
-    if (untrusted || (maxHeapPerWorker !== undefined && heapUsed !== undefined && heapUsed > maxHeapPerWorker)) handle.recycle();
+    if (untrusted) handle.recycle('untrusted');
+    else if (maxHeapPerWorker !== undefined && heapUsed !== undefined && heapUsed > maxHeapPerWorker) handle.recycle('maxHeapPerWorkerMb');
     if (complete) this.finishBatch(handle, batch);
   }
 
@@ -387,13 +399,14 @@ export class ThreadsExecutor implements Executor {
   private finishBatch(handle: WorkerHandle, batch: Batch): void {
     handle.finish(batch);
     const { maxTasksPerWorker } = this.options;
-    if (maxTasksPerWorker !== undefined && handle.requestsRun >= maxTasksPerWorker) handle.recycle();
+    if (maxTasksPerWorker !== undefined && handle.requestsRun >= maxTasksPerWorker) handle.recycle('maxTasksPerWorker');
     if (handle.load === 0) {
       if (handle.state === 'retiring') {
-        this.stopWorker(handle, true);
+        this.stopWorker(handle, true, exited('dismissed'));
       } else if (handle.state === 'recycling') {
         // Recycled between batches: a fresh worker takes its place, and no request notices.
-        this.stopWorker(handle, true);
+        const reason = handle.recycleReason ?? 'untrusted';
+        this.stopWorker(handle, true, (worker) => ({ type: 'workerRecycled', worker, reason }));
         this.replace();
       } else {
         this.rest(handle);
@@ -423,7 +436,8 @@ export class ThreadsExecutor implements Executor {
     // elsewhere: an innocent one still gets its result, a culprit fails the second time), and the worker
     // is replaced. An idle worker is simply replaced: the request that left the timer behind already
     // has its one outcome.
-    this.stopAndReplace(handle, undefined, (job) => new WorkerCrashedError(job.id, 'threw an uncaught error outside its task', error, handle.number));
+    const reason = 'threw an uncaught error outside its task';
+    this.stopAndReplace(handle, undefined, (job) => new WorkerCrashedError(job.id, reason, error, handle.number), crashed(reason, error));
   }
 
   /** The worker died on its own (exit, error event). */
@@ -433,7 +447,7 @@ export class ThreadsExecutor implements Executor {
       this.startFailed(handle, cause ?? new Error(`it ${reason} before calling exposeTasks()`));
       return;
     }
-    this.stopAndReplace(handle, undefined, (job) => new WorkerCrashedError(job.id, reason, cause, handle.number));
+    this.stopAndReplace(handle, undefined, (job) => new WorkerCrashedError(job.id, reason, cause, handle.number), crashed(reason, cause));
   }
 
   /**
@@ -442,7 +456,7 @@ export class ThreadsExecutor implements Executor {
    * running in the same worker end as crashed, so they are rerun.
    */
   private end(handle: WorkerHandle, batch: Batch, errorFor: (job: Job) => FailureError): void {
-    if (handle.runs(batch)) this.stopAndReplace(handle, batch, errorFor);
+    if (handle.runs(batch)) this.stopAndReplace(handle, batch, errorFor, exited('terminated'));
   }
 
   /**
@@ -450,9 +464,9 @@ export class ThreadsExecutor implements Executor {
    * (unless it was dismissed). Its batches end: `batch` (or, when none is
    * named, every one) with `errorFor(job)`, the others as crashed.
    */
-  private stopAndReplace(handle: WorkerHandle, batch: Batch | undefined, errorFor: (job: Job) => FailureError): void {
+  private stopAndReplace(handle: WorkerHandle, batch: Batch | undefined, errorFor: (job: Job) => FailureError, end: WorkerEnd): void {
     const counted = handle.counted;
-    const batches = this.stopWorker(handle);
+    const batches = this.stopWorker(handle, false, end);
     if (counted) this.replace();
     if (batches.length === 0) {
       this.host.wake();
@@ -482,10 +496,16 @@ export class ThreadsExecutor implements Executor {
     void this.shutdown(() => error);
   }
 
-  /** Takes a worker out of service and stops it (see `WorkerHandle.stop`); returns the batches it was running. */
-  private stopWorker(handle: WorkerHandle, graceful = false): Batch[] {
+  /**
+   * Takes a worker out of service and stops it (see `WorkerHandle.stop`);
+   * returns the batches it was running. A worker that was up is reported
+   * gone as `end` says (one that never started is not).
+   */
+  private stopWorker(handle: WorkerHandle, graceful = false, end?: WorkerEnd): Batch[] {
     const known = this.workers.delete(handle.slot);
+    const up = handle.up;
     const batches = handle.stop(graceful, this.options.terminateTimeout);
+    if (up && end) this.host.workerEvent(end(handle.number));
     // The keys placed on it move before any batch it ran ends (its reruns go to their keys' new slot).
     if (known) this.host.slotEnded(handle.slot);
     return batches;

@@ -19,6 +19,7 @@
  *
  * @module
  */
+import type { WorkerRecycleReason } from '../events.js';
 import type { SlotId } from '../executor.js';
 import { type Batch, BatchWire } from './batchWire.js';
 import { RELEASE, type ReleaseMessage } from './messages.js';
@@ -70,6 +71,8 @@ export class WorkerHandle {
   private readonly batches: Batch[] = [];
   /** Requests it has run (for `maxTasksPerWorker`). */
   requestsRun = 0;
+  /** Why it is being recycled, once it is. */
+  recycleReason: WorkerRecycleReason | undefined;
   /** When it last gained room for a batch (a count): of equally loaded workers, the latest gets the next batch. */
   roomSince = 0;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -224,10 +227,16 @@ export class WorkerHandle {
     this.roomSince = ++roomClock;
   }
 
-  /** idle, busy or reserved → recycling: replaced once its batches are done. A worker already leaving stays as it is. */
-  recycle(): void {
+  /** idle, busy or reserved → recycling: replaced once its batches are done, for `reason`. A worker already leaving stays as it is. */
+  recycle(reason: WorkerRecycleReason): void {
     if (this.current === 'recycling' || this.current === 'retiring') return;
     this.move('recycling', ['idle', 'busy', 'reserved']);
+    this.recycleReason = reason;
+  }
+
+  /** Whether its thread is up (it started, and has not stopped). */
+  get up(): boolean {
+    return this.current !== 'dormant' && this.current !== 'starting' && this.current !== 'gone';
   }
 
   /** busy, reserved or recycling → retiring: dismissed while it runs batches; it exits once they are done. */
