@@ -1,5 +1,5 @@
 /**
- * The queue over TLS with a password, as the README's security notes
+ * The queue over TLS with a password, as the security notes of docs/scaling-out.md
  * advise: a redis-server of our own with only a TLS port (a self-signed
  * certificate made here with openssl) and `requirepass`. A `rediss://` URL
  * with the password reaches it from the bin (the CA given to Node with

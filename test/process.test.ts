@@ -80,7 +80,7 @@ describe('a pool and its process', () => {
 });
 
 describe('shutting down', () => {
-  test('SIGTERM with the README recipe drains the pool: requests in hand finish, a later one is refused, and the process exits 0', async () => {
+  test('SIGTERM with the recipe of docs/production.md drains the pool: requests in hand finish, a later one is refused, and the process exits 0', async () => {
     const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', fixture('child-pool.ts'), 'drain-on-sigterm'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -1,5 +1,5 @@
 /**
- * The README's recipes (examples/recipes.ts) on real workers running the
+ * The recipes of docs/recipes.md (examples/recipes.ts) on real workers running the
  * demo's worker module: what each recipe promises its reader.
  */
 import { join } from 'node:path';

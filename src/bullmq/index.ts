@@ -9,8 +9,8 @@
  *   the `rxjs-threadpool-serve` bin.
  *
  * Neither end trusts the other: hosts check every job's data, producers
- * every job's result, against one schema (see the README's "Scaling out",
- * on what the queue trusts).
+ * every job's result, against one schema (see docs/scaling-out.md, on what
+ * the queue trusts).
  *
  * @module rxjs-threadpool/bullmq
  */

@@ -148,8 +148,9 @@ export class TaskTimeoutError extends PoolError {
 
 /**
  * The request was cancelled before it finished: while it ran (`cancel:
- * 'terminate'`; no one receives this outcome from `poolMap`), or by your own
- * code (the README's recipe that gives cancelled requests an outcome).
+ * 'terminate'`; no one receives this outcome from `poolMap`), while it
+ * waited (`pool.cancelPending()`), or by your own code (the recipe in
+ * docs/recipes.md that gives cancelled requests an outcome).
  *
  * @category Errors
  */
