@@ -68,5 +68,5 @@ export function createVirtualPool<T extends TaskMap>(tasks: T, options: VirtualP
   checkInteger('size', size, 0, 1_000_000);
   if (typeof duration === 'number') checkInteger('duration', duration, 0);
   else if (typeof duration !== 'function') throw new InvalidOptionError('duration', duration, 'a number of frames or a function of (task, args)');
-  return new Pool<T>(new VirtualExecutor(tasks, size, scheduler, duration), {}, maxQueue);
+  return new Pool<T>(new VirtualExecutor(tasks, size, scheduler, duration), {}, maxQueue, { min: size, max: size });
 }

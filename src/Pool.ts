@@ -11,7 +11,7 @@ import { checkInteger, checkKnownKeys, checkOptionsObject, checkTimeout } from '
 import { InvalidOptionError, PoolClosedError, TaskCancelledError, UnknownTaskError } from './errors.js';
 import type { PoolEvent } from './events.js';
 import type { Executor, StreamSupport } from './executor.js';
-import { Scheduler } from './scheduler/dispatch.js';
+import { Scheduler, type SizeRange } from './scheduler/dispatch.js';
 import type { Deliver, Pipeline, PipelineOptions } from './scheduler/pipeline.js';
 import { workRequest } from './requests.js';
 import type { TaskArgs, TaskMap, TaskName, TaskResult } from './tasks.js';
@@ -159,11 +159,13 @@ export class Pool<T extends TaskMap = TaskMap> {
    * @internal Use `createPool` or `createVirtualPool`.
    * @param defaults - Options every pipeline gets unless it sets its own (the pool's `taskTimeout`).
    * @param maxQueue - The most requests queued over every pipeline (checked by the caller).
+   * @param range - The least and most workers (checked by the caller); none for a pool whose executor's capacity is not its own to size (a queue's hosts).
    */
   constructor(
     private readonly executor: Executor,
     private readonly defaults: Pick<PipelineOptions, 'timeout'> = {},
     maxQueue?: number,
+    range?: SizeRange,
   ) {
     const emit = (event: PoolEvent): void => this.eventSubject.next(event);
     this.scheduler = new Scheduler(
@@ -172,6 +174,7 @@ export class Pool<T extends TaskMap = TaskMap> {
       maxQueue,
       () => (this.eventSubject.observed ? emit : undefined),
     );
+    this.scheduler.range = range;
     executor.attach(this.scheduler);
     // Snapshots are taken, and timings recorded, only while someone listens; a new subscriber gets a fresh snapshot first.
     this.stats$ = defer(() => {
@@ -260,6 +263,8 @@ export class Pool<T extends TaskMap = TaskMap> {
     checkInteger('createWorkers(n)', n, 0);
     if (this.closing) return Promise.reject(new PoolClosedError());
     const started = this.executor.createWorkers(n);
+    const { range } = this.scheduler;
+    if (range) this.scheduler.range = { min: range.min + n, max: range.max + n };
     this.publish();
     return started;
   }
@@ -285,6 +290,8 @@ export class Pool<T extends TaskMap = TaskMap> {
   /** @internal Dismisses up to `n` workers; says how many, and when they are gone. */
   dismiss(n: number): { count: number; gone: Promise<void> } {
     checkInteger('dismissWorkers(n)', n, 0);
+    const { range } = this.scheduler;
+    if (range) this.scheduler.range = { min: Math.max(0, range.min - n), max: Math.max(0, range.max - n) };
     const dismissed = this.executor.dismissWorkers(n);
     const { gone } = dismissed;
     this.dismissing.add(gone);

@@ -153,6 +153,12 @@ export interface ExecutorHost {
   slotEnded(slot: SlotId): void;
   /** Something happened to a worker (it started, exited, crashed, was recycled, wrote a line): for `pool.events$`. */
   workerEvent(event: WorkerEvent): void;
+  /**
+   * A worker sat idle for the executor's idle timeout: whether it may exit
+   * now (the pool is above its least size). It asks again only after its
+   * next batch.
+   */
+  mayRetire(): boolean;
 }
 
 /**

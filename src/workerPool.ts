@@ -186,5 +186,7 @@ export function createWorkerPool<T extends TaskMap>(worker: WorkerSource, option
     ...(maxHeapPerWorkerMb === undefined ? {} : { maxHeapPerWorker: maxHeapPerWorkerMb * 2 ** 20 }),
     tasksPerWorker,
   });
-  return new Pool<T>(executor, taskTimeout === undefined ? {} : { timeout: taskTimeout }, maxQueue);
+  // A fixed size: an idle worker past idleTimeout exits, and the pool starts workers again, up to size, as work comes.
+  const range = { min: idleTimeout === undefined ? size : 0, max: size };
+  return new Pool<T>(executor, taskTimeout === undefined ? {} : { timeout: taskTimeout }, maxQueue, range);
 }

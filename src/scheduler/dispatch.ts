@@ -21,6 +21,12 @@ import { type Deliver, Pipeline, type PipelineHost, type PipelineOptions } from 
 import { Rotation } from './rotation.js';
 import { Tally } from './tally.js';
 
+/** The least and most workers of a pool (`size: { min, max }`; a number `n` is `{ min: n, max: n }`). */
+export interface SizeRange {
+  readonly min: number;
+  readonly max: number;
+}
+
 /** What one try to start a pipeline's batch came to. */
 type DispatchResult = typeof STARTED | typeof WAITS_FOR_SLOT | typeof NO_SLOT;
 /** A batch started. */
@@ -61,6 +67,16 @@ export class Scheduler implements ExecutorHost, PipelineHost {
   readonly queueCount = new QueueCount();
   /** Pipelines whose pulled sources wait for room in the pool's queue (`maxQueue`). */
   private readonly roomWaiters = new Set<Pipeline>();
+  /**
+   * The least and most workers the pool runs: while requests wait and every
+   * worker is busy, the loop starts workers (`createWorkers(1)`) up to
+   * `max`; a worker idle past the executor's idle timeout exits only above
+   * `min`. `undefined`: the executor's capacity is not the pool's to size
+   * (a queue's hosts).
+   */
+  range: SizeRange | undefined;
+  /** Workers the loop asked for that are not up yet. */
+  private spawning = 0;
   /** The executor's slots changed since the loop last looked at the keys' placement. */
   private slotsMoved = false;
   /** Holds the process while requests wait for an executor with no slot (see `Executor.holdWhileQueued`). */
@@ -123,6 +139,28 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     this.executorFull = false;
     this.changed();
     this.pump();
+  }
+
+  /** @internal {@link ExecutorHost.mayRetire}: only above the least size. */
+  mayRetire(): boolean {
+    return this.range === undefined || this.executor.capacity > this.range.min;
+  }
+
+  /**
+   * A start was refused: while requests wait that the workers starting will
+   * not take, and every live worker is busy, one more worker starts (up to
+   * `range.max`). Runs only on a refusal, never per request.
+   */
+  private grow(): void {
+    const { range, executor } = this;
+    if (!range || this.failure || executor.capacity >= range.max || this.spawning >= this.queued) return;
+    if (executor.busy + this.spawning < executor.capacity) return;
+    this.spawning++;
+    executor.createWorkers(1).then(
+      () => this.spawning--,
+      // The start failed (the pool fails with it) or the pool closed first.
+      () => this.spawning--,
+    );
   }
 
   /** @internal {@link ExecutorHost.workerEvent}. */
@@ -272,6 +310,7 @@ export class Scheduler implements ExecutorHost, PipelineHost {
       const size = batchSize(pipeline, executor.capacity, tuning);
       const result = queue instanceof KeyedQueue ? this.dispatchKeyed(pipeline, queue, size) : this.dispatchLine(pipeline, queue, size);
       if (result !== STARTED) {
+        this.grow();
         if (executor.capacity === 0) this.holdProcess();
         // Every slot busy: wait for a wake or a done. Slots still starting (or without a thread, which a
         // refused start wakes) are asked again at the next request, as they come up.

@@ -70,10 +70,11 @@ export const MAX_WORKERS = 1024;
 
 /** Options of {@link ThreadsExecutor}. */
 export interface ThreadsExecutorOptions {
+  /** Workers to start at once. */
   readonly size: number;
   /** How long a worker may take to call `exposeTasks()`, in ms. */
   readonly startTimeout: number;
-  /** How long an idle worker waits before it exits (its slot stays, and starts a thread again on demand), in ms. */
+  /** How long an idle worker waits before it asks the host whether it may exit (`ExecutorHost.mayRetire`), in ms. */
   readonly idleTimeout?: number;
   /** How long terminating a worker may take before the pool stops waiting for it (terminate can hang), in ms. */
   readonly terminateTimeout: number;
@@ -110,8 +111,7 @@ export class ThreadsExecutor implements Executor {
   /**
    * Keyed work is placed on workers: a slot is one worker thread's life (a
    * replacement is a new slot). Slots that take keys: every one but those
-   * leaving (recycling, retiring); one without a thread yet (dormant)
-   * starts one when work is started on it.
+   * leaving (recycling, retiring).
    */
   readonly placement: SlotPlacement = {
     slots: () => {
@@ -122,7 +122,6 @@ export class ThreadsExecutor implements Executor {
     hasRoom: (slot, alone) => {
       const handle = this.workers.get(slot);
       if (!handle) return false;
-      if (handle.state === 'dormant') return !this.closed;
       return alone && this.perWorker > 1 ? handle.hasRoomAlone : handle.hasRoom;
     },
     release: (slot, groups, released) => {
@@ -198,17 +197,8 @@ export class ThreadsExecutor implements Executor {
 
   start({ jobs, limits, alone, slot, stream }: BatchStart, done: Done): RunningBatch | undefined {
     const handle = slot === undefined ? this.pick(alone) : this.claim(slot, alone);
-    if (!handle) {
-      // Work is waiting and no worker takes it: a slot without a thread starts one (it wakes the scheduler when ready).
-      if (!this.closed && slot === undefined) {
-        for (const each of this.workers.values()) {
-          if (each.state !== 'dormant') continue;
-          this.spawn(each);
-          break;
-        }
-      }
-      return undefined;
-    }
+    // No worker takes it now: the scheduler may grow the pool (createWorkers), or waits for a wake or a done.
+    if (!handle) return undefined;
     const batch = new Batch(jobs, done, limits?.progress, alone && this.perWorker > 1, stream);
     handle.take(batch);
     const timeout = limits?.timeout;
@@ -220,17 +210,12 @@ export class ThreadsExecutor implements Executor {
   }
 
   /**
-   * The worker of `slot` for a batch placed on it, if it takes one now: a
-   * dormant slot starts its thread instead; for a batch `alone`
-   * (`tasksPerWorker` > 1) a busy one is set aside to empty.
+   * The worker of `slot` for a batch placed on it, if it takes one now; for
+   * a batch `alone` (`tasksPerWorker` > 1) a busy one is set aside to empty.
    */
   private claim(slot: SlotId, alone: boolean): WorkerHandle | undefined {
     const handle = this.workers.get(slot);
     if (!handle) return undefined;
-    if (handle.state === 'dormant') {
-      if (!this.closed) this.spawn(handle);
-      return undefined;
-    }
     if (!alone || this.perWorker === 1) return handle.hasRoom ? handle : undefined;
     if (handle.hasRoomAlone) return handle;
     if (handle.state === 'busy') handle.setAside();
@@ -271,12 +256,12 @@ export class ThreadsExecutor implements Executor {
   }
 
   /**
-   * Dismisses slots in this order: those without a thread (it costs
-   * nothing), idle workers (the latest idle first), starting ones, then
-   * busy ones, which take no new batch and exit once theirs are done.
+   * Dismisses workers in this order: idle ones (the latest idle first),
+   * starting ones, then busy ones, which take no new batch and exit once
+   * theirs are done.
    */
   dismissWorkers(n: number): { count: number; gone: Promise<void> } {
-    const rank = (handle: WorkerHandle): number => (handle.state === 'dormant' ? 0 : handle.state === 'starting' ? 2 : handle.load === 0 ? 1 : 3);
+    const rank = (handle: WorkerHandle): number => (handle.state === 'starting' ? 2 : handle.load === 0 ? 1 : 3);
     const victims = [...this.workers.values()]
       .filter((handle) => handle.counted)
       .sort((a, b) => rank(a) - rank(b) || (rank(a) === 1 ? b.roomSince - a.roomSince : 0))
@@ -314,9 +299,9 @@ export class ThreadsExecutor implements Executor {
     return Promise.all(exits).then(() => undefined);
   }
 
-  /** Starts a thread in `handle` (by default a new slot). */
-  private spawn(handle?: WorkerHandle): WorkerHandle {
-    const slot = handle ?? this.addSlot();
+  /** Starts a worker thread in a new slot. */
+  private spawn(): WorkerHandle {
+    const slot = this.addSlot();
     const thread = startThread(this.source, this.options.startTimeout, {
       message: (data) => this.onMessage(slot, data),
       died: (reason, cause) => this.onDeath(slot, reason, cause),
@@ -344,11 +329,11 @@ export class ThreadsExecutor implements Executor {
     this.host.wake();
   }
 
-  /** A worker with nothing to do: it does not keep the process alive, and exits after `idleTimeout`, leaving a dormant slot. */
+  /** A worker with nothing to do: it does not keep the process alive, and after `idleTimeout` exits, if the host lets it (the pool is above its least size). */
   private rest(handle: WorkerHandle): void {
     handle.rest(this.options.idleTimeout, () => {
+      if (!this.host.mayRetire()) return;
       this.stopWorker(handle, true, exited('idle'));
-      this.addSlot();
       this.host.slotsChanged();
     });
   }

@@ -3,7 +3,7 @@
  *
  * | transition | from | to |
  * | --- | --- | --- |
- * | `begin` (a thread starts in it) | dormant | starting |
+ * | `begin` (a thread starts in it) | new | starting |
  * | `ready` (its module is ready) | starting | idle |
  * | `take` (a batch) | idle; busy with room; reserved and empty | busy |
  * | `finish` (a batch) | busy | idle after its last batch, else busy (other states stay) |
@@ -29,8 +29,8 @@ import type { ThreadStart } from './threadStart.js';
 import { holdProcess, type WorkerPort } from './workerPort.js';
 
 /**
- * - `dormant`: a slot without a thread (its worker exited after
- *   `idleTimeout`); a thread starts on it when work waits.
+ * - `new`: made, its thread not started yet (the executor begins one at
+ *   once: a slot exists only while it has a thread).
  * - `starting`: its thread is starting (threads.js's handshake, then the
  *   module's `setup`).
  * - `idle`: started, running nothing.
@@ -44,7 +44,7 @@ import { holdProcess, type WorkerPort } from './workerPort.js';
  *   are done. No longer counted.
  * - `gone`: stopped (terminated, or being terminated).
  */
-export type WorkerState = 'dormant' | 'starting' | 'idle' | 'busy' | 'reserved' | 'recycling' | 'retiring' | 'gone';
+export type WorkerState = 'new' | 'starting' | 'idle' | 'busy' | 'reserved' | 'recycling' | 'retiring' | 'gone';
 
 /** Counts the times a worker gained room for a batch: the order of {@link WorkerHandle.roomSince}. */
 let roomClock = 0;
@@ -57,12 +57,12 @@ let lastRelease = 0;
 export class WorkerHandle {
   /** The slot it is to the scheduler: keys are placed on it while it lives. */
   readonly slot: SlotId = ++lastSlot;
-  private current: WorkerState = 'dormant';
+  private current: WorkerState = 'new';
   /** Its module declared `keyReleased`: it is told of the key groups it loses. */
   private releasesKeys = false;
   /** Releases posted and not yet answered, by id: each is answered once, by the worker or by its end. */
   private readonly releases = new Map<number, () => void>();
-  /** The pool's number for its thread (1, 2, … in start order); 0 while dormant. */
+  /** The pool's number for its thread (1, 2, … in start order); 0 while new. */
   number = 0;
   private thread: ThreadStart | undefined;
   private api: SpawnedThread | undefined;
@@ -134,9 +134,9 @@ export class WorkerHandle {
     this.current = to;
   }
 
-  /** dormant → starting: `thread` is starting in it, numbered `number`. */
+  /** new → starting: `thread` is starting in it, numbered `number`. */
   begin(number: number, thread: ThreadStart, memory: boolean): void {
-    this.move('starting', ['dormant']);
+    this.move('starting', ['new']);
     this.number = number;
     this.thread = thread;
     // A thread whose source could not make a worker fails its start before any batch could be sent.
@@ -236,7 +236,7 @@ export class WorkerHandle {
 
   /** Whether its thread is up (it started, and has not stopped). */
   get up(): boolean {
-    return this.current !== 'dormant' && this.current !== 'starting' && this.current !== 'gone';
+    return this.current !== 'new' && this.current !== 'starting' && this.current !== 'gone';
   }
 
   /** busy, reserved or recycling → retiring: dismissed while it runs batches; it exits once they are done. */
