@@ -51,6 +51,8 @@ class VirtualWorker {
   number = 0;
   running: Running | undefined;
   retiring = false;
+  /** How many times it became idle: an idle timer of an earlier rest is stale. */
+  rests = 0;
   /** Its stream instances, once a stream batch ran on it. */
   streams: StreamSessions | undefined;
   readonly gone: Promise<void>;
@@ -122,6 +124,8 @@ export class VirtualExecutor implements Executor {
     private readonly size: number,
     private readonly scheduler: SchedulerLike,
     private readonly duration: VirtualDuration,
+    /** Frames an idle worker waits before it asks whether it may exit (`ExecutorHost.mayRetire`); none: it stays. */
+    private readonly idleTimeout?: number,
   ) {
     this.tasks = Object.keys(taskMap);
     this.keyReleased = declaredOptions(taskMap).keyReleased;
@@ -137,6 +141,9 @@ export class VirtualExecutor implements Executor {
     for (const worker of this.workers.values()) if (!worker.retiring) live++;
     return live;
   }
+
+  /** Workers are up at once. */
+  readonly starting = 0;
 
   get busy(): number {
     let busy = 0;
@@ -174,8 +181,20 @@ export class VirtualExecutor implements Executor {
     const worker = new VirtualWorker(this.keyReleased ? new KeyMemory() : undefined);
     worker.number = ++this.lastWorkerNumber;
     this.workers.set(worker.slot, worker);
-    this.idle.push(worker);
+    this.rest(worker);
     this.host.workerEvent({ type: 'workerStarted', worker: worker.number });
+  }
+
+  /** A worker with nothing to do: after `idleTimeout` frames still idle, it exits if the host lets it. */
+  private rest(worker: VirtualWorker): void {
+    this.idle.push(worker);
+    if (this.idleTimeout === undefined) return;
+    const rest = ++worker.rests;
+    this.scheduler.schedule(() => {
+      if (worker.running || worker.rests !== rest || !this.workers.has(worker.slot) || !this.host.mayRetire()) return;
+      this.remove(worker, 'idle');
+      this.host.slotsChanged();
+    }, this.idleTimeout);
   }
 
   dismissWorkers(n: number): { count: number; gone: Promise<void> } {
@@ -232,7 +251,7 @@ export class VirtualExecutor implements Executor {
     const timer = this.scheduler.schedule(() => {
       worker.running = undefined;
       if (worker.retiring) this.remove(worker, 'dismissed');
-      else this.idle.push(worker);
+      else this.rest(worker);
       done(outcomes, frames);
     }, frames);
     worker.running = { jobs, done, timer, frames };
@@ -315,13 +334,15 @@ export class VirtualExecutor implements Executor {
   }
 
   private remove(worker: VirtualWorker, reason: WorkerExitReason): void {
-    if (this.workers.has(worker.slot)) this.host.workerEvent({ type: 'workerExited', worker: worker.number, reason });
     worker.running = undefined;
     // Its instances go with it (their timers stop): the pool reports them ended.
     worker.streams?.cancelAll();
     const idle = this.idle.indexOf(worker);
     if (idle !== -1) this.idle.splice(idle, 1);
-    if (this.workers.delete(worker.slot)) this.host.slotEnded(worker.slot);
+    if (this.workers.delete(worker.slot)) {
+      this.host.slotEnded(worker.slot);
+      this.host.workerEvent({ type: 'workerExited', worker: worker.number, reason });
+    }
     worker.markGone();
   }
 }

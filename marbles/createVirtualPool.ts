@@ -7,6 +7,10 @@ import type { SchedulerLike } from 'rxjs';
 import { checkInteger, checkKnownKeys, checkOptionsObject, checkTasks } from '../src/checks.js';
 import { InvalidOptionError } from '../src/errors.js';
 import { Pool } from '../src/Pool.js';
+import { checkSize, type PoolSize } from '../src/poolSize.js';
+
+/** The most virtual workers a pool runs. */
+const MOST = 1_000_000;
 import type { TaskMap } from '../src/tasks.js';
 import { type VirtualDuration, VirtualExecutor } from './VirtualExecutor.js';
 
@@ -14,8 +18,14 @@ import { type VirtualDuration, VirtualExecutor } from './VirtualExecutor.js';
 export interface VirtualPoolOptions {
   /** The scheduler whose clock the workers run on: the `TestScheduler` of your test. Required. */
   readonly scheduler: SchedulerLike;
-  /** Virtual workers. Default 1. */
-  readonly size?: number;
+  /**
+   * Virtual workers: a number (0 or more), or `{ min, max }` (the pool
+   * starts `min`, grows towards `max` while requests wait, and shrinks
+   * towards `min` after `idleTimeout` frames), as `createPool`'s. Default 1.
+   */
+  readonly size?: PoolSize;
+  /** Frames an idle virtual worker waits before it exits, while the pool runs more than its least size. Default: with `{ min, max }`, 10; with a number, never. */
+  readonly idleTimeout?: number;
   /** Frames each request takes: a number, or a function of `(task, args)`. Default 1. */
   readonly duration?: VirtualDuration;
   /** The most requests queued over every pipeline, as `createPool`'s `maxQueue`. Default: no bound. */
@@ -57,16 +67,19 @@ export interface VirtualPoolOptions {
 export function createVirtualPool<T extends TaskMap>(tasks: T, options: VirtualPoolOptions): Pool<T> {
   checkTasks(tasks);
   const given = checkOptionsObject('options', options);
-  checkKnownKeys('the createVirtualPool options', given, ['scheduler', 'size', 'duration', 'maxQueue'], {
+  checkKnownKeys('the createVirtualPool options', given, ['scheduler', 'size', 'duration', 'maxQueue', 'idleTimeout'], {
     frames: 'duration',
     workers: 'size',
     testScheduler: 'scheduler',
   });
   const { scheduler, size = 1, duration = 1, maxQueue } = given;
+  const ranged = typeof size !== 'number';
+  const { idleTimeout = ranged ? 10 : undefined } = given;
+  if (idleTimeout !== undefined) checkInteger('idleTimeout', idleTimeout, 1);
   if (maxQueue !== undefined) checkInteger('maxQueue', maxQueue, 1);
   if (typeof scheduler?.schedule !== 'function') throw new InvalidOptionError('scheduler', scheduler, 'an RxJS scheduler (your TestScheduler)');
-  checkInteger('size', size, 0, 1_000_000);
+  const range = typeof size === 'number' ? { min: checkInteger('size', size, 0, MOST), max: size } : checkSize('size', size, MOST);
   if (typeof duration === 'number') checkInteger('duration', duration, 0);
   else if (typeof duration !== 'function') throw new InvalidOptionError('duration', duration, 'a number of frames or a function of (task, args)');
-  return new Pool<T>(new VirtualExecutor(tasks, size, scheduler, duration), {}, maxQueue, { min: size, max: size });
+  return new Pool<T>(new VirtualExecutor(tasks, range.min, scheduler, duration, idleTimeout), { maxQueue, range, most: MOST });
 }

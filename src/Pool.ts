@@ -6,12 +6,14 @@
  *
  * @module
  */
-import { defer, finalize, type Observable, startWith, Subject } from 'rxjs';
+import { defer, finalize, type Observable, startWith, Subject, type Subscription } from 'rxjs';
 import { checkInteger, checkKnownKeys, checkOptionsObject, checkTimeout } from './checks.js';
 import { InvalidOptionError, PoolClosedError, TaskCancelledError, UnknownTaskError } from './errors.js';
 import type { PoolEvent } from './events.js';
 import type { Executor, StreamSupport } from './executor.js';
 import { Scheduler, type SizeRange } from './scheduler/dispatch.js';
+import { checkSize, type PoolSize } from './poolSize.js';
+import { reportUnhandled } from './unhandled.js';
 import type { Deliver, Pipeline, PipelineOptions } from './scheduler/pipeline.js';
 import { workRequest } from './requests.js';
 import type { TaskArgs, TaskMap, TaskName, TaskResult } from './tasks.js';
@@ -68,6 +70,20 @@ export type AsyncDisposal = SymbolConstructor extends { readonly asyncDispose: i
     }
   : object;
 
+/** @internal What a pool adds to its executor, checked by the function that builds it. */
+export interface PoolSetup {
+  /** Options every pipeline gets unless it sets its own (the pool's `taskTimeout`). */
+  readonly defaults?: Pick<PipelineOptions, 'timeout'>;
+  /** The most requests queued over every pipeline. */
+  readonly maxQueue?: number;
+  /** The least and most workers; none for a pool whose executor's capacity is not its own to size (a queue's hosts). */
+  readonly range?: SizeRange;
+  /** The most workers `resize` may ask for. */
+  readonly most?: number;
+  /** The sizes to follow (`size` as an Observable): the executor starts with none, and each value resizes the pool. */
+  readonly size$?: Observable<PoolSize>;
+}
+
 declare const taskTypes: unique symbol;
 
 /** Adds {@link AsyncDisposal} to every pool (a class cannot name a symbol its program's types may not have). */
@@ -119,6 +135,10 @@ export class Pool<T extends TaskMap = TaskMap> {
   private drainTimer: ReturnType<typeof setTimeout> | undefined;
   /** Ends a drain under way. */
   private endDrain: (() => void) | undefined;
+  /** The size Observable's subscription, while the pool follows one. */
+  private sizeSubscription: Subscription | undefined;
+  /** Settles `ready` with the start of the size Observable's first value, until it came. */
+  private firstSize: ((started: Promise<void>) => void) | undefined;
 
   /**
    * The pool's state, published after each change: `workers`, `busy`,
@@ -157,24 +177,20 @@ export class Pool<T extends TaskMap = TaskMap> {
 
   /**
    * @internal Use `createPool` or `createVirtualPool`.
-   * @param defaults - Options every pipeline gets unless it sets its own (the pool's `taskTimeout`).
-   * @param maxQueue - The most requests queued over every pipeline (checked by the caller).
-   * @param range - The least and most workers (checked by the caller); none for a pool whose executor's capacity is not its own to size (a queue's hosts).
+   * @param setup - What the pool adds to its executor (checked by the caller): see {@link PoolSetup}.
    */
   constructor(
     private readonly executor: Executor,
-    private readonly defaults: Pick<PipelineOptions, 'timeout'> = {},
-    maxQueue?: number,
-    range?: SizeRange,
+    private readonly setup: PoolSetup = {},
   ) {
     const emit = (event: PoolEvent): void => this.eventSubject.next(event);
     this.scheduler = new Scheduler(
       executor,
       () => this.publish(),
-      maxQueue,
+      setup.maxQueue,
       () => (this.eventSubject.observed ? emit : undefined),
     );
-    this.scheduler.range = range;
+    this.scheduler.range = setup.range;
     executor.attach(this.scheduler);
     // Snapshots are taken, and timings recorded, only while someone listens; a new subscriber gets a fresh snapshot first.
     this.stats$ = defer(() => {
@@ -191,9 +207,66 @@ export class Pool<T extends TaskMap = TaskMap> {
       this.lastPending = this.scheduler.queued + this.scheduler.tally.running;
       return this.eventSubject;
     });
-    this.ready = executor.ready;
+    const size$ = setup.size$;
+    if (size$) {
+      // The first workers are those of the size's first value, whenever it comes.
+      this.ready = new Promise<void>((resolve, reject) => (this.firstSize = (started) => started.then(resolve, reject)));
+      this.sizeSubscription = size$.subscribe({
+        next: (size) => this.followSize(size),
+        error: (error: unknown) => reportUnhandled(error),
+      });
+    } else {
+      this.ready = executor.ready;
+    }
     // A start failure also reaches every request; `ready` must not crash the process when nobody awaits it.
     this.ready.catch(() => undefined);
+  }
+
+  /** A value of the size Observable: the pool resizes to it; one that is not a size is reported (as RxJS reports an unhandled error) and skipped. */
+  private followSize(size: PoolSize): void {
+    if (this.closing) return;
+    let started: Promise<void>;
+    try {
+      started = this.resize(size);
+    } catch (error) {
+      reportUnhandled(error);
+      return;
+    }
+    const first = this.firstSize;
+    this.firstSize = undefined;
+    first?.(started);
+  }
+
+  /**
+   * Sizes the pool: `n` workers, or from `min` to `max` (see
+   * {@link PoolSize}). Workers start at once up to the least size, and the
+   * ones past the most are dismissed (idle first; a busy one finishes its
+   * batch, then exits); running pipelines follow without resubscribing.
+   * Idempotent: resizing to the size the pool has changes nothing.
+   *
+   * @example
+   * ```ts
+   * await pool.resize({ min: 1, max: 8 }); // grows while requests wait, back to 1 when idle
+   * ```
+   * @param size - The new size.
+   * @returns A promise that resolves when the workers it started are ready;
+   * it rejects with `PoolClosedError` after `close()`, and with
+   * `WorkerStartError` when a worker cannot start.
+   * @throws InvalidOptionError for a bad size, or on a queue pool (its hosts size it).
+   */
+  resize(size: PoolSize): Promise<void> {
+    if (!this.scheduler.range) throw new InvalidOptionError('resize(size)', size, 'no size: a queue pool runs on its hosts, each sized by its own --threads');
+    const range = checkSize('size', size, this.setup.most ?? Number.MAX_SAFE_INTEGER);
+    if (this.closing) return Promise.reject(new PoolClosedError());
+    this.scheduler.range = range;
+    const live = this.executor.capacity;
+    let started = Promise.resolve();
+    if (live < range.min) started = this.executor.createWorkers(range.min - live);
+    else if (live > range.max) this.track(this.executor.dismissWorkers(live - range.max).gone);
+    // A larger most may take requests that wait now.
+    this.scheduler.wake();
+    this.publish();
+    return started;
   }
 
   /** The current state (see {@link Pool.stats$}). */
@@ -264,7 +337,7 @@ export class Pool<T extends TaskMap = TaskMap> {
     if (this.closing) return Promise.reject(new PoolClosedError());
     const started = this.executor.createWorkers(n);
     const { range } = this.scheduler;
-    if (range) this.scheduler.range = { min: range.min + n, max: range.max + n };
+    if (range) this.scheduler.range = { min: range.min + n, max: Math.min(this.setup.most ?? Infinity, range.max + n) };
     this.publish();
     return started;
   }
@@ -293,11 +366,15 @@ export class Pool<T extends TaskMap = TaskMap> {
     const { range } = this.scheduler;
     if (range) this.scheduler.range = { min: Math.max(0, range.min - n), max: Math.max(0, range.max - n) };
     const dismissed = this.executor.dismissWorkers(n);
-    const { gone } = dismissed;
-    this.dismissing.add(gone);
-    void gone.finally(() => this.dismissing.delete(gone));
+    this.track(dismissed.gone);
     this.publish();
     return dismissed;
+  }
+
+  /** Workers on their way out: `joinAllDismissedWorkers` waits for them. */
+  private track(gone: Promise<void>): void {
+    this.dismissing.add(gone);
+    void gone.finally(() => this.dismissing.delete(gone));
   }
 
   /**
@@ -383,6 +460,9 @@ export class Pool<T extends TaskMap = TaskMap> {
   /** Stops every worker now: what is queued or running ends with `PoolClosedError`. */
   private terminate(): Promise<void> {
     if (!this.terminating) {
+      this.sizeSubscription?.unsubscribe();
+      this.firstSize?.(Promise.reject(new PoolClosedError()));
+      this.firstSize = undefined;
       clearTimeout(this.drainTimer);
       this.endDrain?.();
       this.scheduler.fail(new PoolClosedError());
@@ -457,7 +537,7 @@ export class Pool<T extends TaskMap = TaskMap> {
 
   /** @internal The pipeline through which one subscriber submits requests. */
   openPipeline(task: string, deliver: Deliver, options: PipelineOptions = {}): Pipeline {
-    const timeout = options.timeout ?? this.defaults.timeout;
+    const timeout = options.timeout ?? this.setup.defaults?.timeout;
     return this.scheduler.openPipeline(task, deliver, timeout === undefined ? options : { ...options, timeout });
   }
 

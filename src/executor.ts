@@ -252,6 +252,8 @@ export interface Executor {
   readonly capacity: number;
   /** Slots running a batch. */
   readonly busy: number;
+  /** Workers starting: counted in `capacity`, not yet taking batches (0 where workers are up at once). */
+  readonly starting: number;
   /** The task names, once known; `undefined` before. */
   readonly tasks: readonly string[] | undefined;
   /** Resolves when the first slots are ready; rejects with the start error. */

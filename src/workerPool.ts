@@ -6,12 +6,16 @@
  * @module
  */
 import { checkInteger, checkKnownKeys, checkOptionsObject, checkPositive, checkTimeout, type OptionAliases } from './checks.js';
+import { isObservable, type Observable } from 'rxjs';
 import { Pool } from './Pool.js';
+import { checkSize, type PoolSize } from './poolSize.js';
 import type { TaskMap } from './tasks.js';
 import { MAX_WORKERS, ThreadsExecutor } from './threads/ThreadsExecutor.js';
 import { defaultPoolSize } from './threads/platform.js';
 import { type ResourceLimits, resolveSource, type WorkerSource } from './threads/workerSource.js';
 
+/** How long an idle worker of a pool sized `{ min, max }` (or by an Observable) waits before it exits, by default (ms). */
+const DEFAULT_RANGE_IDLE_TIMEOUT = 10_000;
 /** The most batches one worker runs at once (`tasksPerWorker`). */
 const MAX_TASKS_PER_WORKER = 1024;
 /** The largest memory figure an option takes, in MB (1 TiB). */
@@ -85,14 +89,35 @@ function checkResourceLimits(resourceLimits: ResourceLimits): void {
  * @category Pools
  */
 export interface PoolOptions {
-  /** Worker threads to start, at most 1024 (with those `createWorkers` adds). Default: the number of CPUs (Node's `availableParallelism()`; in a browser, `navigator.hardwareConcurrency`). */
-  readonly size?: number;
+  /**
+   * How many worker threads the pool runs, at most 1024. Default: the
+   * number of CPUs (Node's `availableParallelism()`; in a browser,
+   * `navigator.hardwareConcurrency`).
+   *
+   * - A number `n`: `n` workers, started at once (with `idleTimeout`, an
+   *   idle one exits and the pool starts workers again, up to `n`, as work
+   *   comes).
+   * - `{ min, max }`: `min` workers at once; while requests wait and every
+   *   worker is busy, one more starts, up to `max`; a worker idle past
+   *   `idleTimeout` (default 10000 ms here) exits while more than `min` run.
+   * - An Observable of either: the pool follows each value as
+   *   `pool.resize(value)` does (from a backlog metric, a time of day…). It
+   *   starts no worker before the first value (`ready` waits for that
+   *   value's workers); a value that is not a size is reported as RxJS
+   *   reports an unhandled error and skipped; the pool stops following at
+   *   `close()`, or when the Observable ends.
+   *
+   * `createWorkers(n)` and `dismissWorkers(n)` move both bounds by `n`.
+   */
+  readonly size?: PoolSize | Observable<PoolSize>;
   /** How long a worker may take to load and call `exposeTasks()`, in ms. Default 10000. */
   readonly startTimeout?: number;
   /**
-   * How long (ms) an idle worker waits before its thread exits; the slot
-   * stays (it counts in `size`) and starts a thread again when work comes.
-   * Default: idle workers stay. Idle workers never keep the process alive.
+   * How long (ms) an idle worker waits before its thread exits, while the
+   * pool runs more than its least size (with a number `size`, that is 0: the
+   * pool starts workers again, up to `size`, when work comes). Default: with
+   * `{ min, max }` or an Observable `size`, 10000; with a number, idle
+   * workers stay. Idle workers never keep the process alive.
    */
   readonly idleTimeout?: number;
   /**
@@ -158,7 +183,6 @@ export function createWorkerPool<T extends TaskMap>(worker: WorkerSource, option
   const {
     size = defaultPoolSize(),
     startTimeout = 10_000,
-    idleTimeout,
     taskTimeout,
     resourceLimits,
     terminateTimeout = 5000,
@@ -172,13 +196,17 @@ export function createWorkerPool<T extends TaskMap>(worker: WorkerSource, option
   checkTimeout('terminateTimeout', terminateTimeout);
   if (maxTasksPerWorker !== undefined) checkInteger('maxTasksPerWorker', maxTasksPerWorker, 1);
   if (maxHeapPerWorkerMb !== undefined) checkPositive('maxHeapPerWorkerMb', maxHeapPerWorkerMb, 'megabytes', MAX_MEMORY_MB);
-  checkInteger('size', size, 1, MAX_WORKERS);
+  const size$ = isObservable(size) ? size : undefined;
+  // A number stays as it was given (with idleTimeout, idle workers may all exit); a range shrinks after 10 s idle by default.
+  const range = size$ ? { min: 0, max: 0 } : checkSize('size', size, MAX_WORKERS);
+  const fixed = typeof size === 'number';
+  const { idleTimeout = fixed ? undefined : DEFAULT_RANGE_IDLE_TIMEOUT } = given;
   checkTimeout('startTimeout', startTimeout);
   if (idleTimeout !== undefined) checkTimeout('idleTimeout', idleTimeout);
   if (taskTimeout !== undefined) checkTimeout('taskTimeout', taskTimeout);
   if (resourceLimits !== undefined) checkResourceLimits(resourceLimits);
   const executor = new ThreadsExecutor(resolveSource(worker, resourceLimits), {
-    size,
+    size: fixed ? range.max : range.min,
     startTimeout,
     terminateTimeout,
     ...(idleTimeout === undefined ? {} : { idleTimeout }),
@@ -186,7 +214,12 @@ export function createWorkerPool<T extends TaskMap>(worker: WorkerSource, option
     ...(maxHeapPerWorkerMb === undefined ? {} : { maxHeapPerWorker: maxHeapPerWorkerMb * 2 ** 20 }),
     tasksPerWorker,
   });
-  // A fixed size: an idle worker past idleTimeout exits, and the pool starts workers again, up to size, as work comes.
-  const range = { min: idleTimeout === undefined ? size : 0, max: size };
-  return new Pool<T>(executor, taskTimeout === undefined ? {} : { timeout: taskTimeout }, maxQueue, range);
+  return new Pool<T>(executor, {
+    ...(taskTimeout === undefined ? {} : { defaults: { timeout: taskTimeout } }),
+    ...(maxQueue === undefined ? {} : { maxQueue }),
+    // A number with idleTimeout: idle workers may all exit, and the pool starts them again, up to size, as work comes.
+    range: fixed && idleTimeout !== undefined ? { min: 0, max: range.max } : range,
+    most: MAX_WORKERS,
+    ...(size$ ? { size$ } : {}),
+  });
 }

@@ -99,6 +99,9 @@ export class QueueExecutor implements Executor {
     return this.limit;
   }
 
+  /** Workers are up at once. */
+  readonly starting = 0;
+
   get busy(): number {
     return this.flights.size;
   }

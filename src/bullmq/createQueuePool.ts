@@ -192,7 +192,7 @@ export function createQueuePool<T extends TaskMap>(options: QueuePoolOptions): P
     // about 50 ms of work a job, over at most 64 jobs at once per pipeline (the window is for unbatched requests).
     autoBatch: { maxJobMs: 5, targetMs: 50, spread: 64, byWorkTime: true },
   });
-  return new Pool<T>(executor, taskTimeout === undefined ? {} : { timeout: taskTimeout });
+  return new Pool<T>(executor, taskTimeout === undefined ? {} : { defaults: { timeout: taskTimeout } });
 }
 
 /** Throws unless `backoff` is a delay in ms, or `{ type: 'fixed' | 'exponential', delay }` and nothing else. */

@@ -75,8 +75,6 @@ export class Scheduler implements ExecutorHost, PipelineHost {
    * (a queue's hosts).
    */
   range: SizeRange | undefined;
-  /** Workers the loop asked for that are not up yet. */
-  private spawning = 0;
   /** The executor's slots changed since the loop last looked at the keys' placement. */
   private slotsMoved = false;
   /** Holds the process while requests wait for an executor with no slot (see `Executor.holdWhileQueued`). */
@@ -153,14 +151,11 @@ export class Scheduler implements ExecutorHost, PipelineHost {
    */
   private grow(): void {
     const { range, executor } = this;
-    if (!range || this.failure || executor.capacity >= range.max || this.spawning >= this.queued) return;
-    if (executor.busy + this.spawning < executor.capacity) return;
-    this.spawning++;
-    executor.createWorkers(1).then(
-      () => this.spawning--,
-      // The start failed (the pool fails with it) or the pool closed first.
-      () => this.spawning--,
-    );
+    if (!range || this.failure || executor.capacity >= range.max) return;
+    const { starting } = executor;
+    if (starting >= this.queued || executor.busy + starting < executor.capacity) return;
+    // A start that fails fails the pool (every request learns why); one cut short by close() needs no answer.
+    executor.createWorkers(1).catch(() => undefined);
   }
 
   /** @internal {@link ExecutorHost.workerEvent}. */

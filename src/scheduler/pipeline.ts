@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { config } from 'rxjs';
 import { type FailureError, InvalidOptionError, QueueFullError, textOf } from '../errors.js';
 import type { RunLimits, RunningBatch, SlotId } from '../executor.js';
 import type { StreamRun } from '../wire.js';
@@ -18,6 +17,7 @@ import type { Key } from '../keys.js';
 import { JobQueue, type QueueCount, type QueuedJob } from './jobQueue.js';
 import { KeyedQueue, type LinePlacement } from './keyedQueue.js';
 import { Tally } from './tally.js';
+import { reportUnhandled } from '../unhandled.js';
 
 /**
  * What a pipeline does with each outcome: `ticket` is what `submit` was
@@ -317,12 +317,7 @@ export class Pipeline implements Sizable {
     try {
       this.owner(outcome, ticket);
     } catch (error) {
-      const report = config.onUnhandledError;
-      if (report) report(error);
-      else
-        setTimeout(() => {
-          throw error;
-        });
+      reportUnhandled(error);
     }
   }
 }

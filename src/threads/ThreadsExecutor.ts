@@ -185,6 +185,12 @@ export class ThreadsExecutor implements Executor {
     return count;
   }
 
+  get starting(): number {
+    let count = 0;
+    for (const handle of this.workers.values()) if (handle.state === 'starting') count++;
+    return count;
+  }
+
   get busy(): number {
     let count = 0;
     for (const handle of this.workers.values()) if (handle.load > 0) count++;

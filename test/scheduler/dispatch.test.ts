@@ -31,6 +31,9 @@ class HandExecutor implements Executor {
   get capacity(): number {
     return this.slots;
   }
+  /** Workers are up at once. */
+  readonly starting = 0;
+
   get busy(): number {
     return this.held.length;
   }
