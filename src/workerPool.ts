@@ -7,12 +7,14 @@
  */
 import { checkInteger, checkKnownKeys, checkOptionsObject, checkPositive, checkTimeout, type OptionAliases } from './checks.js';
 import { isObservable, type Observable } from 'rxjs';
+import { InvalidOptionError } from './errors.js';
 import { Pool } from './Pool.js';
 import { checkSize, type PoolSize } from './poolSize.js';
 import type { TaskMap } from './tasks.js';
 import { MAX_WORKERS, ThreadsExecutor } from './threads/ThreadsExecutor.js';
 import { defaultPoolSize } from './threads/platform.js';
-import { type ResourceLimits, resolveSource, type WorkerSource } from './threads/workerSource.js';
+import { type ResourceLimits, resolveSource, type ThreadOptions, type WorkerSource } from './threads/workerSource.js';
+import type { ResolvedSource } from './threads/workerPort.js';
 
 /** How long an idle worker of a pool sized `{ min, max }` (or by an Observable) waits before it exits, by default (ms). */
 const DEFAULT_RANGE_IDLE_TIMEOUT = 10_000;
@@ -34,10 +36,17 @@ const poolOptionNames = [
   'maxHeapPerWorkerMb',
   'tasksPerWorker',
   'maxQueue',
+  'env',
+  'argv',
+  'execArgv',
+  'workerData',
+  'name',
+  'stdout',
+  'stderr',
 ] as const;
 
 const viaFactory =
-  'A pool built from a path sets no worker options but resourceLimits: pass a factory that sets it, createPool(() => new Worker(file, { ... })) with Worker from threads.';
+  'A pool built from a path sets resourceLimits, env, argv, execArgv, workerData, name, stdout and stderr; for any other Worker option, pass a factory that sets it, createPool(() => new Worker(file, { ... })) with Worker from threads.';
 
 /** What the peers (piscina, workerpool, tinypool, threads.js's Pool) call an option, and what it is here. */
 const poolOptionAliases: OptionAliases = {
@@ -60,15 +69,9 @@ const poolOptionAliases: OptionAliases = {
   closeTimeout: 'terminateTimeout',
   terminationTimeout: 'terminateTimeout',
   idleTimeoutMs: 'idleTimeout',
-  env: viaFactory,
-  workerData: viaFactory,
-  argv: viaFactory,
-  execArgv: viaFactory,
-  stdout: viaFactory,
-  stderr: viaFactory,
   stdin: viaFactory,
-  name: viaFactory,
   trackUnmanagedFds: viaFactory,
+  shareEnv: viaFactory,
   filename: "The worker module is createPool's first argument: createPool(file, options).",
 };
 
@@ -161,6 +164,28 @@ export interface PoolOptions {
    * as crashed, so they are rerun elsewhere (see `rerunOnCrash`).
    */
   readonly tasksPerWorker?: number;
+  /** The worker threads' `process.env` (`{ ...process.env, KEY: 'value' }` adds to the main thread's; a variable set to `undefined` is left out). Default: a copy of the main thread's. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Added to each worker's `process.argv`. */
+  readonly argv?: readonly string[];
+  /**
+   * Node flags for each worker, after the main thread's own (which a worker
+   * inherits: loaders such as tsx stay). A flag Node refuses for workers
+   * fails the pool with `WorkerStartError`.
+   */
+  readonly execArgv?: readonly string[];
+  /** Each worker's `workerData` (from `node:worker_threads`): any value structured clone can copy, copied to each. */
+  readonly workerData?: unknown;
+  /** A name for the worker threads, shown in debuggers and heap snapshots. */
+  readonly name?: string;
+  /**
+   * The workers' stdout: `'inherit'` (the default: written to the main
+   * thread's) or `'events'` (each line becomes a `workerOutput` event of
+   * `pool.events$`, dropped while no one subscribes).
+   */
+  readonly stdout?: 'inherit' | 'events';
+  /** The workers' stderr, as `stdout`. */
+  readonly stderr?: 'inherit' | 'events';
   /**
    * The most requests waiting for a worker over every pipeline of the pool
    * (piscina's `maxQueue`). A request past it ends with `QueueFullError`
@@ -172,19 +197,72 @@ export interface PoolOptions {
 }
 
 /**
+ * The options a path (or `file:` URL, or inline) pool gives each worker
+ * thread, checked: `resourceLimits`, `env`, `argv`, `execArgv`,
+ * `workerData`, `name`, and whether `stdout` and `stderr` are captured.
+ */
+export function threadOptionsOf(given: Partial<PoolOptions>): ThreadOptions {
+  const { resourceLimits, env, argv, execArgv, workerData, name, stdout, stderr } = given;
+  if (resourceLimits !== undefined) checkResourceLimits(resourceLimits);
+  if (env !== undefined) {
+    const object = checkOptionsObject('env', env);
+    for (const [variable, value] of Object.entries(object)) {
+      if (typeof value !== 'string' && value !== undefined)
+        throw new InvalidOptionError(`env.${variable}`, value, "a string (a worker's environment holds strings only)");
+    }
+  }
+  for (const [option, list] of [
+    ['argv', argv],
+    ['execArgv', execArgv],
+  ] as const) {
+    if (list !== undefined && (!Array.isArray(list) || list.some((item) => typeof item !== 'string'))) {
+      throw new InvalidOptionError(option, list, 'an array of strings');
+    }
+  }
+  if (workerData !== undefined) {
+    try {
+      structuredClone(workerData);
+    } catch (error) {
+      throw new InvalidOptionError('workerData', workerData, `a value structured clone can copy (${(error as Error).message})`);
+    }
+  }
+  if (name !== undefined && typeof name !== 'string') throw new InvalidOptionError('name', name, 'a string');
+  for (const [option, value] of [
+    ['stdout', stdout],
+    ['stderr', stderr],
+  ] as const) {
+    if (value !== undefined && value !== 'inherit' && value !== 'events') throw new InvalidOptionError(option, value, "'inherit' or 'events'");
+  }
+  return {
+    ...(resourceLimits === undefined ? {} : { resourceLimits }),
+    ...(env === undefined ? {} : { env }),
+    ...(argv === undefined ? {} : { argv }),
+    ...(execArgv === undefined ? {} : { execArgv }),
+    ...(workerData === undefined ? {} : { workerData }),
+    ...(name === undefined ? {} : { name }),
+    ...(stdout === 'events' ? { stdout: true } : {}),
+    ...(stderr === 'events' ? { stderr: true } : {}),
+  };
+}
+
+/**
  * Checks the options, then starts the pool's workers (see {@link createPool}
  * for what `worker` may be and how the pool starts).
  *
  * @throws InvalidOptionError for a bad option, synchronously (a bad `worker` too).
  */
-export function createWorkerPool<T extends TaskMap>(worker: WorkerSource, options?: PoolOptions): Pool<T> {
+export function createWorkerPool<T extends TaskMap>(
+  worker: WorkerSource | undefined,
+  options?: PoolOptions,
+  /** Makes the workers instead of `worker` (inline tasks), given the worker options. */
+  makeSource?: (thread: ThreadOptions) => ResolvedSource,
+): Pool<T> {
   const given = checkOptionsObject('options', options);
   checkKnownKeys('the createPool options', given, poolOptionNames, poolOptionAliases);
   const {
     size = defaultPoolSize(),
     startTimeout = 10_000,
     taskTimeout,
-    resourceLimits,
     terminateTimeout = 5000,
     maxTasksPerWorker,
     maxHeapPerWorkerMb,
@@ -204,8 +282,9 @@ export function createWorkerPool<T extends TaskMap>(worker: WorkerSource, option
   checkTimeout('startTimeout', startTimeout);
   if (idleTimeout !== undefined) checkTimeout('idleTimeout', idleTimeout);
   if (taskTimeout !== undefined) checkTimeout('taskTimeout', taskTimeout);
-  if (resourceLimits !== undefined) checkResourceLimits(resourceLimits);
-  const executor = new ThreadsExecutor(resolveSource(worker, resourceLimits), {
+
+  const thread = threadOptionsOf(given);
+  const executor = new ThreadsExecutor(makeSource ? makeSource(thread) : resolveSource(worker as WorkerSource, thread), {
     size: fixed ? range.max : range.min,
     startTimeout,
     terminateTimeout,
@@ -213,6 +292,7 @@ export function createWorkerPool<T extends TaskMap>(worker: WorkerSource, option
     ...(maxTasksPerWorker === undefined ? {} : { maxTasksPerWorker }),
     ...(maxHeapPerWorkerMb === undefined ? {} : { maxHeapPerWorker: maxHeapPerWorkerMb * 2 ** 20 }),
     tasksPerWorker,
+    ...(thread.stdout || thread.stderr ? { capture: { stdout: thread.stdout === true, stderr: thread.stderr === true } } : {}),
   });
   return new Pool<T>(executor, {
     ...(taskTimeout === undefined ? {} : { defaults: { timeout: taskTimeout } }),

@@ -96,8 +96,8 @@ describe('unknown options are refused, naming the key and what was most likely m
     ['maxThreads', { maxThreads: 2 }, /Did you mean "size"\?/],
     ['concurrentTasksPerWorker', { concurrentTasksPerWorker: 2 }, /Did you mean "tasksPerWorker"\?/],
     ['maxQueueSize', { maxQueueSize: 5 }, /Did you mean "maxQueue"\?/],
-    ['env', { env: {} }, /createPool\(\(\) => new Worker\(file, \{ \.\.\. \}\)\)/],
-    ['workerData', { workerData: 1 }, /factory/],
+    ['stdin', { stdin: true }, /createPool\(\(\) => new Worker\(file, \{ \.\.\. \}\)\)/],
+    ['trackUnmanagedFds', { trackUnmanagedFds: false }, /factory/],
     ['szie', { szie: 2 }, /Did you mean "size"\?/],
   ])('createPool refuses %s', (key, options, hint) => {
     const error = thrownBy(() => createPool<Tasks>(file, options as never));

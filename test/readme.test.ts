@@ -108,6 +108,7 @@ const prints: Record<string, readonly (string | RegExp)[]> = {
   // Every result, then the drain's end.
   'shutdown.ts': ['drained', /^(?:countPrimes\(\d00000\) = \d+\n){3}drained$/m],
   'autoscale.ts': ['grew to 4 workers', 'back to 1 when idle', 'driven to 3 workers'],
+  'worker-options.ts': [/^168$/m],
   'bounded-pool.ts': ['pushed: some refused; pulled: 1000 of 1000 counted', 'cancelled 3', '2 ran, 3 cancelled'],
   'events.ts': [/^worker 1 started\nworker 1 recycled: maxTasksPerWorker\nworker 2 started\n(?:.*\n)*closing\nworker 2 exited: closed\nclosed$/m],
 };

@@ -11,11 +11,12 @@
  *
  * @module
  */
-import { checkOptionsObject, checkTasks } from '../checks.js';
+import { checkTasks } from '../checks.js';
 import { InvalidOptionError } from '../errors.js';
 import type { Pool } from '../Pool.js';
 import type { TaskMap } from '../tasks.js';
 import { inlineWorkerFactory } from '../threads/platform.js';
+import { resolveSource } from '../threads/workerSource.js';
 import { createWorkerPool, type PoolOptions } from '../workerPool.js';
 import { evaluableSource, type InlineTaskSpec } from './taskSource.js';
 
@@ -71,7 +72,7 @@ import { evaluableSource, type InlineTaskSpec } from './taskSource.js';
  *
  * @typeParam T - The tasks' type, inferred from `tasks`.
  * @param tasks - The tasks, by name: an object of self-contained functions.
- * @param options - As for {@link createPool}, `resourceLimits` included.
+ * @param options - As for {@link createPool}, the worker options (`resourceLimits`, `env`, `workerData`, …) included.
  * @throws InvalidOptionError, synchronously, for `tasks` that is not an
  * object, is empty, holds a value that is not a function, a class, a
  * built-in or bound function (its source reads `[native code]`), or a
@@ -87,9 +88,8 @@ export function fromFunctions<T extends TaskMap>(tasks: T & ThisType<T>, options
     );
   }
   const specs = inlineTaskSpecs(tasks);
-  const { resourceLimits, ...poolOptions } = checkOptionsObject('options', options);
-  if (resourceLimits !== undefined) checkOptionsObject('resourceLimits', resourceLimits);
-  return createWorkerPool<T>(inlineWorkerFactory(specs, resourceLimits), poolOptions);
+  // Its workers are made here, given the worker options (resourceLimits, env, …) as a path's would be.
+  return createWorkerPool<T>(undefined, options, (thread) => resolveSource(inlineWorkerFactory(specs, thread)));
 }
 
 /** Whether this is Node (worker_threads). */

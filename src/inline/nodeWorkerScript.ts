@@ -7,16 +7,16 @@
  *
  * @module
  */
-import type { ResourceLimits } from 'node:worker_threads';
 import { nodeRequire } from '../nodeRequire.js';
 import { NodeWorker } from '../threads/NodeWorker.js';
+import type { ThreadOptions } from '../threads/workerSource.js';
 import { isTypeScriptFile, typeScriptProblem, typeScriptRunner } from '../threads/typeScriptWorker.js';
 import type { InlineTaskSpec } from './taskSource.js';
 
 /** Makes the pool's workers for inline tasks. The script is made when the first worker starts: a library that cannot find its own files fails the pool with `WorkerStartError`. */
-export function inlineWorkerFactory(specs: readonly InlineTaskSpec[], resourceLimits?: ResourceLimits): () => NodeWorker {
+export function inlineWorkerFactory(specs: readonly InlineTaskSpec[], options?: ThreadOptions): () => NodeWorker {
   let script: string | undefined;
-  return () => new NodeWorker({ code: (script ??= workerScript(specs)) }, resourceLimits);
+  return () => new NodeWorker({ code: (script ??= workerScript(specs)) }, options);
 }
 
 /**

@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { type ResourceLimits, Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { ThreadOptions } from './workerSource.js';
 
 type Listener = (event: { data: unknown }) => void;
 
@@ -23,16 +24,24 @@ export class NodeWorker extends Worker {
    * bootstrap of a TypeScript file), or `{ code }`: a script to evaluate
    * (inline tasks).
    */
-  constructor(file: string | URL | { readonly code: string }, resourceLimits?: ResourceLimits) {
-    super(...NodeWorker.argumentsFor(file, resourceLimits));
+  constructor(file: string | URL | { readonly code: string }, options: ThreadOptions = {}) {
+    super(...NodeWorker.argumentsFor(file, options));
   }
 
-  private static argumentsFor(
-    file: string | URL | { readonly code: string },
-    resourceLimits: ResourceLimits | undefined,
-  ): [string | URL, { eval: boolean; resourceLimits?: ResourceLimits }] {
-    const limits = resourceLimits === undefined ? {} : { resourceLimits };
-    return typeof file === 'string' || file instanceof URL ? [file, { eval: false, ...limits }] : [file.code, { eval: true, ...limits }];
+  private static argumentsFor(file: string | URL | { readonly code: string }, options: ThreadOptions): [string | URL, WorkerOptions] {
+    const { resourceLimits, env, argv, execArgv, workerData, name, stdout, stderr } = options;
+    const given: WorkerOptions = {
+      ...(resourceLimits === undefined ? {} : { resourceLimits }),
+      ...(env === undefined ? {} : { env: Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined)) }),
+      ...(argv === undefined ? {} : { argv: [...argv] }),
+      // Given, execArgv replaces what a worker inherits: the main thread's come first, so its loaders (tsx, ts-node) stay.
+      ...(execArgv === undefined ? {} : { execArgv: [...process.execArgv, ...execArgv] }),
+      ...(workerData === undefined ? {} : { workerData }),
+      ...(name === undefined ? {} : { name }),
+      ...(stdout ? { stdout: true } : {}),
+      ...(stderr ? { stderr: true } : {}),
+    };
+    return typeof file === 'string' || file instanceof URL ? [file, { eval: false, ...given }] : [file.code, { eval: true, ...given }];
   }
 
   addEventListener(type: string, listener: Listener): void {

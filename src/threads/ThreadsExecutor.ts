@@ -59,6 +59,7 @@ import {
 import type { SpawnedThread } from './threadsMaster.js';
 import { startError, startThread } from './threadStart.js';
 import { WorkerHandle } from './WorkerHandle.js';
+import { captureLines } from './outputLines.js';
 import type { ResolvedSource } from './workerPort.js';
 
 /**
@@ -84,6 +85,8 @@ export interface ThreadsExecutorOptions {
   readonly maxHeapPerWorker?: number;
   /** Batches a worker runs at once (for async tasks that wait on I/O). Default 1. */
   readonly tasksPerWorker?: number;
+  /** The worker streams whose lines become `workerOutput` events (the source must start its workers with them captured). */
+  readonly capture?: { readonly stdout: boolean; readonly stderr: boolean };
 }
 
 /** How a worker's end is reported, given its number. */
@@ -316,6 +319,12 @@ export class ThreadsExecutor implements Executor {
       startFailed: (cause) => this.startFailed(slot, cause),
     });
     slot.begin(++this.lastWorkerNumber, thread, this.options.maxHeapPerWorker !== undefined);
+    const { capture } = this.options;
+    if (capture && thread.worker) {
+      for (const stream of ['stdout', 'stderr'] as const) {
+        if (capture[stream]) captureLines(thread.worker, stream, (text) => this.host.workerEvent({ type: 'workerOutput', worker: slot.number, stream, text }));
+      }
+    }
     return slot;
   }
 

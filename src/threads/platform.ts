@@ -12,7 +12,6 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ResourceLimits } from 'node:worker_threads';
 import { InvalidOptionError } from '../errors.js';
 import { nodeRequire } from '../nodeRequire.js';
 import { NodeWorker } from './NodeWorker.js';
@@ -20,6 +19,7 @@ import { isTypeScriptFile, typeScriptProblem, typeScriptRunner, typeScriptWorker
 export { inlineWorkerFactory } from '../inline/nodeWorkerScript.js';
 import type { ThreadsMaster } from './threadsMaster.js';
 import type { ResolvedSource } from './workerPort.js';
+import type { ThreadOptions } from './workerSource.js';
 
 /** Workers a pool starts when its `size` is not given: Node's `availableParallelism()`. */
 export function defaultPoolSize(): number {
@@ -64,7 +64,7 @@ function candidates(file: string): string[] {
 }
 
 /** `resolveSource` for a worker given as an absolute path or a `file:` URL. */
-export function resolvePathSource(worker: unknown, resourceLimits?: ResourceLimits): ResolvedSource {
+export function resolvePathSource(worker: unknown, options: ThreadOptions = {}): ResolvedSource {
   const expected = 'a file: URL, an absolute path, or a function returning a worker';
   let path: string;
   if (worker instanceof URL || (typeof worker === 'string' && worker.startsWith('file:'))) {
@@ -87,10 +87,10 @@ export function resolvePathSource(worker: unknown, resourceLimits?: ResourceLimi
     create() {
       const found = candidates(file).find((candidate) => existsSync(candidate));
       if (!found) throw new Error(`no such file: ${file}`);
-      if (!isTypeScriptFile(found)) return new NodeWorker(found, resourceLimits);
+      if (!isTypeScriptFile(found)) return new NodeWorker(found, options);
       const runner = typeScriptRunner();
       if (runner.problem) throw new Error(typeScriptProblem(found, runner.problem));
-      return new NodeWorker(typeScriptWorkerUrl(found, runner), resourceLimits);
+      return new NodeWorker(typeScriptWorkerUrl(found, runner), options);
     },
   };
 }

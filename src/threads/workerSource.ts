@@ -70,6 +70,34 @@ export interface ResourceLimits {
 }
 
 /**
+ * What a pool built from a path (or `file:` URL) gives each Node worker
+ * thread it starts (Node's `Worker` options, restated so that the library's
+ * types need no @types/node). A factory sets its own.
+ *
+ * @internal
+ */
+export interface ThreadOptions {
+  readonly resourceLimits?: ResourceLimits;
+  /** The worker's `process.env` (default: a copy of the main thread's). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Added to the worker's `process.argv`. */
+  readonly argv?: readonly string[];
+  /** The worker's `process.execArgv`: the main thread's (a worker inherits them: loaders such as tsx stay), then these. */
+  readonly execArgv?: readonly string[];
+  /** The worker's `workerData`. */
+  readonly workerData?: unknown;
+  /** A name for the thread, shown in debuggers and heap snapshots. */
+  readonly name?: string;
+  /** Capture the worker's stdout (it is not written to the main thread's). */
+  readonly stdout?: boolean;
+  /** Capture the worker's stderr. */
+  readonly stderr?: boolean;
+}
+
+/** The thread options a factory cannot be given (it makes its own `new Worker`). */
+export const threadOptionNames = ['resourceLimits', 'env', 'argv', 'execArgv', 'workerData', 'name', 'stdout', 'stderr'] as const;
+
+/**
  * A function that returns a new worker each time it is called (the pool
  * calls it once per worker it starts, and again to replace one). In a
  * browser, return a native module worker, which every bundler (Vite,
@@ -90,22 +118,19 @@ export type WorkerSource = WorkerFactory | string | URL;
 
 /**
  * Checks a worker source synchronously; throws `InvalidOptionError` for the
- * wrong kind of value. `resourceLimits` apply to path and URL sources (a
- * factory passes its own to `new Worker`).
+ * wrong kind of value. The thread options (`resourceLimits`, `env`, …)
+ * apply to path and URL sources (a factory passes its own to `new Worker`).
  */
-export function resolveSource(worker: WorkerSource, resourceLimits?: ResourceLimits): ResolvedSource {
+export function resolveSource(worker: WorkerSource, options: ThreadOptions = {}): ResolvedSource {
   if (typeof worker === 'function') {
-    if (resourceLimits !== undefined) {
-      throw new InvalidOptionError(
-        'resourceLimits',
-        resourceLimits,
-        'a path or file: URL worker (a factory passes its own: () => new Worker(file, { resourceLimits }))',
-      );
+    const given = threadOptionNames.find((name) => options[name] !== undefined);
+    if (given !== undefined) {
+      throw new InvalidOptionError(given, options[given], `a path or file: URL worker (a factory passes its own: () => new Worker(file, { ${given} }))`);
     }
     return { file: undefined, create: () => portOf(worker()) };
   }
   // Paths and file URLs: Node only (a browser bundle's platform module throws InvalidOptionError).
-  return resolvePathSource(worker, resourceLimits);
+  return resolvePathSource(worker, options);
 }
 
 type Listener = (event: { data: unknown }) => void;
