@@ -121,12 +121,13 @@ export class Pool<T extends TaskMap = TaskMap> {
   private readonly dismissing = new Set<Promise<void>>();
   private watchers = 0;
   /**
-   * The percentiles and utilization of the last snapshot, and when they were
-   * computed (they cost a sort: at most every 100 ms for `stats$`). Counters
-   * are always read live.
+   * The percentiles, utilization and workers' event-loop readings of the
+   * last snapshot, and when they were computed (they cost a sort: at most
+   * every 100 ms for `stats$`). Counters are always read live.
    */
   private timingCache:
-    { at: number; part: Pick<PoolStats, 'wait' | 'run' | 'utilization'>; pipelines: Map<Pipeline, Pick<PipelineStats, 'wait' | 'run'>> } | undefined;
+    | { at: number; part: Pick<PoolStats, 'wait' | 'run' | 'utilization' | 'workerLoads'>; pipelines: Map<Pipeline, Pick<PipelineStats, 'wait' | 'run'>> }
+    | undefined;
   /** Settles when the pool has closed: set by the first `close()`, drained or not. */
   private closing: Promise<void> | undefined;
   /** Settles when every worker has been terminated: set when the workers are told to stop (at once, or after a drain). */
@@ -234,7 +235,9 @@ export class Pool<T extends TaskMap = TaskMap> {
     }
     const first = this.firstSize;
     this.firstSize = undefined;
-    first?.(started);
+    if (first) first(started);
+    // Nobody awaits a later value's workers: a start that fails fails the pool (every request learns why), and one cut short by close() needs no answer.
+    else started.catch(() => undefined);
   }
 
   /**
@@ -287,6 +290,7 @@ export class Pool<T extends TaskMap = TaskMap> {
           wait: scheduler.timings.wait.summary(),
           run: scheduler.timings.run.summary(),
           utilization: scheduler.timing ? scheduler.busyTime.utilization(now, this.executor.capacity, scheduler.timingSince) : 0,
+          workerLoads: this.executor.workerLoads?.() ?? [],
         },
         pipelines: new Map(),
       };

@@ -9,6 +9,7 @@
  * @module
  */
 import type { WorkerEvent } from './events.js';
+import type { WorkerLoad } from './poolStats.js';
 import type { FailureError } from './errors.js';
 import type { Key } from './keys.js';
 import type { SerializedError } from './serializedError.js';
@@ -254,6 +255,8 @@ export interface Executor {
   readonly busy: number;
   /** Workers starting: counted in `capacity`, not yet taking batches (0 where workers are up at once). */
   readonly starting: number;
+  /** Each live worker's event loop, where the workers can say (Node worker threads); optional. */
+  workerLoads?(): readonly WorkerLoad[];
   /** The task names, once known; `undefined` before. */
   readonly tasks: readonly string[] | undefined;
   /** Resolves when the first slots are ready; rejects with the start error. */

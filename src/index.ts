@@ -13,7 +13,7 @@ export type { PoolOptions } from './workerPool.js';
 export { type AsyncDisposal, type CloseOptions, type DismissOptions, Pool } from './Pool.js';
 export type { PoolEvent, WorkerExitReason, WorkerRecycleReason } from './events.js';
 export type { PoolSize } from './poolSize.js';
-export type { PipelineStats, PoolStats } from './poolStats.js';
+export type { PipelineStats, PoolStats, WorkerLoad } from './poolStats.js';
 export type { Percentiles } from './timing.js';
 export { type PollOptions, type PutOptions, ThreadPool, type ThreadPoolDismissOptions, type ThreadPoolOptions } from './ThreadPool.js';
 export { type ArgsOf, isWorkRequest, makeRequests, printError, type WorkRequest, workRequest } from './requests.js';

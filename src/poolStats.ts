@@ -33,6 +33,32 @@ export interface PoolStats {
   readonly utilization: number;
   /** Each open pipeline (`poolMap` subscription) on the pool. */
   readonly pipelines: readonly PipelineStats[];
+  /**
+   * Each live worker's event loop, as Node measures it
+   * (`eventLoopUtilization()`, what poolifier reports): for worker threads
+   * of Node; empty where the workers cannot say (Web Workers, the virtual
+   * pool, a queue's hosts).
+   */
+  readonly workerLoads: readonly WorkerLoad[];
+}
+
+/**
+ * One worker's event loop since it started: how long it ran code and how
+ * long it waited, in ms, and the share it ran (0 to 1). A worker is busy
+ * running tasks, and also while it copies messages and collects garbage;
+ * the difference of two readings gives the share over that span.
+ *
+ * @category Pools
+ */
+export interface WorkerLoad {
+  /** The pool's number for the worker (as in `events$` and error messages). */
+  readonly worker: number;
+  /** Ms its event loop spent running code since it started. */
+  readonly activeMs: number;
+  /** Ms its event loop spent waiting since it started. */
+  readonly idleMs: number;
+  /** `activeMs / (activeMs + idleMs)`: its event-loop utilization. */
+  readonly utilization: number;
 }
 
 /**

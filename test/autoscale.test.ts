@@ -91,3 +91,21 @@ describe('size as an Observable', () => {
     expect(await pool.run('double', 4)).toBe(8);
   });
 });
+
+test('closing a pool while the workers of a size value still start leaves no unhandled rejection', async () => {
+  const unhandled: unknown[] = [];
+  const record = (reason: unknown): void => void unhandled.push(reason);
+  process.on('unhandledRejection', record);
+  try {
+    const size$ = new BehaviorSubject<number>(1);
+    const pool = tasksPool({ size: size$ });
+    await pool.ready;
+    size$.next(3);
+    await pool.close();
+    // Rejections are reported after the microtasks that could have handled them: give them a turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(unhandled).toEqual([]);
+  } finally {
+    process.off('unhandledRejection', record);
+  }
+});

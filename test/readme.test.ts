@@ -109,6 +109,13 @@ const prints: Record<string, readonly (string | RegExp)[]> = {
   'shutdown.ts': ['drained', /^(?:countPrimes\(\d00000\) = \d+\n){3}drained$/m],
   'autoscale.ts': ['grew to 4 workers', 'back to 1 when idle', 'driven to 3 workers'],
   'worker-options.ts': [/^168$/m],
+  'metrics.ts': [
+    'threadpool.workers exported',
+    'threadpool.queued exported',
+    'threadpool.utilization exported',
+    'threadpool.worker.event_loop.utilization exported',
+    'threadpool.events exported',
+  ],
   'bounded-pool.ts': ['pushed: some refused; pulled: 1000 of 1000 counted', 'cancelled 3', '2 ran, 3 cancelled'],
   'events.ts': [/^worker 1 started\nworker 1 recycled: maxTasksPerWorker\nworker 2 started\n(?:.*\n)*closing\nworker 2 exited: closed\nclosed$/m],
 };
@@ -172,6 +179,9 @@ describe('README.md and docs/*.md', () => {
       '@types/node': 'node_modules/@types/node',
       bullmq: 'node_modules/bullmq',
       ioredis: 'node_modules/ioredis',
+      // The OpenTelemetry recipe's (docs/production.md): the application's, not the library's.
+      '@opentelemetry/api': 'node_modules/@opentelemetry/api',
+      '@opentelemetry/sdk-metrics': 'node_modules/@opentelemetry/sdk-metrics',
     });
     for (const project of ['esm', 'cjs', 'browser'] as const) {
       const dir = join(consumer, project);

@@ -79,6 +79,22 @@ describe('timing and utilization', () => {
     expect(utilization).toBeLessThan(0.5);
   });
 
+  test("workerLoads: each live worker's event loop, as Node measures it; a worker that spins shows the time it ran", async () => {
+    const pool = featuresPool({ size: 2 });
+    await pool.ready;
+    const before = pool.stats.workerLoads;
+    expect(before.map((load) => load.worker).sort()).toEqual([1, 2]);
+    for (const load of before) {
+      expect(load.utilization).toBeGreaterThanOrEqual(0);
+      expect(load.utilization).toBeLessThanOrEqual(1);
+    }
+    // One request spins 300 ms on one worker: that worker's active time grows by about that much (at least 250 ms of it).
+    await pool.run('spin', 300);
+    const after = pool.stats.workerLoads;
+    const grew = after.map((load) => load.activeMs - (before.find((each) => each.worker === load.worker)?.activeMs ?? 0));
+    expect(Math.max(...grew)).toBeGreaterThanOrEqual(250);
+  });
+
   test('nothing is recorded while nobody watches stats$', async () => {
     const pool = featuresPool({ size: 1 });
     await collect(

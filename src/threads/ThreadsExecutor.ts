@@ -17,6 +17,7 @@
  * @module
  */
 import type { WorkerEvent, WorkerExitReason } from '../events.js';
+import type { WorkerLoad } from '../poolStats.js';
 import {
   type FailureError,
   InvalidOptionError,
@@ -87,6 +88,14 @@ export interface ThreadsExecutorOptions {
   readonly tasksPerWorker?: number;
   /** The worker streams whose lines become `workerOutput` events (the source must start its workers with them captured). */
   readonly capture?: { readonly stdout: boolean; readonly stderr: boolean };
+}
+
+/** A worker's event-loop reading, if it is a Node worker thread (its `performance.eventLoopUtilization()`); read by shape. */
+function eventLoopOf(worker: unknown): Omit<WorkerLoad, 'worker'> | undefined {
+  const performance = (worker as { performance?: { eventLoopUtilization?: () => { idle: number; active: number; utilization: number } } } | undefined)?.performance;
+  if (typeof performance?.eventLoopUtilization !== 'function') return undefined;
+  const { idle, active, utilization } = performance.eventLoopUtilization();
+  return { activeMs: active, idleMs: idle, utilization };
 }
 
 /** How a worker's end is reported, given its number. */
@@ -192,6 +201,16 @@ export class ThreadsExecutor implements Executor {
     let count = 0;
     for (const handle of this.workers.values()) if (handle.state === 'starting') count++;
     return count;
+  }
+
+  workerLoads(): WorkerLoad[] {
+    const loads: WorkerLoad[] = [];
+    for (const handle of this.workers.values()) {
+      if (!handle.up) continue;
+      const load = eventLoopOf(handle.worker);
+      if (load) loads.push({ worker: handle.number, ...load });
+    }
+    return loads;
   }
 
   get busy(): number {
