@@ -145,11 +145,29 @@ export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {
    */
   readonly progress?: boolean;
   /**
-   * Pipelines on one pool take turns, one batch each, so a flood from one
-   * does not starve another. A pipeline with a higher priority goes first
-   * whenever it has requests waiting. Default 0.
+   * Which requests go first (higher first). Default 0.
+   *
+   * - A number: the pipeline's priority. Pipelines on one pool take turns,
+   *   one batch each, so a flood from one does not starve another; a
+   *   pipeline with a higher priority goes first whenever it has requests
+   *   waiting.
+   * - A function of the request's arguments (as `transfer` gets them):
+   *   each request's own priority (a finite number). Its waiting requests
+   *   leave highest first (equals first in, first out), and the pipeline
+   *   takes its turns with the priority of its next request. Not with
+   *   `key` (a key's requests run in order). A function that throws or
+   *   returns something else ends that request with `CallbackError`.
+   *
+   * Aging, so a low-priority request still runs under a steady stream of
+   * high ones: a waiting request, and a pipeline waiting for its turn, gains
+   * 1 for every 100 requests the pool starts meanwhile.
+   *
+   * @example
+   * ```ts
+   * alerts$.pipe(poolMap(pool, 'score', { priority: (alert) => (alert.severity === 'critical' ? 10 : 0) }));
+   * ```
    */
-  readonly priority?: number;
+  readonly priority?: number | ((...args: A) => number);
   /** The pipeline's name in `pool.stats.pipelines`. Default: the task's name. */
   readonly name?: string;
 }

@@ -85,7 +85,7 @@ export interface PoolPipeOptions<I> {
   };
   /** Cancels the stream when aborted, as unsubscribing does: every instance is unsubscribed in its worker. */
   readonly signal?: AbortSignal;
-  /** As `poolMap`'s `priority`. Default 0. */
+  /** As `poolMap`'s `priority` as a number (the pipeline's). Default 0. */
   readonly priority?: number;
   /** The pipeline's name in `pool.stats.pipelines`. Default: the task's name. */
   readonly name?: string;

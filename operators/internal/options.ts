@@ -55,6 +55,9 @@ export type TransferCallback = (...args: never) => readonly Transferable[];
 /** A `key` option: a request's key, from its arguments. */
 export type KeyCallback = (...args: never) => Key;
 
+/** A `priority` option as a function: a request's priority, from its arguments. */
+export type PriorityCallback = (...args: never) => number;
+
 /** `poolMap`'s options, checked and with their defaults: what one subscription of it needs. */
 export interface ResolvedPoolMapOptions {
   /** What the pipeline on the pool is opened with (batching, reruns, timeout, cancel, priority, name). */
@@ -63,6 +66,8 @@ export interface ResolvedPoolMapOptions {
   readonly transfer: TransferCallback | undefined;
   /** The `key` option, when given. */
   readonly key: KeyCallback | undefined;
+  /** The `priority` option, when it is a function. */
+  readonly priorityOf: PriorityCallback | undefined;
   /** The `queue` option: its bound and overflow policy, when given (the pipeline applies it to a pushing source). */
   readonly queue: QueueBound | undefined;
   /** The most outcomes ordered output holds back; 0 when output is not ordered. */
@@ -98,7 +103,15 @@ export function resolvePoolMapOptions(options: unknown): ResolvedPoolMapOptions 
   } = given;
   if (name !== undefined && typeof name !== 'string') throw new InvalidOptionError('name', name, 'a string');
   if (typeof progress !== 'boolean') throw new InvalidOptionError('progress', progress, 'a boolean');
-  if (typeof priority !== 'number' || !Number.isFinite(priority)) throw new InvalidOptionError('priority', priority, 'a finite number');
+  const priorityOf = typeof priority === 'function' ? (priority as PriorityCallback) : undefined;
+  if (!priorityOf && (typeof priority !== 'number' || !Number.isFinite(priority)))
+    throw new InvalidOptionError('priority', priority, "a finite number, or a function of the arguments returning the request's priority");
+  if (priorityOf && key !== undefined)
+    throw new InvalidOptionError(
+      'priority',
+      priority,
+      "a number with key (a key's requests run in the order they came; a priority per request would reorder them)",
+    );
   if (timeout !== undefined) checkTimeout('timeout', timeout);
   const cancelMode = oneOf('cancel', cancel, CANCEL_MODES);
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError('signal', signal, 'an AbortSignal');
@@ -116,12 +129,13 @@ export function resolvePoolMapOptions(options: unknown): ResolvedPoolMapOptions 
       rerunOnCrash,
       ...(timeout === undefined ? {} : { timeout: timeout as number }),
       ...(cancelMode === 'terminate' ? { cancel: cancelMode } : {}),
-      ...(priority !== 0 ? { priority } : {}),
+      ...(priorityOf ? { ranked: true } : priority !== 0 ? { priority: priority as number } : {}),
       ...(name !== undefined ? { name } : {}),
       ...(key !== undefined ? { keyed: true } : {}),
     },
     transfer: transfer as TransferCallback | undefined,
     key: key as KeyCallback | undefined,
+    priorityOf,
     queue: queueBound,
     orderedBuffer,
     signal,

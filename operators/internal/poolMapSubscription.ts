@@ -68,7 +68,7 @@ export function subscribePoolMap(
     ...(feed.pulled ? { dequeued: feed.pull } : {}),
     ...(progress ? { progress: (request: WorkRequest<readonly unknown[]>, value: unknown) => subscriber.next({ request, progress: value }) } : {}),
   });
-  const requests = new RequestSubmitter(pipeline, task, transfer, key);
+  const requests = new RequestSubmitter(pipeline, task, transfer, key, undefined, undefined, options.priorityOf);
   const endSource = (): void => {
     sourceDone = true;
     completeIfDone();

@@ -2,7 +2,7 @@
  * Where each source value of a `poolMap` pipeline becomes a request on the
  * pool: the one place on a value's path that builds its `WorkRequest` and
  * queues it on the pipeline, or, when the request cannot be queued (its
- * `key` or `transfer` callback threw or returned a bad value), ends it at
+ * `key`, `priority` or `transfer` callback threw or returned a bad value), ends it at
  * once with its one outcome. Nothing thrown for one request reaches the
  * stream.
  *
@@ -13,7 +13,7 @@ import { type Key, keyProblem } from '../../src/keys.js';
 import { isWorkRequest, workRequest } from '../../src/requests.js';
 import type { Pipeline } from '../../src/scheduler/pipeline.js';
 import type { Transferable } from '../../src/transfer.js';
-import type { KeyCallback, TransferCallback } from './options.js';
+import type { KeyCallback, PriorityCallback, TransferCallback } from './options.js';
 
 /** Turns the source values of one subscription into requests on its pipeline, numbering them in arrival order. */
 export class RequestSubmitter {
@@ -27,6 +27,7 @@ export class RequestSubmitter {
    * @param key - The `key` option, when given.
    * @param keyed - Told each queued request's ticket and key (when keyed), before it is queued.
    * @param fixedKey - The key of every request when there is no `key` option (a stream without keys).
+   * @param priorityOf - The `priority` option, when it is a function.
    */
   constructor(
     private readonly pipeline: Pipeline,
@@ -35,6 +36,7 @@ export class RequestSubmitter {
     private readonly key: KeyCallback | undefined,
     private readonly keyed?: (ticket: number, key: Key) => void,
     private readonly fixedKey?: Key,
+    private readonly priorityOf?: PriorityCallback,
   ) {}
 
   /**
@@ -68,8 +70,17 @@ export class RequestSubmitter {
         return;
       }
     }
+    let priority = 0;
+    if (this.priorityOf) {
+      try {
+        priority = priorityValue(this.priorityOf(...(request.args as never)));
+      } catch (error) {
+        this.pipeline.refuse(request, ticket, new CallbackError('priority', request.id, error));
+        return;
+      }
+    }
     if (key !== undefined) this.keyed?.(ticket, key);
-    this.pipeline.submit(request, ticket, this.task, transferables, key);
+    this.pipeline.submit(request, ticket, this.task, transferables, key, priority);
   }
 }
 
@@ -78,6 +89,13 @@ function keyOf(returned: unknown): Key {
   const problem = keyProblem(returned);
   if (problem !== undefined) throw new TypeError(`it returned ${problem}, not a key (a string or a finite number)`);
   return returned as Key;
+}
+
+/** What a `priority` function returned, checked: a finite number. */
+function priorityValue(returned: unknown): number {
+  if (typeof returned !== 'number' || !Number.isFinite(returned))
+    throw new TypeError(`it returned ${describeValue(returned)}, not a priority (a finite number)`);
+  return returned;
 }
 
 /** What a `transfer` function returned, checked: an array (`undefined` when there is nothing to move). */

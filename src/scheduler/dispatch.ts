@@ -17,6 +17,7 @@ import { batchSize, withinSpread } from './batchSizing.js';
 import { type JobQueue, QueueCount, type QueuedJob } from './jobQueue.js';
 import { KeyedQueue, type KeyedTake } from './keyedQueue.js';
 import { KeyPlacement } from './keyPlacement.js';
+import type { PriorityJobQueue } from './priorityQueue.js';
 import { type Deliver, Pipeline, type PipelineHost, type PipelineOptions } from './pipeline.js';
 import { Rotation } from './rotation.js';
 import { Tally } from './tally.js';
@@ -43,7 +44,9 @@ export class Scheduler implements ExecutorHost, PipelineHost {
   /** Open pipelines. */
   readonly pipelines = new Set<Pipeline>();
   /** The pipelines with queued requests, taking turns. */
-  private readonly rotation = new Rotation<Pipeline>();
+  private readonly rotation = new Rotation<Pipeline>(() => this.starts);
+  /** Requests started in the pool's life (reruns again): the clock of priority aging. */
+  starts = 0;
   /** Set by {@link Scheduler.fail}: every queued request ended with it, and nothing is rerun. */
   failure: FailureError | undefined;
   /** Set once the pool takes no new request (it drains, or is closed): every later request ends with it. */
@@ -324,7 +327,7 @@ export class Scheduler implements ExecutorHost, PipelineHost {
   }
 
   /** Starts the next batch of an unkeyed pipeline. */
-  private dispatchLine(pipeline: Pipeline, queue: JobQueue, size: number): DispatchResult {
+  private dispatchLine(pipeline: Pipeline, queue: JobQueue | PriorityJobQueue, size: number): DispatchResult {
     // A rerun after a crash runs alone on its worker: only its own fault can end it a second time.
     // While no worker is free of other work (tasksPerWorker > 1), the executor sets one aside to
     // empty for it, and the other pipelines go on.
@@ -366,6 +369,7 @@ export class Scheduler implements ExecutorHost, PipelineHost {
   private start(pipeline: Pipeline, jobs: QueuedJob[], alone: boolean, slot: SlotId | undefined, keyed: KeyedTake | undefined): boolean {
     const startedAt = this.timing ? performance.now() : 0;
     pipeline.tally.started(jobs.length);
+    this.starts += jobs.length;
     let run: RunningBatch | undefined;
     let ended = false;
     const { keys } = this;
@@ -396,6 +400,7 @@ export class Scheduler implements ExecutorHost, PipelineHost {
       pipeline.options.unstarted?.(jobs);
       if (keyed && keys) for (const line of keyed.lines) keys.ended(line.group);
       pipeline.tally.started(-jobs.length);
+      this.starts -= jobs.length;
       return false;
     }
     if (!ended) pipeline.runs.add(run);

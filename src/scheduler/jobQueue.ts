@@ -18,6 +18,8 @@ export class QueuedJob implements Job {
   rerun = false;
   /** When it was queued (`performance.now()`), while timings are recorded; else 0. */
   queuedAt = 0;
+  /** Its priority, in a pipeline whose requests each have one (see `priorityQueue.ts`). */
+  priority = 0;
 
   constructor(
     readonly task: string,

@@ -16,6 +16,7 @@ import type { BatchSize, Sizable } from './batchSizing.js';
 import type { Key } from '../keys.js';
 import { JobQueue, type QueueCount, type QueuedJob } from './jobQueue.js';
 import { KeyedQueue, type LinePlacement } from './keyedQueue.js';
+import { PriorityJobQueue } from './priorityQueue.js';
 import { Tally } from './tally.js';
 import { reportUnhandled } from '../unhandled.js';
 
@@ -68,9 +69,13 @@ export interface PipelineOptions {
   readonly cancel?: 'abandon' | 'terminate';
   /**
    * Pipelines with a higher priority are served first; pipelines of equal
-   * priority take turns (round-robin, one batch each). Default 0.
+   * priority take turns (round-robin, one batch each); a pipeline waiting
+   * for its turn gains 1 for every `AGING_STARTS` requests the pool starts
+   * meanwhile. Default 0.
    */
   readonly priority?: number;
+  /** Its requests each have a priority (given to `submit`): higher first, with aging (see `priorityQueue.ts`). */
+  readonly ranked?: boolean;
   /** The pipeline's name in `stats.pipelines`. Default: the task's name. */
   readonly name?: string;
   /** Receives the progress values a request's task reports while it runs (generator tasks). */
@@ -102,6 +107,8 @@ export interface PipelineHost {
   readonly keys: LinePlacement | undefined;
   /** Requests queued over every pipeline of the pool. */
   readonly queueCount: QueueCount;
+  /** Requests the pool has started in its life (the clock of priority aging). */
+  readonly starts: number;
   /** The pool-wide bound on {@link PipelineHost.queueCount} (`maxQueue`), if any. */
   readonly maxQueue: number | undefined;
   /** A pipeline whose pulled source found the pool's queue full: told (its `dequeued`) when there is room again. */
@@ -131,8 +138,8 @@ function requestProblem(request: WorkRequest<readonly unknown[]>, task: unknown)
 
 /** A subscriber's requests on the scheduler. */
 export class Pipeline implements Sizable {
-  /** @internal Its requests waiting for a worker: one line, or one per key. */
-  readonly queue: JobQueue | KeyedQueue;
+  /** @internal Its requests waiting for a worker: one line, one by rank, or one per key. */
+  readonly queue: JobQueue | PriorityJobQueue | KeyedQueue;
   /** @internal Its requests running and ended; rolls up into the pool's. */
   readonly tally: Tally;
   /** @internal Its batches running (told when the pipeline closes: cancel or abandon). */
@@ -149,7 +156,7 @@ export class Pipeline implements Sizable {
   /** @internal Its wait and run times, once recorded. */
   timings: Timings | undefined;
   /** @internal See {@link PipelineOptions.priority}. */
-  readonly priority: number;
+  private readonly basePriority: number;
   /** @internal */ readonly batch: BatchSize;
   /** @internal */ readonly timeout: number | undefined;
   /** The limits of every run when the pipeline has no progress listener (shared by its batches; none without a timeout). */
@@ -163,12 +170,26 @@ export class Pipeline implements Sizable {
     private readonly owner: Deliver,
     /** @internal */ readonly options: PipelineOptions,
   ) {
-    this.queue = options.keyed ? new KeyedQueue(task, host.keys, host.queueCount) : new JobQueue(task, undefined, host.queueCount);
+    this.queue = options.keyed
+      ? new KeyedQueue(task, host.keys, host.queueCount)
+      : options.ranked
+        ? new PriorityJobQueue(host.queueCount)
+        : new JobQueue(task, undefined, host.queueCount);
     this.tally = new Tally(poolTally);
-    this.priority = options.priority ?? 0;
+    this.basePriority = options.priority ?? 0;
     this.batch = options.batch ?? 'auto';
     this.timeout = options.timeout;
     this.timeoutOnly = options.timeout === undefined ? undefined : { timeout: options.timeout };
+  }
+
+  /** @internal Its priority for its turns: its `priority` option, or, when its requests each have one, the next one's. */
+  get priority(): number {
+    return this.queue instanceof PriorityJobQueue ? this.queue.headPriority : this.basePriority;
+  }
+
+  /** @internal Whether it takes turns by priority at all (a `priority` option, a number not 0 or per request). */
+  get ranked(): boolean {
+    return this.basePriority !== 0 || this.options.ranked === true;
   }
 
   /** Requests queued in this pipeline, not yet started. */
@@ -200,7 +221,7 @@ export class Pipeline implements Sizable {
    * ends at once with `InvalidOptionError`; one that finds the queue full
    * goes by the `queue` option's overflow policy.
    */
-  submit(request: WorkRequest<readonly unknown[]>, ticket = 0, task: string = this.task, transfer?: readonly Transferable[], key?: Key): void {
+  submit(request: WorkRequest<readonly unknown[]>, ticket = 0, task: string = this.task, transfer?: readonly Transferable[], key?: Key, priority = 0): void {
     if (this.closed) return;
     const refusal = this.host.refusal ?? requestProblem(request, task);
     if (refusal) {
@@ -220,6 +241,7 @@ export class Pipeline implements Sizable {
     const queuedAt = this.host.timing ? performance.now() : 0;
     const { queue } = this;
     if (queue instanceof KeyedQueue) queue.push(key!, request, ticket, task, moved, queuedAt);
+    else if (queue instanceof PriorityJobQueue) queue.push(request, ticket, task, moved, queuedAt, priority, this.host.starts);
     else queue.push(request, ticket, task, moved, queuedAt);
     this.host.queueChanged(this);
   }

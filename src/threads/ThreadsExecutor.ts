@@ -92,7 +92,8 @@ export interface ThreadsExecutorOptions {
 
 /** A worker's event-loop reading, if it is a Node worker thread (its `performance.eventLoopUtilization()`); read by shape. */
 function eventLoopOf(worker: unknown): Omit<WorkerLoad, 'worker'> | undefined {
-  const performance = (worker as { performance?: { eventLoopUtilization?: () => { idle: number; active: number; utilization: number } } } | undefined)?.performance;
+  const performance = (worker as { performance?: { eventLoopUtilization?: () => { idle: number; active: number; utilization: number } } } | undefined)
+    ?.performance;
   if (typeof performance?.eventLoopUtilization !== 'function') return undefined;
   const { idle, active, utilization } = performance.eventLoopUtilization();
   return { activeMs: active, idleMs: idle, utilization };

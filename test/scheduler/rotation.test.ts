@@ -3,8 +3,9 @@ import { Rotation } from '../../src/scheduler/rotation';
 interface P {
   readonly name: string;
   readonly priority: number;
+  readonly ranked: boolean;
 }
-const p = (name: string, priority = 0): P => ({ name, priority });
+const p = (name: string, priority = 0): P => ({ name, priority, ranked: priority !== 0 });
 const always = (): boolean => true;
 
 /** The names of the next `n` turns, each one taken (`passed`). */
@@ -68,5 +69,22 @@ describe('Rotation', () => {
     expect(turns(rotation, 1)).toEqual(['urgent']);
     rotation.remove(urgent);
     expect(turns(rotation, 3)).toEqual(['a', 'b', 'a']);
+  });
+
+  it('ages a waiting pipeline: one of priority 0 gains 1 per 100 requests started since its last turn, so it still runs under a steady higher one', () => {
+    let starts = 0;
+    const rotation = new Rotation<P>(() => starts);
+    rotation.add(p('high', 1));
+    rotation.add(p('low', 0));
+    const order: string[] = [];
+    // Each turn starts 10 requests: after 100 started while it waited, low has caught up with high (and wins the tie by its place).
+    for (let i = 0; i < 12; i++) {
+      const next = rotation.next(always)!;
+      order.push(next.name);
+      rotation.passed();
+      starts += 10;
+    }
+    expect(order.slice(0, 10)).toEqual(Array.from({ length: 10 }, () => 'high'));
+    expect(order).toContain('low');
   });
 });
