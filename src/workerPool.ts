@@ -13,7 +13,8 @@ import { checkSize, type PoolSize } from './poolSize.js';
 import type { TaskMap } from './tasks.js';
 import { MAX_WORKERS, ThreadsExecutor } from './threads/ThreadsExecutor.js';
 import { defaultPoolSize } from './threads/platform.js';
-import { type ResourceLimits, resolveSource, type ThreadOptions, type WorkerSource } from './threads/workerSource.js';
+import { resolveSource, type WorkerSource } from './threads/workerSource.js';
+import type { ResourceLimits, ThreadOptions } from './threads/threadOptions.js';
 import type { ResolvedSource } from './threads/workerPort.js';
 
 /** How long an idle worker of a pool sized `{ min, max }` (or by an Observable) waits before it exits, by default (ms). */

@@ -1,9 +1,10 @@
 // Autoscaling on real workers: size { min, max } grows the pool while requests wait and shrinks it after idleTimeout;
 // size as an Observable is followed value by value; resize() sizes a running pool.
-import { BehaviorSubject, config, filter, firstValueFrom, map, range, take, toArray } from 'rxjs';
+import { BehaviorSubject, config, filter, firstValueFrom, from, map, range, take, toArray } from 'rxjs';
 import type { PoolEvent } from '../src';
 import { poolMap } from '../operators';
-import { closePools, collect, featuresPool, statsWhere, tasksPool } from './helpers';
+import { closePools, collect, featuresPool, keyedPool, statsWhere, tasksPool } from './helpers';
+import { byKey, expectKeyedOrder, visits } from './keyedChecks';
 
 afterEach(closePools);
 
@@ -108,4 +109,28 @@ test('closing a pool while the workers of a size value still start leaves no unh
   } finally {
     process.off('unhandledRejection', record);
   }
+});
+
+describe('autoscaling meets keys', () => {
+  test('a keyed pipeline on { min: 1, max: 3 }: every key in order, each request once, while the pool grows and shrinks under it', async () => {
+    const pool = keyedPool({ size: { min: 1, max: 3 }, idleTimeout: 200 });
+    await pool.ready;
+    const started = events(pool, (event) => event.type === 'workerStarted', 2);
+    // 30 keys, 6 requests each, 20 ms each: a backlog that grows the pool; keys placed on the first worker move to the new ones.
+    const requests = visits(30, 6, () => ({ sleepMs: 20 }));
+    const outcomes = await collect(from(requests).pipe(poolMap(pool, 'visit', { key: byKey })));
+    await started;
+    expect(outcomes).toHaveLength(requests.length);
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+    expect(new Set(outcomes.map((outcome) => outcome.request.id)).size).toBe(requests.length);
+    expectKeyedOrder(outcomes);
+    // Shrinking back: the idle workers leave, and their keys run again on the one left, still in order.
+    await events(pool, (event) => event.type === 'workerExited', 2);
+    const more = visits(30, 2, () => ({}));
+    const again = await collect(from(more).pipe(poolMap(pool, 'visit', { key: byKey })));
+    expect(again.every((outcome) => outcome.ok)).toBe(true);
+    expectKeyedOrder(again);
+    // That backlog may grow the pool again; never past its most.
+    expect(pool.size).toBeLessThanOrEqual(3);
+  });
 });

@@ -1,7 +1,9 @@
 // Priority per request on real workers: poolMap's priority as a function of the request orders what waits.
-import { from } from 'rxjs';
+import { from, map, range } from 'rxjs';
+import { createPool, workRequest } from '../src';
 import { poolMap } from '../operators';
-import { closePools, collect, statsWhere, tasksPool } from './helpers';
+import type { FaultTasks } from './fixtures/faults.worker';
+import { closePools, collect, fixture, statsWhere, tasksPool, track } from './helpers';
 
 afterEach(closePools);
 
@@ -24,4 +26,20 @@ describe('poolMap priority per request', () => {
     expect(!failed[0].ok && failed[0].error).toMatchObject({ code: 'ERR_CALLBACK_FAILED', option: 'priority' });
     expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(2);
   });
+});
+
+test('a crash in a batch of a ranked pipeline: the innocent requests are rerun first, alone, and every request has one outcome', async () => {
+  const pool = track(createPool<FaultTasks>(fixture('faults.worker.ts'), { size: 1 }));
+  await pool.ready;
+  const outcomes = await collect(
+    range(0, 8).pipe(
+      map((n) => workRequest([n, 5, 0] as [number, number, number])),
+      poolMap(pool, 'exitOn', { batch: 4, priority: (n) => n }),
+    ),
+  );
+  expect(outcomes).toHaveLength(8);
+  expect(new Set(outcomes.map((outcome) => outcome.request.id)).size).toBe(8);
+  const failed = outcomes.filter((outcome) => !outcome.ok);
+  expect(failed.map(({ request }) => request.args[0])).toEqual([5]);
+  expect(!failed[0].ok && failed[0].error).toMatchObject({ code: 'ERR_WORKER_CRASHED' });
 });

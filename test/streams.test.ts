@@ -186,3 +186,28 @@ describe('the stream wire (src/wire.ts), checked at both ends', () => {
     expect(streamCloseProblem({ session: -1 })).toMatch(/session must be a session number/);
   });
 });
+
+describe('stream tasks meet a draining close', () => {
+  test('close({ drain: true }) with instances open: each ends with one PoolClosedError outcome for its key; later values are refused; the output completes with the source', async () => {
+    const pool = streamsPool({ size: 2 });
+    await pool.ready;
+    const source = new Subject<Event>();
+    const outcomes: StreamOutcome[] = [];
+    let completed = false;
+    source.pipe(poolPipe(pool, 'total', { key: byKey })).subscribe({ next: (outcome) => outcomes.push(outcome), complete: () => (completed = true) });
+    source.next({ key: 'a', n: 1 });
+    source.next({ key: 'b', n: 2 });
+    // Both values fed (the pipeline has nothing pending): the drain ends at once and the workers stop under the instances.
+    await pool.close({ drain: true });
+    await waitFor(() => outcomes.length >= 2, 'an outcome for each open instance');
+    source.next({ key: 'a', n: 3 });
+    source.complete();
+    await waitFor(() => completed, 'the output to complete');
+    const failures = outcomes.map((outcome) => [outcome.key, !outcome.ok && outcome.error.code]);
+    expect(failures.slice(0, 2).sort()).toEqual([
+      ['a', 'ERR_POOL_CLOSED'],
+      ['b', 'ERR_POOL_CLOSED'],
+    ]);
+    expect(failures.slice(2)).toEqual([['a', 'ERR_POOL_CLOSED']]);
+  });
+});

@@ -9,7 +9,7 @@
  */
 import { nodeRequire } from '../nodeRequire.js';
 import { NodeWorker } from '../threads/NodeWorker.js';
-import type { ThreadOptions } from '../threads/workerSource.js';
+import type { ThreadOptions } from '../threads/threadOptions.js';
 import { isTypeScriptFile, typeScriptProblem, typeScriptRunner } from '../threads/typeScriptWorker.js';
 import type { InlineTaskSpec } from './taskSource.js';
 

@@ -11,7 +11,7 @@
  * @module
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import type { ThreadOptions } from './workerSource.js';
+import type { ThreadOptions } from './threadOptions.js';
 
 type Listener = (event: { data: unknown }) => void;
 

@@ -19,7 +19,7 @@ import { isTypeScriptFile, typeScriptProblem, typeScriptRunner, typeScriptWorker
 export { inlineWorkerFactory } from '../inline/nodeWorkerScript.js';
 import type { ThreadsMaster } from './threadsMaster.js';
 import type { ResolvedSource } from './workerPort.js';
-import type { ThreadOptions } from './workerSource.js';
+import type { ThreadOptions } from './threadOptions.js';
 
 /** Workers a pool starts when its `size` is not given: Node's `availableParallelism()`. */
 export function defaultPoolSize(): number {
