@@ -1,9 +1,9 @@
 // Autoscaling on real workers: size { min, max } grows the pool while requests wait and shrinks it after idleTimeout;
 // size as an Observable is followed value by value; resize() sizes a running pool.
 import { BehaviorSubject, config, filter, firstValueFrom, from, map, range, take, toArray } from 'rxjs';
-import type { PoolEvent } from '../src';
+import { type PoolEvent, type WorkRequest, workRequest } from '../src';
 import { poolMap } from '../operators';
-import { closePools, collect, featuresPool, keyedPool, statsWhere, tasksPool } from './helpers';
+import { closePools, collect, gatePool, keyedPool, newGate, statsWhere, tasksPool } from './helpers';
 import { byKey, expectKeyedOrder, visits } from './keyedChecks';
 
 afterEach(closePools);
@@ -15,27 +15,24 @@ function events(pool: { events$: import('rxjs').Observable<PoolEvent> }, match: 
 
 describe('size { min, max }', () => {
   test('a burst grows the pool to max and, once idle, back to min; no request is lost or run twice while the size moves', async () => {
-    const pool = featuresPool({ size: { min: 1, max: 3 }, idleTimeout: 300 });
+    const pool = gatePool({ size: { min: 1, max: 3 }, idleTimeout: 300 });
     await pool.ready;
     expect(pool.size).toBe(1);
     let most = 0;
     const watching = pool.stats$.subscribe((stats) => (most = Math.max(most, stats.workers)));
     const grown = events(pool, (event) => event.type === 'workerStarted', 2);
     const shrunk = events(pool, (event) => event.type === 'workerExited', 2);
-    // 30 requests of 60 ms: more than one worker can take; each says which worker ran it.
-    const outcomes = await collect(
-      range(0, 30).pipe(
-        map(() => 60),
-        poolMap(pool, 'sleepOn', { batch: 1 }),
-      ),
-    );
-    // Two more started (ready in either order), and no more: the most is 3.
+    // Three requests that each wait (up to 20 s) until all three run at once: they meet only if the pool grew to three
+    // workers. Beside them, 30 requests that pass at once, queued while the size moves.
+    const parties = newGate();
+    const meeting = workRequest([parties, 3, 20_000] as [Int32Array, number, number]);
+    const passing = (): WorkRequest<[Int32Array, number, number]> => workRequest([newGate(), 1, 20_000] as [Int32Array, number, number]);
+    const requests = [meeting, workRequest([...meeting.args] as [Int32Array, number, number]), workRequest([...meeting.args] as [Int32Array, number, number])];
+    const outcomes = await collect(from([...requests, ...Array.from({ length: 30 }, passing)]).pipe(poolMap(pool, 'meet', { batch: 1 })));
     expect((await grown).map((event) => event.type === 'workerStarted' && event.worker).sort()).toEqual([2, 3]);
-    expect(outcomes).toHaveLength(30);
-    expect(new Set(outcomes.map((outcome) => outcome.request.id)).size).toBe(30);
-    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
-    // Work spread over the grown pool.
-    expect(new Set(outcomes.map((outcome) => outcome.ok && outcome.value)).size).toBe(3);
+    expect(outcomes).toHaveLength(33);
+    expect(new Set(outcomes.map((outcome) => outcome.request.id)).size).toBe(33);
+    expect(outcomes.map((outcome) => outcome.ok && outcome.value)).toEqual(Array.from({ length: 33 }, () => 'met'));
     expect(most).toBe(3);
     // Idle past idleTimeout: two workers leave, the least size stays.
     expect((await shrunk).map((event) => event.type === 'workerExited' && event.reason)).toEqual(['idle', 'idle']);
