@@ -205,7 +205,7 @@ export class Pool<T extends TaskMap = TaskMap> {
       );
     });
     this.events$ = defer(() => {
-      this.lastPending = this.scheduler.queued + this.scheduler.tally.running;
+      this.lastPending = this.scheduler.pending;
       return this.eventSubject;
     });
     const size$ = setup.size$;
@@ -327,7 +327,8 @@ export class Pool<T extends TaskMap = TaskMap> {
   }
 
   /**
-   * Adds `n` workers. Running pipelines use them at once, without
+   * Adds `n` workers now, and raises the pool's least and most sizes by
+   * `n` (see {@link PoolSize}). Running pipelines use them at once, without
    * resubscribing.
    *
    * @param n - How many workers to add (0 or more).
@@ -340,15 +341,15 @@ export class Pool<T extends TaskMap = TaskMap> {
     checkInteger('createWorkers(n)', n, 0);
     if (this.closing) return Promise.reject(new PoolClosedError());
     const started = this.executor.createWorkers(n);
-    const { range } = this.scheduler;
-    if (range) this.scheduler.range = { min: range.min + n, max: Math.min(this.setup.most ?? Infinity, range.max + n) };
+    this.shiftRange(n);
     this.publish();
     return started;
   }
 
   /**
-   * Removes up to `n` workers, idle ones first. A busy worker finishes its
-   * current request, takes no other, and exits. No request is lost.
+   * Removes up to `n` workers, idle ones first, and lowers the pool's least
+   * and most sizes by `n` (not below 0). A busy worker finishes its current
+   * request, takes no other, and exits. No request is lost.
    *
    * @param n - How many workers to remove (0 or more; more than there are removes them all).
    * @param options - `join`: wait for them to exit.
@@ -367,12 +368,19 @@ export class Pool<T extends TaskMap = TaskMap> {
   /** @internal Dismisses up to `n` workers; says how many, and when they are gone. */
   dismiss(n: number): { count: number; gone: Promise<void> } {
     checkInteger('dismissWorkers(n)', n, 0);
-    const { range } = this.scheduler;
-    if (range) this.scheduler.range = { min: Math.max(0, range.min - n), max: Math.max(0, range.max - n) };
+    this.shiftRange(-n);
     const dismissed = this.executor.dismissWorkers(n);
     this.track(dismissed.gone);
     this.publish();
     return dismissed;
+  }
+
+  /** Moves both bounds of the pool's size by `by` (between 0 and the most a pool runs), when it has a size of its own. */
+  private shiftRange(by: number): void {
+    const { range } = this.scheduler;
+    const most = this.setup.most ?? Number.MAX_SAFE_INTEGER;
+    const bound = (n: number): number => Math.min(most, Math.max(0, n + by));
+    if (range) this.scheduler.range = { min: bound(range.min), max: bound(range.max) };
   }
 
   /** Workers on their way out: `joinAllDismissedWorkers` waits for them. */
@@ -548,7 +556,7 @@ export class Pool<T extends TaskMap = TaskMap> {
   private publish(): void {
     if (this.subject.observed) this.subject.next(this.snapshot(100));
     if (this.eventSubject.observed) {
-      const pending = this.scheduler.queued + this.scheduler.tally.running;
+      const { pending } = this.scheduler;
       if (pending === 0 && this.lastPending > 0) this.eventSubject.next({ type: 'drained' });
       this.lastPending = pending;
     }

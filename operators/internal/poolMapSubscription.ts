@@ -17,6 +17,7 @@ import type { TaskMap } from '../../src/tasks.js';
 import { abortedAtStart } from './cancellation.js';
 import type { ResolvedPoolMapOptions } from './options.js';
 import { ReorderBuffer } from './reorderBuffer.js';
+import { CountedEmitter } from './countedEmitter.js';
 import { RequestSubmitter } from './requestSubmitter.js';
 import { SourceFeed } from './sourceFeed.js';
 
@@ -38,20 +39,12 @@ export function subscribePoolMap(
   const { signal, orderedBuffer, queue, transfer, key, progress } = options;
   if (abortedAtStart(signal, subscriber)) return;
   let sourceDone = false;
-  /** Outcomes being emitted now: a source completed from inside an emission (a feedback loop) waits for it to be out. */
-  let emitting = 0;
   const completeIfDone = (): void => {
-    if (sourceDone && emitting === 0 && pipeline.pending === 0 && (reorder?.size ?? 0) === 0) subscriber.complete();
+    if (sourceDone && emitter.emitting === 0 && pipeline.pending === 0 && (reorder?.size ?? 0) === 0) subscriber.complete();
   };
-  const emit = (outcome: Outcome<readonly unknown[]>): void => {
-    emitting++;
-    try {
-      subscriber.next(outcome);
-    } finally {
-      emitting--;
-    }
-    completeIfDone();
-  };
+  /** Outcomes being emitted now: a source completed from inside an emission (a feedback loop) waits for it to be out. */
+  const emitter = new CountedEmitter<Outcome<readonly unknown[]>>(subscriber, completeIfDone);
+  const { emit } = emitter;
   const reorder = orderedBuffer === 0 ? undefined : new ReorderBuffer(emit);
   const deliver: Deliver = reorder
     ? (outcome, ticket) => {

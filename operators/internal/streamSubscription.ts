@@ -25,6 +25,7 @@ import type { QueuedJob } from '../../src/scheduler/jobQueue.js';
 import type { TaskMap } from '../../src/tasks.js';
 import { abortedAtStart } from './cancellation.js';
 import type { ResolvedPoolPipeOptions } from './pipeOptions.js';
+import { CountedEmitter } from './countedEmitter.js';
 import { RequestSubmitter } from './requestSubmitter.js';
 import { SourceFeed } from './sourceFeed.js';
 
@@ -73,10 +74,9 @@ export function subscribePoolPipe(
   const lostInFlight = new Map<Key, number>();
   let sourceDone = false;
   let draining: Set<SlotId> | undefined;
-  let emitting = 0;
 
   const completeIfDone = (): void => {
-    if (!sourceDone || emitting > 0 || pipeline.pending > 0 || subscriber.closed) return;
+    if (!sourceDone || emitter.emitting > 0 || pipeline.pending > 0 || subscriber.closed) return;
     if (!draining) {
       // Every value is fed: each slot that holds instances completes their inputs (they flush), and says when it drained.
       draining = new Set(fedSlots);
@@ -87,15 +87,9 @@ export function subscribePoolPipe(
       subscriber.complete();
     }
   };
+  const emitter = new CountedEmitter(subscriber, () => completeIfDone());
   const emit = (outcome: StreamOutcome): void => {
-    if (subscriber.closed) return;
-    emitting++;
-    try {
-      subscriber.next(outcome);
-    } finally {
-      emitting--;
-    }
-    completeIfDone();
+    if (!subscriber.closed) emitter.emit(outcome);
   };
   const fail = (internal: Key | undefined, error: FailureError): void => emit({ ok: false, key: keyOf(internal), error });
 

@@ -107,6 +107,11 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     return this.queueCount.queued;
   }
 
+  /** Requests queued or running, over every pipeline. */
+  get pending(): number {
+    return this.queueCount.queued + this.tally.running;
+  }
+
   /** @internal {@link PipelineHost.waitForRoom}. */
   waitForRoom(pipeline: Pipeline): void {
     this.roomWaiters.add(pipeline);
