@@ -7,7 +7,7 @@
  * How each transport uses it:
  *
  * - Threads (`src/threads/`, `src/worker/`): the master's run message
- *   carries {@link encodeBatch}'s fields (`src/threads/messages.ts` adds
+ *   carries {@link encodeBatch}'s fields (`src/messages.ts` adds
  *   its envelope: type, batch id, flags); the worker checks them with
  *   {@link batchProblem}, encodes each failure with {@link taskFailure},
  *   {@link unknownTaskFailure} or {@link uncloneableFailure}, and replies

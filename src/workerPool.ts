@@ -11,7 +11,7 @@ import { InvalidOptionError } from './errors.js';
 import { Pool } from './Pool.js';
 import { checkSize, type PoolSize } from './poolSize.js';
 import type { TaskMap } from './tasks.js';
-import { MAX_WORKERS, ThreadsExecutor } from './threads/ThreadsExecutor.js';
+import { MAX_WORKERS, WorkerExecutor } from './workerExecutor/WorkerExecutor.js';
 import { defaultPoolSize } from './threads/platform.js';
 import { resolveSource, type WorkerSource } from './threads/workerSource.js';
 import type { ResourceLimits, ThreadOptions } from './threads/threadOptions.js';
@@ -285,7 +285,7 @@ export function createWorkerPool<T extends TaskMap>(
   if (taskTimeout !== undefined) checkTimeout('taskTimeout', taskTimeout);
 
   const thread = threadOptionsOf(given);
-  const executor = new ThreadsExecutor(makeSource ? makeSource(thread) : resolveSource(worker as WorkerSource, thread), {
+  const executor = new WorkerExecutor(makeSource ? makeSource(thread) : resolveSource(worker as WorkerSource, thread), {
     size: fixed ? range.max : range.min,
     startTimeout,
     terminateTimeout,

@@ -5,7 +5,7 @@ import { runInNewContext } from 'node:vm';
 import { from, map, tap } from 'rxjs';
 import { Worker as ThreadsWorker } from 'threads';
 import { createPool, type Outcome } from '../src';
-import { RELEASE, releaseProblem, RUN } from '../src/threads/messages';
+import { RELEASE, releaseProblem, RUN } from '../src/messages';
 import { batchProblem, encodeBatch, keysOf } from '../src/wire';
 import { poolMap, pullFrom } from '../operators';
 import type { KeyedTasks, Seen, Visit } from './fixtures/keyed.worker';

@@ -4,9 +4,9 @@
 import { from } from 'rxjs';
 import { DataCloneError, workRequest } from '../src';
 import { poolMap } from '../operators';
-import { Batch, BatchWire } from '../src/threads/batchWire';
-import { copyBytes, PART_BYTES } from '../src/threads/copyBytes';
-import { RUN, type RunMessage } from '../src/threads/messages';
+import { Batch, BatchWire } from '../src/workerExecutor/batchWire';
+import { copyBytes, PART_BYTES } from '../src/workerExecutor/copyBytes';
+import { RUN, type RunMessage } from '../src/messages';
 import type { Job } from '../src/executor';
 import { closePools, collect, featuresPool, tasksPool } from './helpers';
 

@@ -18,7 +18,7 @@ import {
 } from '../src';
 import { poolMap } from '../operators';
 import { withDeadline } from '../src/deadline';
-import { RUN } from '../src/threads/messages';
+import { RUN } from '../src/messages';
 import { decodeFailure, failureOf, isSerializedError, outcomesProblem, taskFailure, uncloneableFailure, unknownTaskFailure } from '../src/wire';
 import type { FaultTasks } from './fixtures/faults.worker';
 import type { Tasks } from './fixtures/tasks.worker';

@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { createPool, type Pool, WorkerStartError } from '../src';
 import type { Tasks } from './fixtures/tasks.worker';
-import { RUN } from '../src/threads/messages';
+import { RUN } from '../src/messages';
 import { closePools, fixture, track } from './helpers';
 
 afterEach(closePools);

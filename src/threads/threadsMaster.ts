@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { WorkerApi } from './messages.js';
+import type { WorkerApi } from '../messages.js';
 
 /** The part of a spawned threads.js thread we use: {@link WorkerApi}, each call answered through threads.js. */
 export type SpawnedThread = {

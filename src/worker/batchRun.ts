@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { DONE, type DoneMessage, PROGRESS, type ProgressMessage, type RunMessage } from '../threads/messages.js';
+import { DONE, type DoneMessage, PROGRESS, type ProgressMessage, type RunMessage } from '../messages.js';
 import type { TaskContext, TaskMap } from '../tasks.js';
 import type { KeyMemory } from './keyMemory.js';
 import { type Transferable, unwrapTransfer } from '../transfer.js';

@@ -24,7 +24,7 @@ import {
   STREAM_CLOSE,
   type StreamCloseMessage,
   type WorkerApi,
-} from '../threads/messages.js';
+} from '../messages.js';
 import { serializeError } from '../serializedError.js';
 import type { TaskMap } from '../tasks.js';
 import { runBatch } from './batchRun.js';

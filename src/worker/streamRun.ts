@@ -7,7 +7,7 @@
  * @module
  */
 import type { Key } from '../keys.js';
-import { DONE, type DoneMessage, STREAM_ENDED, STREAM_OUTPUT, type RunMessage, type StreamCloseMessage } from '../threads/messages.js';
+import { DONE, type DoneMessage, STREAM_ENDED, STREAM_OUTPUT, type RunMessage, type StreamCloseMessage } from '../messages.js';
 import type { TaskMap } from '../tasks.js';
 import { serializeError, streamCloseProblem, streamRunProblem, taskFailure, unknownTaskFailure, type WireFailure } from '../wire.js';
 import type { MasterPort } from './port.js';

@@ -15,10 +15,10 @@
  */
 import { errorFromRemote, WorkerStartError } from '../errors.js';
 import { isErrorLike, isSerializedError, type SerializedError } from '../wire.js';
-import { READY, readyProblem } from './messages.js';
-import { loadThreads } from './platform.js';
-import type { SpawnedThread, ThreadsMaster } from './threadsMaster.js';
-import type { ResolvedSource, WorkerPort } from './workerPort.js';
+import { READY, readyProblem } from '../messages.js';
+import { loadThreads } from '../threads/platform.js';
+import type { SpawnedThread, ThreadsMaster } from '../threads/threadsMaster.js';
+import type { ResolvedSource, WorkerPort } from '../threads/workerPort.js';
 
 /** What a thread tells the one who started it. */
 export interface ThreadEvents {

@@ -7,7 +7,7 @@
  * replaced (it died, timed out, was cancelled, ran its `maxTasksPerWorker`
  * or outgrew `maxHeapPerWorker`), retired (dismissed, idle too long) or
  * started, and what happens to its batches then. Starting a thread is
- * `threadStart`'s, a batch's trip to it and back `batchWire`'s, a worker's
+ * `workerStart`'s, a batch's trip to it and back `batchWire`'s, a worker's
  * state `WorkerHandle`'s.
  *
  * A request never waits on a dead worker: one that dies mid-request is
@@ -56,12 +56,12 @@ import {
   type StreamCloseMessage,
   type StreamEndedMessage,
   type StreamOutputMessage,
-} from './messages.js';
-import type { SpawnedThread } from './threadsMaster.js';
-import { startError, startThread } from './threadStart.js';
+} from '../messages.js';
+import type { SpawnedThread } from '../threads/threadsMaster.js';
+import { startError, startThread } from './workerStart.js';
 import { WorkerHandle } from './WorkerHandle.js';
 import { captureLines } from './outputLines.js';
-import type { ResolvedSource } from './workerPort.js';
+import type { ResolvedSource } from '../threads/workerPort.js';
 
 /**
  * The most worker threads one pool runs (`size`, and `createWorkers` on top
@@ -70,8 +70,8 @@ import type { ResolvedSource } from './workerPort.js';
  */
 export const MAX_WORKERS = 1024;
 
-/** Options of {@link ThreadsExecutor}. */
-export interface ThreadsExecutorOptions {
+/** Options of {@link WorkerExecutor}. */
+export interface WorkerExecutorOptions {
   /** Workers to start at once. */
   readonly size: number;
   /** How long a worker may take to call `exposeTasks()`, in ms. */
@@ -109,7 +109,7 @@ const crashed =
   (worker) => ({ type: 'workerCrashed', worker, reason, ...(cause === undefined ? {} : { cause }) });
 
 /** Runs batches on threads.js workers. */
-export class ThreadsExecutor implements Executor {
+export class WorkerExecutor implements Executor {
   private host!: ExecutorHost;
   /**
    * Idle workers do not keep the process alive and busy or starting ones
@@ -182,7 +182,7 @@ export class ThreadsExecutor implements Executor {
 
   constructor(
     private readonly source: ResolvedSource,
-    private readonly options: ThreadsExecutorOptions,
+    private readonly options: WorkerExecutorOptions,
   ) {
     this.perWorker = options.tasksPerWorker ?? 1;
   }

@@ -19,8 +19,8 @@ import type { Transferable } from '../transfer.js';
 import { transferProblem } from '../transferChecks.js';
 import { decodeFailure, isCloneable, type StreamRun } from '../wire.js';
 import { copyBytes, PART_BYTES } from './copyBytes.js';
-import { type DoneMessage, doneProblem, encodeRun, isProgressFor, type ProgressMessage, type RunFlags } from './messages.js';
-import type { WorkerPort } from './workerPort.js';
+import { type DoneMessage, doneProblem, encodeRun, isProgressFor, type ProgressMessage, type RunFlags } from '../messages.js';
+import type { WorkerPort } from '../threads/workerPort.js';
 
 /** A batch the scheduler handed a worker, and the outcomes it has gathered. */
 export class Batch {

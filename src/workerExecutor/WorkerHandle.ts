@@ -22,11 +22,11 @@
 import type { WorkerRecycleReason } from '../events.js';
 import type { SlotId } from '../executor.js';
 import { type Batch, BatchWire } from './batchWire.js';
-import { RELEASE, type ReleaseMessage } from './messages.js';
-import { stopThread } from './stopThread.js';
-import type { SpawnedThread } from './threadsMaster.js';
-import type { ThreadStart } from './threadStart.js';
-import { holdProcess, type WorkerPort } from './workerPort.js';
+import { RELEASE, type ReleaseMessage } from '../messages.js';
+import { stopWorker } from './stopWorker.js';
+import type { SpawnedThread } from '../threads/threadsMaster.js';
+import type { ThreadStart } from './workerStart.js';
+import { holdProcess, type WorkerPort } from '../threads/workerPort.js';
 
 /**
  * - `new`: made, its thread not started yet (the executor begins one at
@@ -278,7 +278,7 @@ export class WorkerHandle {
     this.settleStart();
     const thread = this.thread;
     thread?.abandon();
-    if (thread?.worker) void stopThread(thread.worker, teardown, terminateTimeout, this.number).finally(this.markExited);
+    if (thread?.worker) void stopWorker(thread.worker, teardown, terminateTimeout, this.number).finally(this.markExited);
     else this.markExited();
     return batches;
   }

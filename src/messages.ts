@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { KEY_GROUPS } from '../keys.js';
+import { KEY_GROUPS } from './keys.js';
 import {
   type EncodedBatch,
   encodeBatch,
@@ -35,7 +35,7 @@ import {
   type StreamRun,
   type WireJob,
   type WireOutcomes,
-} from '../wire.js';
+} from './wire.js';
 
 /** Tags of our messages. */
 export const RUN = 'rxjs-threadpool:run';

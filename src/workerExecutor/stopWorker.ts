@@ -8,7 +8,7 @@
  * @module
  */
 import { withDeadline } from '../deadline.js';
-import { holdProcess, type WorkerPort } from './workerPort.js';
+import { holdProcess, type WorkerPort } from '../threads/workerPort.js';
 
 /**
  * Stops `worker`: runs `teardown` (when given) and then terminates it, each
@@ -16,7 +16,7 @@ import { holdProcess, type WorkerPort } from './workerPort.js';
  * warning naming worker #`number`. Resolves when both are done or given up
  * on; never rejects.
  */
-export async function stopThread(worker: WorkerPort, teardown: (() => PromiseLike<void>) | undefined, limit: number, number: number): Promise<void> {
+export async function stopWorker(worker: WorkerPort, teardown: (() => PromiseLike<void>) | undefined, limit: number, number: number): Promise<void> {
   if (teardown) {
     // An idle worker does not keep the process alive: its teardown does, until it ends or times out.
     holdProcess(worker, true);
