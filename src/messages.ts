@@ -1,18 +1,17 @@
 /**
- * The messages between a pool's master side and its worker threads,
- * imported by both sides (`src/threads/` and `src/worker/`).
+ * The messages between a pool's master side and its workers, imported by
+ * both sides (`src/workerExecutor/` and `src/worker/`), whatever runtime
+ * carries them (a thread's port, a child process's IPC channel).
  *
- * threads.js starts the worker (`spawn`, its init handshake, which tells
- * the master the module called `exposeTasks`); right after it the worker
- * posts a `ready` message, unasked, once its module has loaded and its
- * `setup` has finished, so a new worker's first request waits for no round
- * trip. Requests travel in our own messages on the worker's port, one listener per worker
- * on the master side: a `run` message carries a batch of requests, a `done`
- * message one outcome per request, both in the wire format of `src/wire.ts`
- * inside the envelope defined here (the tag, the message's id, flags).
- * (threads.js sends three messages per call and adds a listener per call in
- * flight.) Errors travel in our own shape so their `code` and extra fields
- * survive (threads.js's serializer keeps only name, message and stack).
+ * A worker posts a `ready` message, unasked, once its module has loaded and
+ * its `setup` has finished, so a new worker's first request waits for no
+ * round trip. Requests travel in `run` messages (a batch of requests), their
+ * outcomes in `done` messages (one outcome per request), both in the wire
+ * format of `src/wire.ts` inside the envelope defined here (the tag, the
+ * message's id, flags). A worker being stopped gracefully is sent
+ * `teardown` and answers `torn-down`; an error its code throws outside any
+ * task reaches the master as `uncaught`. Errors travel in our own shape, so
+ * their `code` and extra fields survive.
  *
  * Both ends check what they receive before acting on it: the worker each
  * run message (`batchProblem`), the master the ready message
@@ -47,6 +46,15 @@ export const RELEASED = 'rxjs-threadpool:released';
 export const STREAM_OUTPUT = 'rxjs-threadpool:stream-output';
 export const STREAM_ENDED = 'rxjs-threadpool:stream-ended';
 export const STREAM_CLOSE = 'rxjs-threadpool:stream-close';
+export const TEARDOWN = 'rxjs-threadpool:teardown';
+export const TORN_DOWN = 'rxjs-threadpool:torn-down';
+export const UNCAUGHT = 'rxjs-threadpool:uncaught';
+
+/** Whether a message carries one of our tags (a worker that posts another before its ready message is not a tasks module). */
+export function isTagged(message: unknown): boolean {
+  const type = (message as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && type.startsWith('rxjs-threadpool:');
+}
 
 /**
  * Worker → master, once, unasked: the module has loaded and its `setup` has
@@ -59,6 +67,8 @@ export type ReadyMessage = { readonly type: typeof READY } & (
       readonly tasks: readonly string[];
       /** The module declared `keyReleased`: the master tells it of each key group it loses (else it need not). */
       readonly releases?: true;
+      /** The module declared a `teardown`: a worker stopped while idle is sent a {@link TeardownMessage} first. */
+      readonly teardown?: true;
     }
   | { readonly error: SerializedError }
 );
@@ -67,10 +77,16 @@ export type ReadyMessage = { readonly type: typeof READY } & (
 const MAX_TASK_NAMES = 10_000;
 
 /** What is wrong with a {@link ReadyMessage}, in words, or `undefined` when it is well-formed. */
-export function readyProblem(message: { readonly tasks?: unknown; readonly error?: unknown; readonly releases?: unknown }): string | undefined {
-  const { tasks, error, releases } = message;
+export function readyProblem(message: {
+  readonly tasks?: unknown;
+  readonly error?: unknown;
+  readonly releases?: unknown;
+  readonly teardown?: unknown;
+}): string | undefined {
+  const { tasks, error, releases, teardown } = message;
   if (tasks === undefined) return isSerializedError(error) ? undefined : `error must be a serialized error, got ${kindOf(error)}`;
   if (releases !== undefined && releases !== true) return `releases must be true when present, got ${kindOf(releases)}`;
+  if (teardown !== undefined && teardown !== true) return `teardown must be true when present, got ${kindOf(teardown)}`;
   if (!Array.isArray(tasks)) return `tasks must be an array of names, got ${kindOf(tasks)}`;
   if (tasks.length > MAX_TASK_NAMES) return `${tasks.length} task names, more than the ${MAX_TASK_NAMES} accepted`;
   for (let i = 0; i < tasks.length; i++) if (typeof tasks[i] !== 'string') return `tasks[${i}] must be a task name, got ${kindOf(tasks[i])}`;
@@ -187,14 +203,23 @@ export interface StreamCloseMessage extends StreamCloseFields {
   readonly type: typeof STREAM_CLOSE;
 }
 
-/** What `exposeTasks` exposes through threads.js `expose`. */
-export interface WorkerApi {
-  /**
-   * The task names, once the module's `setup` has finished (rejects with its
-   * error). The master reads them from the ready message; that the init
-   * message lists `tasks` tells it the module called `exposeTasks`.
-   */
-  tasks(): string[] | Promise<string[]>;
-  /** Present when the module declared a `teardown`. */
-  teardown?(): Promise<void>;
+/** Master → worker: run the module's `teardown` (the worker is being stopped while idle), then answer {@link TornDownMessage}. */
+export interface TeardownMessage {
+  readonly type: typeof TEARDOWN;
+}
+
+/** Worker → master: the teardown finished; with `error` when it threw or rejected. */
+export interface TornDownMessage {
+  readonly type: typeof TORN_DOWN;
+  readonly error?: SerializedError;
+}
+
+/**
+ * Worker → master, once the worker is ready: its code threw (or left a
+ * promise rejected) outside any task. The worker lives on; the master
+ * replaces it, since its state can no longer be trusted.
+ */
+export interface UncaughtMessage {
+  readonly type: typeof UNCAUGHT;
+  readonly error: SerializedError;
 }

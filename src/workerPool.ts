@@ -1,6 +1,6 @@
 /**
- * A pool of threads.js workers running one worker module, with its
- * options checked: what the public `createPool` runs (see `createPool`,
+ * A pool of workers (threads, or child processes) running one worker
+ * module, with its options checked: what the public `createPool` runs (see `createPool`,
  * which adds `createPool.fromFunctions`), and what inline tasks build on.
  *
  * @module
@@ -12,10 +12,12 @@ import { Pool } from './Pool.js';
 import { checkSize, type PoolSize } from './poolSize.js';
 import type { TaskMap } from './tasks.js';
 import { MAX_WORKERS, WorkerExecutor } from './workerExecutor/WorkerExecutor.js';
-import { defaultPoolSize } from './threads/platform.js';
+import { defaultPoolSize, resolveProcessRuntime } from './threads/platform.js';
+import type { WorkerRuntime } from './workerExecutor/runtime.js';
 import { resolveSource, type WorkerSource } from './threads/workerSource.js';
 import type { ResourceLimits, ThreadOptions } from './threads/threadOptions.js';
 import type { ResolvedSource } from './threads/workerPort.js';
+import { threadRuntime } from './threads/threadRuntime.js';
 
 /** How long an idle worker of a pool sized `{ min, max }` (or by an Observable) waits before it exits, by default (ms). */
 const DEFAULT_RANGE_IDLE_TIMEOUT = 10_000;
@@ -28,6 +30,7 @@ const MAX_STACK_MB = 1024;
 
 const poolOptionNames = [
   'size',
+  'runtime',
   'startTimeout',
   'idleTimeout',
   'taskTimeout',
@@ -74,6 +77,7 @@ const poolOptionAliases: OptionAliases = {
   trackUnmanagedFds: viaFactory,
   shareEnv: viaFactory,
   filename: "The worker module is createPool's first argument: createPool(file, options).",
+  workerType: 'runtime',
 };
 
 const resourceLimitNames = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
@@ -114,6 +118,18 @@ export interface PoolOptions {
    * `createWorkers(n)` and `dismissWorkers(n)` move both bounds by `n`.
    */
   readonly size?: PoolSize | Observable<PoolSize>;
+  /**
+   * What a worker is: `'thread'` (the default: a worker thread) or
+   * `'process'` (a child process of Node running the same module, for
+   * native modules that are not thread-safe, or work that needs its own
+   * heap or may bring its process down). Crash blame, timeouts, recycling,
+   * idle retirement, close, `setup`/`teardown`, keys and streams work the
+   * same on both. In a process, a transfer list is copied (nothing moves),
+   * `stats.workerLoads` has no reading, `workerData` and `name` are not
+   * taken, and of `resourceLimits` only `maxOldGenerationSizeMb` applies
+   * (as `--max-old-space-size`). A path or `file:` URL worker only (Node).
+   */
+  readonly runtime?: 'thread' | 'process';
   /** How long a worker may take to load and call `exposeTasks()`, in ms. Default 10000. */
   readonly startTimeout?: number;
   /**
@@ -246,6 +262,21 @@ export function threadOptionsOf(given: Partial<PoolOptions>): ThreadOptions {
   };
 }
 
+/** The runtime of the pool's workers: threads (from `worker`, or `makeSource` for inline tasks) or child processes. */
+function runtimeOf(
+  worker: WorkerSource | undefined,
+  runtime: unknown,
+  thread: ThreadOptions,
+  makeSource: ((thread: ThreadOptions) => ResolvedSource) | undefined,
+): WorkerRuntime {
+  if (runtime === undefined || runtime === 'thread') return threadRuntime(makeSource ? makeSource(thread) : resolveSource(worker as WorkerSource, thread));
+  if (runtime !== 'process') throw new InvalidOptionError('runtime', runtime, "'thread' (worker threads, the default) or 'process' (child processes)");
+  if (makeSource) throw new InvalidOptionError('runtime', runtime, "'thread' for inline tasks (a worker module of its own runs in child processes)");
+  if (typeof worker === 'function')
+    throw new InvalidOptionError('runtime', runtime, "'thread' with a factory, which makes its own worker (child processes run a path or file: URL worker)");
+  return resolveProcessRuntime(worker, thread);
+}
+
 /**
  * Checks the options, then starts the pool's workers (see {@link createPool}
  * for what `worker` may be and how the pool starts).
@@ -285,7 +316,7 @@ export function createWorkerPool<T extends TaskMap>(
   if (taskTimeout !== undefined) checkTimeout('taskTimeout', taskTimeout);
 
   const thread = threadOptionsOf(given);
-  const executor = new WorkerExecutor(makeSource ? makeSource(thread) : resolveSource(worker as WorkerSource, thread), {
+  const executor = new WorkerExecutor(runtimeOf(worker, given.runtime, thread, makeSource), {
     size: fixed ? range.max : range.min,
     startTimeout,
     terminateTimeout,

@@ -2,13 +2,13 @@
 import { from, map, range } from 'rxjs';
 import { PoolClosedError, WorkerCrashedError, workRequest } from '../src';
 import { poolMap } from '../operators';
-import { closePools, collect, faultsPool, featuresPool, statsWhere, tasksPool } from './helpers';
+import { closePools, collect, faultsPool, featuresPool, runtimes, statsWhere, tasksPool } from './helpers';
 
 afterEach(closePools);
 
-describe('closing a pool', () => {
+describe.each(runtimes)('closing a pool (%s workers)', (runtime) => {
   test('with work pending: running and queued requests end with PoolClosedError, and the stream completes', async () => {
-    const pool = tasksPool({ size: 2 });
+    const pool = tasksPool({ runtime, size: 2 });
     await pool.ready;
     const outcomes = collect(
       range(0, 10).pipe(
@@ -28,7 +28,7 @@ describe('closing a pool', () => {
   });
 
   test('requests after close end with PoolClosedError at once; close is idempotent; stats$ completes', async () => {
-    const pool = tasksPool({ size: 1 });
+    const pool = tasksPool({ runtime, size: 1 });
     let statsCompleted = false;
     pool.stats$.subscribe({ complete: () => (statsCompleted = true) });
     const first = pool.close();
@@ -42,14 +42,14 @@ describe('closing a pool', () => {
   });
 
   test('close before the workers are ready still terminates them, and ready rejects with PoolClosedError', async () => {
-    const pool = tasksPool({ size: 2 });
+    const pool = tasksPool({ runtime, size: 2 });
     await pool.close();
     expect(pool.size).toBe(0);
     await expect(pool.ready).rejects.toMatchObject({ code: 'ERR_POOL_CLOSED' });
   });
 
   test('close racing a replacement worker that is still starting ends everything and leaves no worker', async () => {
-    const pool = faultsPool({ size: 1 });
+    const pool = faultsPool({ runtime, size: 1 });
     const outcomes = collect(from([workRequest([1]), workRequest([2])]).pipe(poolMap(pool, 'exit', { rerunOnCrash: false })));
     // The first request's worker has died (the request failed): its replacement is starting now.
     await statsWhere(pool, (stats) => stats.failed >= 1, 'the first request to fail');
@@ -61,7 +61,7 @@ describe('closing a pool', () => {
   });
 
   test('close with no workers and requests queued ends them with PoolClosedError', async () => {
-    const pool = faultsPool({ size: 1 });
+    const pool = faultsPool({ runtime, size: 1 });
     await pool.dismissWorkers(1, { join: true });
     const outcomes = collect(from([1, 2, 3]).pipe(poolMap(pool, 'echo')));
     await statsWhere(pool, (stats) => stats.queued === 3, 'the three requests to be queued');
@@ -71,9 +71,9 @@ describe('closing a pool', () => {
   });
 });
 
-describe('closing a pool gracefully: close({ drain: true })', () => {
+describe.each(runtimes)('closing a pool gracefully: close({ drain: true }) (%s workers)', (runtime) => {
   test('queued and running requests finish, new ones end with PoolClosedError at once, then the workers stop and stats$ completes', async () => {
-    const pool = featuresPool({ size: 2 });
+    const pool = featuresPool({ runtime, size: 2 });
     await pool.ready;
     let statsCompleted = false;
     pool.stats$.subscribe({ complete: () => (statsCompleted = true) });
@@ -98,14 +98,14 @@ describe('closing a pool gracefully: close({ drain: true })', () => {
   });
 
   test('with nothing pending it closes at once', async () => {
-    const pool = featuresPool({ size: 1 });
+    const pool = featuresPool({ runtime, size: 1 });
     await pool.ready;
     await pool.close({ drain: true });
     expect(pool.stats.workers).toBe(0);
   });
 
   test('past its timeout, what is still queued or running ends with PoolClosedError and the workers are terminated', async () => {
-    const pool = faultsPool({ size: 1 });
+    const pool = faultsPool({ runtime, size: 1 });
     await pool.ready;
     const stuck = collect(from([workRequest([])]).pipe(poolMap(pool, 'loopForever')));
     await statsWhere(pool, (stats) => stats.busy === 1, 'the endless request to run');
@@ -116,7 +116,7 @@ describe('closing a pool gracefully: close({ drain: true })', () => {
   });
 
   test('a plain close() during a drain cuts it short, and both return the same promise', async () => {
-    const pool = faultsPool({ size: 1 });
+    const pool = faultsPool({ runtime, size: 1 });
     await pool.ready;
     const stuck = collect(from([workRequest([])]).pipe(poolMap(pool, 'loopForever')));
     await statsWhere(pool, (stats) => stats.busy === 1, 'the endless request to run');
@@ -129,7 +129,7 @@ describe('closing a pool gracefully: close({ drain: true })', () => {
   });
 
   test('a worker that crashes during the drain: its innocent batch-mates are still rerun, the culprit fails alone', async () => {
-    const pool = faultsPool({ size: 1 });
+    const pool = faultsPool({ runtime, size: 1 });
     await pool.ready;
     const first = collect(from([300]).pipe(poolMap(pool, 'sleep')));
     await statsWhere(pool, (stats) => stats.busy === 1, 'the first request to run');

@@ -4,19 +4,20 @@ import { from, map, range } from 'rxjs';
 import { createPool, WorkerCrashedError, workRequest } from '../src';
 import { poolMap, results } from '../operators';
 import type { OwnHandlerTasks } from './fixtures/own-handler.worker';
-import { closePools, collect, faultsPool, fixture, nextStats, tasksPool, track, waitFor } from './helpers';
+import { closePools, collect, faultsPool, fixture, nextStats, runtimes, tasksPool, track, waitFor } from './helpers';
 
 afterEach(closePools);
 
+/** The worker a request runs on: its thread id, or in a child process its pid. */
 async function threadIdOf(pool: ReturnType<typeof faultsPool>): Promise<number> {
   const [outcome] = await collect(from([workRequest([])]).pipe(poolMap(pool, 'threadId')));
   if (!outcome.ok) throw outcome.error;
   return outcome.value;
 }
 
-describe('a worker that dies', () => {
+describe.each(runtimes)('a worker that dies (%s workers)', (runtime) => {
   test('exiting mid-request ends that request with WorkerCrashedError; the pool replaces the worker and goes on', async () => {
-    const pool = tasksPool({ size: 2 });
+    const pool = tasksPool({ runtime, size: 2 });
     await pool.ready;
     const [crashed] = await collect(from([3]).pipe(poolMap(pool, 'exit')));
     expect(crashed.ok).toBe(false);
@@ -35,7 +36,7 @@ describe('a worker that dies', () => {
   });
 
   test('crashes in the middle of a stream lose no other request', async () => {
-    const pool = tasksPool({ size: 2 });
+    const pool = tasksPool({ runtime, size: 2 });
     const requests = Array.from({ length: 60 }, (_, i) => i);
     const outcomes = await collect(
       from(requests).pipe(
@@ -55,7 +56,7 @@ describe('a worker that dies', () => {
     ['process.exit(0), which Node reports as no error', 'exit' as const, [0], /exited with code 0/],
     ['an uncaught exception from a timer', 'throwInTimer' as const, ['from a timer'], /threw an uncaught error outside its task: Error: from a timer/],
   ])('%s ends the request with WorkerCrashedError; the worker is replaced and the pipeline goes on', async (_case, task, args, reason) => {
-    const pool = faultsPool({ size: 2 });
+    const pool = faultsPool({ runtime, size: 2 });
     // Another pipeline runs alongside, before and after the crash.
     const alongside = collect(
       range(0, 30).pipe(
@@ -80,13 +81,25 @@ describe('a worker that dies', () => {
   });
 
   test('a worker module whose own uncaughtException handler exits: WorkerCrashedError, and the pool goes on', async () => {
-    const pool = track(createPool<OwnHandlerTasks>(fixture('own-handler.worker.ts'), { size: 1 }));
+    const pool = track(createPool<OwnHandlerTasks>(fixture('own-handler.worker.ts'), { runtime, size: 1 }));
     const [crashed] = await collect(from([workRequest([])]).pipe(poolMap(pool, 'throwInTimer')));
     expect(!crashed.ok && crashed.error).toMatchObject({ code: 'ERR_WORKER_CRASHED', message: expect.stringContaining('exited with code 7') });
     const [echoed] = await collect(from([5]).pipe(poolMap(pool, 'echo'), results()));
     expect(echoed.value).toBe(5);
   });
 
+  test("WorkerCrashedError.worker is the pool's own number for the worker (1, 2, … per pool)", async () => {
+    // Another pool first, so a process-wide count would be past this pool's size.
+    await tasksPool({ runtime, size: 2 }).ready;
+    const pool = faultsPool({ runtime, size: 1 });
+    const [crashed] = await collect(from([workRequest([1] as [number])]).pipe(poolMap(pool, 'exit', { rerunOnCrash: false })));
+    expect(!crashed.ok && crashed.error).toMatchObject({ code: 'ERR_WORKER_CRASHED', worker: 1 });
+    const [again] = await collect(from([workRequest([1] as [number])]).pipe(poolMap(pool, 'exit', { rerunOnCrash: false })));
+    expect(!again.ok && again.error).toMatchObject({ code: 'ERR_WORKER_CRASHED', worker: 2 });
+  });
+});
+
+describe('many crashes', () => {
   test('50 workers crash in one run and every other request still gets its result', async () => {
     const pool = faultsPool({ size: 2 });
     // Every 10th of 500 requests kills its worker: 50 crashes (rerun off, so each crashes once).
@@ -104,21 +117,11 @@ describe('a worker that dies', () => {
     expect(values.sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, n) => n).filter((n) => n % 10 !== 0));
     expect(pool.stats).toMatchObject({ workers: 2, busy: 0, queued: 0, completed: 450, failed: 50 });
   }, 120_000);
-
-  test("WorkerCrashedError.worker is the pool's own number for the worker (1, 2, … per pool)", async () => {
-    // Another pool first, so a process-wide count would be past this pool's size.
-    await tasksPool({ size: 2 }).ready;
-    const pool = faultsPool({ size: 1 });
-    const [crashed] = await collect(from([workRequest([1] as [number])]).pipe(poolMap(pool, 'exit', { rerunOnCrash: false })));
-    expect(!crashed.ok && crashed.error).toMatchObject({ code: 'ERR_WORKER_CRASHED', worker: 1 });
-    const [again] = await collect(from([workRequest([1] as [number])]).pipe(poolMap(pool, 'exit', { rerunOnCrash: false })));
-    expect(!again.ok && again.error).toMatchObject({ code: 'ERR_WORKER_CRASHED', worker: 2 });
-  });
 });
 
-describe('errors outside any task', () => {
-  test("an error thrown outside any task (threads.js's uncaughtError) retires the worker; the pool replaces it", async () => {
-    const pool = tasksPool({ size: 1 });
+describe.each(runtimes)('errors outside any task (%s workers)', (runtime) => {
+  test('an error thrown outside any task retires the worker; the pool replaces it', async () => {
+    const pool = tasksPool({ runtime, size: 1 });
     const threadOf = async (): Promise<number> => {
       const [outcome] = await collect(from([workRequest([])]).pipe(poolMap(pool, 'threadId')));
       if (!outcome.ok) throw outcome.error;
@@ -127,18 +130,18 @@ describe('errors outside any task', () => {
     const before = await threadOf();
     const [scheduled] = await collect(from(['late boom']).pipe(poolMap(pool, 'throwLater')));
     expect(scheduled.ok && scheduled.value).toBe('scheduled');
-    // threads.js reports the uncaught error a little later; the pool then swaps the worker.
+    // The worker reports the uncaught error when its timer throws; the pool then swaps the worker.
     await waitFor(async () => (await threadOf()) !== before, 'a request to run on the replacement worker', { every: 50 });
     expect(pool.size).toBe(1);
     expect(pool.stats.failed).toBe(0);
   });
 
   test('a leftover timer that throws gives its finished request no second outcome, costs the next request nothing, and the worker is replaced', async () => {
-    const pool = faultsPool({ size: 1 });
+    const pool = faultsPool({ runtime, size: 1 });
     const before = await threadIdOf(pool);
     const seen: unknown[] = [];
     const finished = await collect(from([10]).pipe(poolMap(pool, 'leaveThrowingTimer')));
-    // threads.js reports the timer's error about 250 ms after it is thrown, while this request runs.
+    // The timer throws while the next request runs; the worker is replaced once that request is answered.
     const next = await collect(from([600]).pipe(poolMap(pool, 'sleep')));
     seen.push(...finished, ...next);
     expect(seen).toHaveLength(2);
@@ -149,7 +152,7 @@ describe('errors outside any task', () => {
   });
 
   test('an uncaught error reported while the worker is idle retires it; the next request runs on a fresh worker', async () => {
-    const pool = faultsPool({ size: 1 });
+    const pool = faultsPool({ runtime, size: 1 });
     const before = await threadIdOf(pool);
     await collect(from([0]).pipe(poolMap(pool, 'leaveThrowingTimer')));
     // Nothing else happens in the pool now: the next change it publishes is the idle worker's retirement.

@@ -21,6 +21,9 @@ import type { StreamTasks } from './fixtures/streams.worker';
 import type { Tasks } from './fixtures/tasks.worker';
 
 /** Absolute path of a fixture worker. */
+/** The runtimes a pool's workers may be: the suites of the pool's core promises run on each. */
+export const runtimes = ['thread', 'process'] as const;
+
 export function fixture(name: string): string {
   return join(__dirname, 'fixtures', name);
 }

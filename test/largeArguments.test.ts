@@ -47,10 +47,9 @@ describe('a batch of large requests on the wire (BatchWire)', () => {
   const posted = (batchArgs: readonly unknown[][]): RunMessage[] => {
     const messages: RunMessage[] = [];
     const port = {
-      postMessage: (message: unknown) => void messages.push(message as RunMessage),
-      terminate: () => undefined,
-      addEventListener: () => undefined,
-      removeEventListener: () => undefined,
+      post: (message: unknown) => void messages.push(message as RunMessage),
+      hold: () => undefined,
+      kill: () => undefined,
     };
     new BatchWire(port, 1, false).send(new Batch(jobs(batchArgs), () => undefined, undefined));
     return messages;

@@ -2,13 +2,13 @@
 import { map, range } from 'rxjs';
 import { workRequest } from '../src';
 import { poolMap } from '../operators';
-import { closePools, collect, featuresPool } from './helpers';
+import { closePools, collect, featuresPool, runtimes } from './helpers';
 
 afterEach(closePools);
 
-describe('recycling', () => {
+describe.each(runtimes)('recycling (%s workers)', (runtime) => {
   test('maxTasksPerWorker replaces a worker after N requests, between requests; no request fails', async () => {
-    const pool = featuresPool({ size: 2, maxTasksPerWorker: 5 });
+    const pool = featuresPool({ runtime, size: 2, maxTasksPerWorker: 5 });
     const outcomes = await collect(
       range(0, 40).pipe(
         map(() => workRequest([])),
@@ -24,7 +24,7 @@ describe('recycling', () => {
   });
 
   test('maxHeapPerWorkerMb replaces a worker whose heap has grown past it; no request fails', async () => {
-    const pool = featuresPool({ size: 1, maxHeapPerWorkerMb: 64 });
+    const pool = featuresPool({ runtime, size: 1, maxHeapPerWorkerMb: 64 });
     // Each request leaks 16 MB: a worker passes 64 MB after a few.
     const outcomes = await collect(
       range(0, 12).pipe(

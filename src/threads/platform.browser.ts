@@ -5,11 +5,9 @@
  *
  * @module
  */
-// @ts-ignore -- the `threads` package's exports map has no `types` condition, so some module resolutions find no types; typed below.
-import * as threads from 'threads';
 import { InvalidOptionError } from '../errors.js';
-import type { ThreadsMaster } from './threadsMaster.js';
 import type { ResolvedSource, WorkerPort } from './workerPort.js';
+import type { WorkerRuntime } from '../workerExecutor/runtime.js';
 
 /** Inline tasks run on Node's worker_threads: in a browser, use a worker module. */
 export function inlineWorkerFactory(): () => WorkerPort {
@@ -26,11 +24,6 @@ export function defaultPoolSize(): number {
   return typeof cpus === 'number' && Number.isInteger(cpus) && cpus > 0 ? cpus : 4;
 }
 
-/** threads.js's master side (in a browser it installs no process handlers). */
-export function loadThreads(): ThreadsMaster {
-  return threads as unknown as ThreadsMaster;
-}
-
 /** Paths and file URLs need Node's file system and worker threads: in a browser, a worker is a factory. */
 export function resolvePathSource(worker: unknown): ResolvedSource {
   throw new InvalidOptionError(
@@ -38,4 +31,9 @@ export function resolvePathSource(worker: unknown): ResolvedSource {
     worker,
     'a function returning a worker (in a browser: () => new Worker(new URL("./tasks.worker.js", import.meta.url), { type: "module" }))',
   );
+}
+
+/** Child processes are Node's: in a browser, workers are Web Workers. */
+export function resolveProcessRuntime(): WorkerRuntime {
+  throw new InvalidOptionError('runtime', 'process', "'thread' in a browser (child processes are Node's)");
 }

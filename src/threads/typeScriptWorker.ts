@@ -97,14 +97,23 @@ export function typeScriptProblem(file: string, problem: string): string {
 }
 
 /**
- * The module a worker thread starts from to load `file`: a `data:` URL (an
- * eval worker does not get the inherited CommonJS hooks; a module does).
+ * The module a worker thread starts from to load `file`: a `data:` URL of
+ * {@link typeScriptBootstrap} (an eval worker does not get the inherited
+ * CommonJS hooks; a module does).
+ */
+export function typeScriptWorkerUrl(file: string, runner: TypeScriptRunner): URL {
+  return new URL(`data:text/javascript,${encodeURIComponent(typeScriptBootstrap(file, runner))}`);
+}
+
+/**
+ * The ES module code that loads `file` in a worker (a thread, or a child
+ * process of the process runtime).
  * `import()` under Node's type stripping; else `require` when a hook for
  * the file's extension is installed in the thread (inherited `-r`, tsx, or
  * the ts-node it registers), `import()` otherwise (an ES loader); an
  * extension nothing knows gets the message with the ways out.
  */
-export function typeScriptWorkerUrl(file: string, { tsNode, stripsTypes }: TypeScriptRunner): URL {
+export function typeScriptBootstrap(file: string, { tsNode, stripsTypes }: TypeScriptRunner): string {
   const { href } = pathToFileURL(file);
   const unknown = typeScriptProblem(file, 'the loader this program runs under does not load it in a worker thread');
   const load = [
@@ -115,7 +124,7 @@ export function typeScriptWorkerUrl(file: string, { tsNode, stripsTypes }: TypeS
     `  throw new Error(${JSON.stringify(unknown)}, { cause: error });`,
     '}',
   ];
-  const code = [
+  return [
     "import { createRequire } from 'node:module';",
     `const require = createRequire(${JSON.stringify(href)});`,
     ...(tsNode ? [`require(${JSON.stringify(tsNode)});`] : []),
@@ -123,5 +132,4 @@ export function typeScriptWorkerUrl(file: string, { tsNode, stripsTypes }: TypeS
       ? load
       : [`if (require.extensions[${JSON.stringify(extname(file))}]) require(${JSON.stringify(file)});`, 'else {', ...load.map((line) => `  ${line}`), '}']),
   ].join('\n');
-  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }

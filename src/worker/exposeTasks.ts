@@ -1,13 +1,14 @@
 /**
- * `exposeTasks`: the worker side of a pool. It checks the module's tasks,
- * runs its `setup`, watches it finish loading (`loadWatch`), exposes itself
- * through threads.js's `expose`, and tells the master it is ready (a ready
- * message, unasked); each run message is then run by `batchRun`.
+ * `exposeTasks`: the worker side of a pool, the same in a thread, a Web
+ * Worker or a child process (`port.ts` finds the channel). It checks the
+ * module's tasks, runs its `setup`, watches it finish loading
+ * (`loadWatch`), and tells the master it is ready (a ready message,
+ * unasked); each run message is then run by `batchRun`, a teardown message
+ * runs the module's `teardown`, and what the module throws outside any task
+ * is reported (`relayUncaught`).
  *
  * @module
  */
-// @ts-ignore -- the `threads` package's exports map has no `types` condition, so some module resolutions find no types; typed below.
-import * as threadsWorker from 'threads/worker';
 import { checkKnownKeys, checkTasks } from '../checks.js';
 import { InvalidOptionError } from '../errors.js';
 import type { Key } from '../keys.js';
@@ -23,7 +24,11 @@ import {
   type RunMessage,
   STREAM_CLOSE,
   type StreamCloseMessage,
-  type WorkerApi,
+  TEARDOWN,
+  TORN_DOWN,
+  type TornDownMessage,
+  UNCAUGHT,
+  type UncaughtMessage,
 } from '../messages.js';
 import { serializeError } from '../serializedError.js';
 import type { TaskMap } from '../tasks.js';
@@ -33,9 +38,6 @@ import { StreamWorker } from './streamRun.js';
 import { streamBodyOf, type SubjectClass } from './streamTask.js';
 import { type LoadWatch, watchLoad } from './loadWatch.js';
 import { type MasterPort, masterPort } from './port.js';
-
-/** The part of `threads/worker` we use, typed here (its own types are not found under every module resolution). */
-const { expose } = threadsWorker as unknown as { expose(exposed: object): void };
 
 /**
  * Declares a worker module's tasks. Call it once, at the top level of the
@@ -91,7 +93,6 @@ export function exposeTasks<T extends TaskMap>(tasks: T, options?: WorkerOptions
   const ready = setup || loadStreams ? Promise.all([setup ? Promise.resolve().then(setup) : undefined, loadStreams]) : undefined;
   ready?.catch(() => undefined);
   const keys = keyReleased ? new KeyMemory() : undefined;
-  // Listen before `expose` tells the master we are ready.
   port.listen((data) => {
     const message = data as { type?: unknown; stream?: unknown } | null;
     const type = message?.type;
@@ -101,6 +102,7 @@ export function exposeTasks<T extends TaskMap>(tasks: T, options?: WorkerOptions
       else runBatch(tasks, port, data as RunMessage, keys);
     } else if (type === STREAM_CLOSE) streams?.close(data as StreamCloseMessage);
     else if (type === RELEASE && (keyReleased || streams)) void releaseKeys(data as ReleaseMessage, keys, keyReleased, streams, port);
+    else if (type === TEARDOWN) void tearDown(teardown, port);
   });
   /** The task names, unless the module failed after this call (it threw while loading, or called exposeTasks again). */
   const names = (): string[] => {
@@ -109,17 +111,20 @@ export function exposeTasks<T extends TaskMap>(tasks: T, options?: WorkerOptions
     return Object.keys(tasks);
   };
   const announced = (): Promise<string[]> => (ready ? ready.then(names) : Promise.resolve().then(names));
-  const api: WorkerApi = {
-    tasks: announced,
-    ...(teardown ? { teardown: async () => void (await teardown()) } : {}),
-  };
-  expose(api);
   // The master sends no request before the ready message, so tasks never run before `setup` is done. It is
   // posted from the next turn of the event loop, once the module has finished loading: a module that threw
   // while loading (after this call) fails its start rather than serving requests.
   nextTurn(() => {
     announced().then(
-      (list) => port.post({ type: READY, tasks: list, ...(keyReleased || hasStreams ? { releases: true as const } : {}) } satisfies ReadyMessage),
+      (list) => {
+        port.post({
+          type: READY,
+          tasks: list,
+          ...(keyReleased || hasStreams ? { releases: true as const } : {}),
+          ...(teardown ? { teardown: true as const } : {}),
+        } satisfies ReadyMessage);
+        relayUncaught(port);
+      },
       (error: unknown) => port.post({ type: READY, error: serializeError(error) } satisfies ReadyMessage),
     );
   });
@@ -157,6 +162,37 @@ async function releaseKeys(
     setTimeout(() => {
       throw error;
     });
+}
+
+/** Runs the module's `teardown` (the master is stopping this worker), then tells the master, with the error if it failed. */
+async function tearDown(teardown: (() => unknown) | undefined, port: MasterPort): Promise<void> {
+  let answer: TornDownMessage = { type: TORN_DOWN };
+  try {
+    await teardown?.();
+  } catch (error) {
+    answer = { type: TORN_DOWN, error: serializeError(error) };
+  }
+  port.post(answer);
+}
+
+/**
+ * From the ready message on, what the module's code throws (or leaves
+ * rejected) outside any task is posted to the master, which replaces the
+ * worker: its state is suspect, and a request waiting on the failed code
+ * might never settle. The worker is kept alive meanwhile (a listener of
+ * the module's own, registered earlier, runs first and may end it). In a
+ * Web Worker an uncaught error already reaches the page as the worker's
+ * `error` event; only rejections need telling.
+ */
+function relayUncaught(port: MasterPort): void {
+  const report = (error: unknown): void => port.post({ type: UNCAUGHT, error: serializeError(error) } satisfies UncaughtMessage);
+  if (typeof process === 'object' && typeof process.on === 'function') {
+    process.on('uncaughtException', report);
+    process.on('unhandledRejection', report);
+    return;
+  }
+  const scope = globalThis as unknown as Partial<Record<'addEventListener', (type: string, listener: (event: { reason?: unknown }) => void) => void>>;
+  scope.addEventListener?.('unhandledrejection', (event) => report(event.reason));
 }
 
 /** The options each task map was exposed with, for a virtual pool that runs the tasks itself. */

@@ -1,7 +1,7 @@
 /**
  * Watching a worker module finish loading: what it throws (or leaves
- * rejected) after calling `exposeTasks`, until the master asks for its task
- * names, fails its start.
+ * rejected) after calling `exposeTasks`, until its ready message is
+ * posted, fails its start.
  *
  * @module
  */
@@ -14,11 +14,11 @@ export interface LoadWatch {
 
 /**
  * Records uncaught errors and rejections from the moment exposeTasks is
- * called until the master asks for the task names (after the module has
- * loaded). threads.js keeps a worker alive after an uncaught error and tells
- * the master only 250 ms later, so a module that throws at load after
- * calling exposeTasks would look ready, then fail, again and again with
- * each replacement.
+ * called until the ready message is due (the module has loaded and its
+ * `setup` finished): the ready message then carries the first as the
+ * start's error. Without it a module that throws at load after calling
+ * exposeTasks would look ready, then fail, again and again with each
+ * replacement.
  */
 export function watchLoad(): LoadWatch {
   let first: { readonly error: unknown } | undefined;

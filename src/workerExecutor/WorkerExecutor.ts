@@ -1,7 +1,8 @@
 /**
- * The threads.js executor: a slot is one batch's place in a worker thread;
- * a worker runs up to `tasksPerWorker` batches at once (default 1), and
- * each batch goes to the least-loaded worker.
+ * The worker executor: runs batches on workers of a runtime (threads or
+ * child processes, `runtime.ts`); a worker runs up to `tasksPerWorker`
+ * batches at once (default 1), and each batch goes to the least-loaded
+ * worker.
  *
  * This file decides: which worker takes a batch, when a worker is
  * replaced (it died, timed out, was cancelled, ran its `maxTasksPerWorker`
@@ -53,15 +54,16 @@ import {
   STREAM_CLOSE,
   STREAM_ENDED,
   STREAM_OUTPUT,
+  TORN_DOWN,
+  type TornDownMessage,
   type StreamCloseMessage,
   type StreamEndedMessage,
   type StreamOutputMessage,
 } from '../messages.js';
-import type { SpawnedThread } from '../threads/threadsMaster.js';
-import { startError, startThread } from './workerStart.js';
+import type { WorkerRuntime } from './runtime.js';
+import { type Declared, startError, startWorker } from './workerStart.js';
 import { WorkerHandle } from './WorkerHandle.js';
 import { captureLines } from './outputLines.js';
-import type { ResolvedSource } from '../threads/workerPort.js';
 
 /**
  * The most worker threads one pool runs (`size`, and `createWorkers` on top
@@ -90,15 +92,6 @@ export interface WorkerExecutorOptions {
   readonly capture?: { readonly stdout: boolean; readonly stderr: boolean };
 }
 
-/** A worker's event-loop reading, if it is a Node worker thread (its `performance.eventLoopUtilization()`); read by shape. */
-function eventLoopOf(worker: unknown): Omit<WorkerLoad, 'worker'> | undefined {
-  const performance = (worker as { performance?: { eventLoopUtilization?: () => { idle: number; active: number; utilization: number } } } | undefined)
-    ?.performance;
-  if (typeof performance?.eventLoopUtilization !== 'function') return undefined;
-  const { idle, active, utilization } = performance.eventLoopUtilization();
-  return { activeMs: active, idleMs: idle, utilization };
-}
-
 /** How a worker's end is reported, given its number. */
 type WorkerEnd = (worker: number) => WorkerEvent;
 const exited =
@@ -108,7 +101,7 @@ const crashed =
   (reason: string, cause: unknown): WorkerEnd =>
   (worker) => ({ type: 'workerCrashed', worker, reason, ...(cause === undefined ? {} : { cause }) });
 
-/** Runs batches on threads.js workers. */
+/** Runs batches on the workers of a runtime. */
 export class WorkerExecutor implements Executor {
   private host!: ExecutorHost;
   /**
@@ -173,7 +166,7 @@ export class WorkerExecutor implements Executor {
       if (!worker) return;
       const message: StreamCloseMessage = { type: STREAM_CLOSE, session, ...(keys ? { keys } : {}), ...(cancel ? { cancel: true } : {}) };
       try {
-        worker.postMessage(message);
+        worker.post(message);
       } catch {
         // A worker that cannot take a message is on its way out: its instances end with it.
       }
@@ -181,7 +174,7 @@ export class WorkerExecutor implements Executor {
   };
 
   constructor(
-    private readonly source: ResolvedSource,
+    private readonly runtime: WorkerRuntime,
     private readonly options: WorkerExecutorOptions,
   ) {
     this.perWorker = options.tasksPerWorker ?? 1;
@@ -208,7 +201,7 @@ export class WorkerExecutor implements Executor {
     const loads: WorkerLoad[] = [];
     for (const handle of this.workers.values()) {
       if (!handle.up) continue;
-      const load = eventLoopOf(handle.worker);
+      const load = handle.worker?.eventLoop?.();
       if (load) loads.push({ worker: handle.number, ...load });
     }
     return loads;
@@ -331,18 +324,19 @@ export class WorkerExecutor implements Executor {
   /** Starts a worker thread in a new slot. */
   private spawn(): WorkerHandle {
     const slot = this.addSlot();
-    const thread = startThread(this.source, this.options.startTimeout, {
+    const thread = startWorker(this.runtime, this.options.startTimeout, {
       message: (data) => this.onMessage(slot, data),
       died: (reason, cause) => this.onDeath(slot, reason, cause),
       uncaughtError: (error) => this.onUncaughtError(slot, error),
-      started: (api, names, releases) => this.onStarted(slot, api, names, releases),
+      started: (declared) => this.onStarted(slot, declared),
       startFailed: (cause) => this.startFailed(slot, cause),
     });
     slot.begin(++this.lastWorkerNumber, thread, this.options.maxHeapPerWorker !== undefined);
     const { capture } = this.options;
     if (capture && thread.worker) {
       for (const stream of ['stdout', 'stderr'] as const) {
-        if (capture[stream]) captureLines(thread.worker, stream, (text) => this.host.workerEvent({ type: 'workerOutput', worker: slot.number, stream, text }));
+        if (capture[stream])
+          captureLines(thread.worker.output?.[stream], (text) => this.host.workerEvent({ type: 'workerOutput', worker: slot.number, stream, text }));
       }
     }
     return slot;
@@ -355,10 +349,10 @@ export class WorkerExecutor implements Executor {
     return handle;
   }
 
-  private onStarted(handle: WorkerHandle, api: SpawnedThread, names: readonly string[], releases: boolean): void {
+  private onStarted(handle: WorkerHandle, declared: Declared): void {
     if (handle.state !== 'starting') return;
-    this.names ??= names;
-    handle.ready(api, releases);
+    this.names ??= declared.tasks;
+    handle.ready(declared);
     this.host.workerEvent({ type: 'workerStarted', worker: handle.number });
     this.rest(handle);
     this.host.wake();
@@ -381,6 +375,8 @@ export class WorkerExecutor implements Executor {
       if (reply) this.onReply(handle, reply);
     } else if (message.type === PROGRESS) {
       handle.wire.receiveProgress(message as ProgressMessage);
+    } else if (message.type === TORN_DOWN) {
+      handle.tornDown(message as TornDownMessage);
     } else if (message.type === RELEASED) {
       handle.keysReleased((message as { id?: unknown }).id);
     } else if (message.type === STREAM_OUTPUT || message.type === STREAM_ENDED) {
@@ -444,12 +440,8 @@ export class WorkerExecutor implements Executor {
     }
   }
 
-  /** threads.js keeps a worker alive after an uncaught exception or rejection and reports it. */
+  /** The worker side keeps a worker alive after an uncaught exception or rejection and reports it (a start it fails is `startFailed`). */
   private onUncaughtError(handle: WorkerHandle, error: Error): void {
-    if (handle.state === 'starting') {
-      this.startFailed(handle, error);
-      return;
-    }
     if (handle.state === 'gone') return;
     // The worker survived, but its state is suspect, and a request waiting on the failed code may never
     // settle: a running batch ends as if its worker had crashed (so its requests are rerun once, alone,
@@ -463,10 +455,6 @@ export class WorkerExecutor implements Executor {
   /** The worker died on its own (exit, error event). */
   private onDeath(handle: WorkerHandle, reason: string, cause?: unknown): void {
     if (handle.state === 'gone') return;
-    if (handle.state === 'starting') {
-      this.startFailed(handle, cause ?? new Error(`it ${reason} before calling exposeTasks()`));
-      return;
-    }
     this.stopAndReplace(handle, undefined, (job) => new WorkerCrashedError(job.id, reason, cause, handle.number), crashed(reason, cause));
   }
 
@@ -506,7 +494,7 @@ export class WorkerExecutor implements Executor {
 
   private startFailed(handle: WorkerHandle, cause: unknown): void {
     if (handle.state === 'gone') return;
-    const error = startError(this.source, cause);
+    const error = startError(this.runtime, cause);
     handle.failStart(error);
     this.stopWorker(handle);
     if (this.closed) return;

@@ -22,17 +22,18 @@
 import type { WorkerRecycleReason } from '../events.js';
 import type { SlotId } from '../executor.js';
 import { type Batch, BatchWire } from './batchWire.js';
-import { RELEASE, type ReleaseMessage } from '../messages.js';
+import { RELEASE, type ReleaseMessage, TEARDOWN, type TeardownMessage, type TornDownMessage } from '../messages.js';
+import { errorFromRemote } from '../errors.js';
+import { isSerializedError } from '../wire.js';
 import { stopWorker } from './stopWorker.js';
-import type { SpawnedThread } from '../threads/threadsMaster.js';
-import type { ThreadStart } from './workerStart.js';
-import { holdProcess, type WorkerPort } from '../threads/workerPort.js';
+import type { RuntimeWorker } from './runtime.js';
+import type { Declared, WorkerStart } from './workerStart.js';
 
 /**
  * - `new`: made, its thread not started yet (the executor begins one at
  *   once: a slot exists only while it has a thread).
- * - `starting`: its thread is starting (threads.js's handshake, then the
- *   module's `setup`).
+ * - `starting`: its worker is starting (its module loads, then its
+ *   `setup` runs).
  * - `idle`: started, running nothing.
  * - `busy`: running 1 to `tasksPerWorker` batches; takes more while it has
  *   room, none while the batch it runs must run alone (a rerun).
@@ -64,8 +65,11 @@ export class WorkerHandle {
   private readonly releases = new Map<number, () => void>();
   /** The pool's number for its thread (1, 2, … in start order); 0 while new. */
   number = 0;
-  private thread: ThreadStart | undefined;
-  private api: SpawnedThread | undefined;
+  private thread: WorkerStart | undefined;
+  /** Its module declared a `teardown`. */
+  private tearsDown = false;
+  /** Ends the wait for its teardown's answer, while one is awaited. */
+  private tornDownNow: ((error?: Error) => void) | undefined;
   private batchWire: BatchWire | undefined;
   /** The batches running in it, at most `tasksPerWorker`. */
   private readonly batches: Batch[] = [];
@@ -118,8 +122,8 @@ export class WorkerHandle {
     return this.batches.includes(batch);
   }
 
-  /** The thread's port, once it has one. */
-  get worker(): WorkerPort | undefined {
+  /** Its worker, once it has one. */
+  get worker(): RuntimeWorker | undefined {
     return this.thread?.worker;
   }
 
@@ -135,7 +139,7 @@ export class WorkerHandle {
   }
 
   /** new → starting: `thread` is starting in it, numbered `number`. */
-  begin(number: number, thread: ThreadStart, memory: boolean): void {
+  begin(number: number, thread: WorkerStart, memory: boolean): void {
     this.move('starting', ['new']);
     this.number = number;
     this.thread = thread;
@@ -143,10 +147,10 @@ export class WorkerHandle {
     if (thread.worker) this.batchWire = new BatchWire(thread.worker, number, memory);
   }
 
-  /** starting → idle: the module is ready; `api` is what it exposed; `releases`, it declared `keyReleased`. */
-  ready(api: SpawnedThread, releases: boolean): void {
+  /** starting → idle: the module is ready, having declared what `declared` says. */
+  ready({ releases, teardown }: Declared): void {
     this.move('idle', ['starting']);
-    this.api = api;
+    this.tearsDown = teardown;
     this.releasesKeys = releases;
     this.roomSince = ++roomClock;
     this.settleStart();
@@ -163,7 +167,7 @@ export class WorkerHandle {
       throw new Error(`rxjs-threadpool: worker #${this.number} cannot take a batch (${this.current}, ${this.batches.length} running)`);
     if (this.batches.length === 0) {
       clearTimeout(this.idleTimer);
-      holdProcess(this.worker, true);
+      this.worker?.hold(true);
     }
     this.batches.push(batch);
     this.current = 'busy';
@@ -201,7 +205,7 @@ export class WorkerHandle {
     const id = ++lastRelease;
     this.releases.set(id, released);
     try {
-      worker.postMessage({ type: RELEASE, id, groups } satisfies ReleaseMessage);
+      worker.post({ type: RELEASE, id, groups } satisfies ReleaseMessage);
     } catch {
       this.releases.delete(id);
       released();
@@ -249,11 +253,29 @@ export class WorkerHandle {
    * and after `idleTimeout` ms (when given) still idle, `onIdleTimeout` runs.
    */
   rest(idleTimeout: number | undefined, onIdleTimeout: () => void): void {
-    holdProcess(this.worker, false);
+    this.worker?.hold(false);
     clearTimeout(this.idleTimer);
     if (idleTimeout === undefined) return;
     this.idleTimer = setTimeout(() => this.current === 'idle' && onIdleTimeout(), idleTimeout);
     (this.idleTimer as { unref?: () => void }).unref?.();
+  }
+
+  /** Asks its worker to run the module's `teardown`; resolves when it answers (rejects with what the teardown threw). */
+  private tearDown(worker: RuntimeWorker): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.tornDownNow = (error) => {
+        this.tornDownNow = undefined;
+        if (error) reject(error);
+        else resolve();
+      };
+      worker.post({ type: TEARDOWN } satisfies TeardownMessage);
+    });
+  }
+
+  /** Its worker answered the teardown (an answer it was not asked for is ignored). */
+  tornDown(message: TornDownMessage): void {
+    const error = message.error;
+    this.tornDownNow?.(error === undefined ? undefined : errorFromRemote(isSerializedError(error) ? error : { name: 'Error', message: 'unknown error' }));
   }
 
   /**
@@ -264,8 +286,8 @@ export class WorkerHandle {
    */
   stop(graceful: boolean, terminateTimeout: number): Batch[] {
     if (this.current === 'gone') return [];
-    const api = this.api;
-    const teardown = graceful && this.batches.length === 0 && api?.teardown ? () => api.teardown!() : undefined;
+    const worker = this.worker;
+    const teardown = graceful && this.batches.length === 0 && this.tearsDown && worker && this.up ? () => this.tearDown(worker) : undefined;
     this.current = 'gone';
     const batches = this.batches.splice(0);
     for (const batch of batches) batch.stopTimer();

@@ -20,7 +20,7 @@ import { transferProblem } from '../transferChecks.js';
 import { decodeFailure, isCloneable, type StreamRun } from '../wire.js';
 import { copyBytes, PART_BYTES } from './copyBytes.js';
 import { type DoneMessage, doneProblem, encodeRun, isProgressFor, type ProgressMessage, type RunFlags } from '../messages.js';
-import type { WorkerPort } from '../threads/workerPort.js';
+import type { RuntimeWorker } from './runtime.js';
 
 /** A batch the scheduler handed a worker, and the outcomes it has gathered. */
 export class Batch {
@@ -120,7 +120,7 @@ export class BatchWire {
   private readonly parts = new Map<number, Part>();
 
   constructor(
-    private readonly port: WorkerPort,
+    private readonly port: RuntimeWorker,
     /** The pool's number for the worker, for the errors of its requests. */
     private readonly worker: number,
     /** Ask the worker for its heap use with each reply (the pool recycles by memory). */
@@ -182,7 +182,7 @@ export class BatchWire {
     }
     const id = ++lastPartId;
     try {
-      this.port.postMessage(encodeRun(id, jobs, runFlags(batch.progress !== undefined, this.memory, follows, batch.stream)), transfer);
+      this.port.post(encodeRun(id, jobs, runFlags(batch.progress !== undefined, this.memory, follows, batch.stream)), transfer);
     } catch (error) {
       return { error };
     }

@@ -20,9 +20,8 @@ function isTextStream(value: unknown): value is TextStream {
   );
 }
 
-/** Calls `line` with each line `worker` writes to `which` (without its line break), if the worker has that stream captured. */
-export function captureLines(worker: unknown, which: 'stdout' | 'stderr', line: (text: string) => void): void {
-  const stream = (worker as Record<string, unknown> | null)?.[which];
+/** Calls `line` with each line written to `stream` (a worker's captured stdout or stderr), without its line break. */
+export function captureLines(stream: unknown, line: (text: string) => void): void {
   if (!isTextStream(stream)) return;
   stream.setEncoding('utf8');
   let rest = '';

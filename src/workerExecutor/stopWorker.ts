@@ -1,6 +1,6 @@
 /**
- * Stopping a worker thread within its time limit: the module's `teardown`
- * first (only for a worker stopped while idle), then `terminate`. Either
+ * Stopping a worker within its time limit: the module's `teardown`
+ * first (only for a worker stopped while idle), then the runtime's `kill`. Either
  * can hang (a teardown awaiting a server that is gone, a worker stuck in a
  * native call), so each gets at most the pool's `terminateTimeout`, after
  * which the pool stops waiting and moves on.
@@ -8,7 +8,7 @@
  * @module
  */
 import { withDeadline } from '../deadline.js';
-import { holdProcess, type WorkerPort } from '../threads/workerPort.js';
+import type { RuntimeWorker } from './runtime.js';
 
 /**
  * Stops `worker`: runs `teardown` (when given) and then terminates it, each
@@ -16,10 +16,10 @@ import { holdProcess, type WorkerPort } from '../threads/workerPort.js';
  * warning naming worker #`number`. Resolves when both are done or given up
  * on; never rejects.
  */
-export async function stopWorker(worker: WorkerPort, teardown: (() => PromiseLike<void>) | undefined, limit: number, number: number): Promise<void> {
+export async function stopWorker(worker: RuntimeWorker, teardown: (() => PromiseLike<void>) | undefined, limit: number, number: number): Promise<void> {
   if (teardown) {
     // An idle worker does not keep the process alive: its teardown does, until it ends or times out.
-    holdProcess(worker, true);
+    worker.hold(true);
     const done = Promise.resolve()
       .then(teardown)
       .catch((error: unknown) => {
@@ -28,7 +28,7 @@ export async function stopWorker(worker: WorkerPort, teardown: (() => PromiseLik
     await withDeadline(done, limit);
   }
   await withDeadline(
-    Promise.resolve().then(() => worker.terminate()),
+    Promise.resolve().then(() => worker.kill()),
     limit,
   );
 }

@@ -1,215 +1,116 @@
 /**
- * Starting a worker thread: the handshake with threads.js, and what it
- * takes to make that handshake fail fast and never leak.
+ * Starting a worker: from the runtime's start to the worker's ready
+ * message, and what it takes to make that fail fast and never leak.
  *
- * The worker is made by the pool's source, its events are listened to
- * before anything else (an `error` event without a listener would crash
- * the process), and threads.js's `spawn` waits for the module's init
- * message; the worker's ready message, which it posts unasked once the
- * module has loaded and its `setup` has finished, must follow within what
- * is left of `startTimeout`. A worker that dies, throws or never calls
- * `exposeTasks()` meanwhile fails its start at once, instead of threads.js's
- * 10-second init timeout.
+ * The runtime makes the worker and listens to it before anything else.
+ * The worker's ready message, which it posts unasked once its module has
+ * loaded and its `setup` has finished, must come within `startTimeout`. A
+ * worker that dies meanwhile, posts a message that is not ours (it does not
+ * call `exposeTasks()`), or sends a malformed ready message fails its start
+ * at once.
  *
  * @module
  */
 import { errorFromRemote, WorkerStartError } from '../errors.js';
 import { isErrorLike, isSerializedError, type SerializedError } from '../wire.js';
-import { READY, readyProblem } from '../messages.js';
-import { loadThreads } from '../threads/platform.js';
-import type { SpawnedThread, ThreadsMaster } from '../threads/threadsMaster.js';
-import type { ResolvedSource, WorkerPort } from '../threads/workerPort.js';
+import { isTagged, READY, readyProblem, UNCAUGHT } from '../messages.js';
+import type { RuntimeWorker, WorkerRuntime } from './runtime.js';
 
-/** What a thread tells the one who started it. */
-export interface ThreadEvents {
-  /** A message on the worker's port (but threads.js's `uncaughtError`). */
+/** What a worker's module declared in its ready message. */
+export interface Declared {
+  /** Its task names. */
+  readonly tasks: readonly string[];
+  /** It declared `keyReleased` or has stream tasks: it is told of the key groups it loses. */
+  readonly releases: boolean;
+  /** It declared a `teardown`. */
+  readonly teardown: boolean;
+}
+
+/** What a worker tells the one who started it. */
+export interface WorkerEvents {
+  /** A message of the worker's, once it is ready (but `uncaught`). */
   message(data: unknown): void;
-  /** The thread died: it exited (`'exited with code 1'`) or emitted an error (`cause`). */
+  /** The worker died: it exited (`'exited with code 1'`) or emitted an error (`cause`). */
   died(reason: string, cause?: unknown): void;
-  /** threads.js caught an uncaught error or rejection in the thread, which lives on. */
+  /** Its code threw, or left a promise rejected, outside any task; the worker lives on. */
   uncaughtError(error: Error): void;
-  /** The module called `exposeTasks()` and its setup finished: `names` are its tasks; `releases`, it declared `keyReleased`. */
-  started(thread: SpawnedThread, names: readonly string[], releases: boolean): void;
-  /** The thread cannot start, for the reason `cause` (its source threw, it timed out, it is not a tasks module). */
+  /** The module called `exposeTasks()` and its setup finished. */
+  started(declared: Declared): void;
+  /** The worker cannot start, for the reason `cause` (it could not be made, it timed out, it is not a tasks module). */
   startFailed(cause: unknown): void;
 }
 
-/** A thread being started. */
-export interface ThreadStart {
-  /** The worker, unless the source could not make one (`startFailed` follows). */
-  readonly worker: WorkerPort | undefined;
-  /**
-   * The thread was stopped: its start is no longer reported (`started`,
-   * `startFailed`), its setup timer is cleared, and threads.js's wait for an
-   * init message ends (its 10 s timer would hold the process).
-   */
+/** A worker being started. */
+export interface WorkerStart {
+  /** The worker, unless the runtime could not make one (`startFailed` follows). */
+  readonly worker: RuntimeWorker | undefined;
+  /** The worker was stopped: its start is no longer reported (`started`, `startFailed`), and its start timer is cleared. */
   abandon(): void;
 }
 
-let master: ThreadsMaster | undefined;
-
-type Listener = (event: { data: unknown }) => void;
-
-/** What a Node worker (threads.js's or ours) adds to {@link WorkerPort}. */
-interface NodeEvents {
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  on(event: 'exit', listener: (code: number) => void): unknown;
-  on(event: 'message', listener: (data: unknown) => void): unknown;
-}
-
-function isNodeWorker(worker: WorkerPort): worker is WorkerPort & NodeEvents {
-  return typeof (worker as Partial<NodeEvents>).on === 'function';
-}
-
-/** Makes a worker from `source` and starts it, reporting to `events`; the module gets `startTimeout` ms in all. */
-export function startThread(source: ResolvedSource, startTimeout: number, events: ThreadEvents): ThreadStart {
+/** Starts a worker of `runtime`, reporting to `events`; the module gets `startTimeout` ms to load and set up. */
+export function startWorker(runtime: WorkerRuntime, startTimeout: number, events: WorkerEvents): WorkerStart {
   let abandoned = false;
-  let worker: WorkerPort;
+  /** The start has been reported (started or failed). */
+  let settled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const failed = (error: unknown): void => {
+    clearTimeout(timer);
+    if (abandoned || settled) return;
+    settled = true;
+    events.startFailed(error);
+  };
+  const onMessage = (data: unknown): void => {
+    const message = data as { type?: unknown; error?: unknown; tasks?: unknown; releases?: unknown; teardown?: unknown } | null;
+    if (message?.type === UNCAUGHT) {
+      const error = errorFromRemote(isSerializedError(message.error) ? message.error : { name: 'Error', message: 'unknown error' });
+      if (settled) events.uncaughtError(error);
+      else failed(error);
+    } else if (settled) {
+      events.message(data);
+    } else if (message?.type === READY) {
+      const problem = readyProblem(message);
+      if (problem !== undefined) failed(new Error(`its ready message was malformed: ${problem}`));
+      else if (message.tasks === undefined) failed(errorFromRemote(message.error as SerializedError));
+      else {
+        clearTimeout(timer);
+        if (abandoned) return;
+        settled = true;
+        events.started({ tasks: message.tasks as readonly string[], releases: message.releases === true, teardown: message.teardown === true });
+      }
+    } else if (!isTagged(message)) {
+      failed(new Error('it posted a message of its own before its ready message: the module does not call exposeTasks() from rxjs-threadpool/worker'));
+    }
+  };
+  let worker: RuntimeWorker;
   try {
-    worker = source.create();
+    worker = runtime.start({
+      message: onMessage,
+      ended: (reason, cause) => {
+        if (settled) events.died(reason, cause);
+        else failed(cause ?? new Error(`it ${reason} before calling exposeTasks()`));
+      },
+    });
   } catch (error) {
-    queueMicrotask(() => abandoned || events.startFailed(error));
+    queueMicrotask(() => failed(error));
     return { worker: undefined, abandon: () => void (abandoned = true) };
   }
-  /** The thread threads.js spawned, and what the worker's ready message said, until both are in. */
-  let spawned: SpawnedThread | undefined;
-  let announced: { readonly tasks: readonly string[]; readonly releases: boolean } | { readonly error: unknown } | undefined;
-  const onMessage = (data: unknown): void => {
-    const message = data as { type?: unknown; error?: unknown; tasks?: unknown; releases?: unknown } | null;
-    if (typeof message === 'object' && message !== null && message.type === 'uncaughtError') {
-      events.uncaughtError(errorFromRemote(isSerializedError(message.error) ? message.error : { name: 'Error', message: 'unknown error' }));
-    } else if (typeof message === 'object' && message !== null && message.type === READY) {
-      if (announced) return;
-      const problem = readyProblem(message);
-      announced = problem
-        ? { error: new Error(`its ready message was malformed: ${problem}`) }
-        : message.tasks === undefined
-          ? { error: errorFromRemote(message.error as SerializedError) }
-          : { tasks: message.tasks as readonly string[], releases: message.releases === true };
-      startedIfReady();
-    } else {
-      events.message(data);
-    }
-  };
-  if (isNodeWorker(worker)) {
-    worker.on('error', (error) => events.died(deathReason(error), error));
-    worker.on('exit', (code) => events.died(`exited with code ${code}`));
-    worker.on('message', onMessage);
-  } else {
-    worker.addEventListener('error', (event) => {
-      const cause = (event as { error?: unknown }).error ?? event;
-      events.died(deathReason(cause), cause);
-    });
-    worker.addEventListener('message', (event) => onMessage(event.data));
-  }
-  const spawnedAt = performance.now();
-  const handshake = new Handshake(worker);
-  let setupTimer: ReturnType<typeof setTimeout> | undefined;
-  let done = false;
-  const failed = (error: unknown): void => {
-    clearTimeout(setupTimer);
-    if (!abandoned && !done) {
-      done = true;
-      events.startFailed(error);
-    }
-  };
-  /** Both the init message (threads.js's) and the ready message (ours) are in: the thread starts, or fails to. */
-  const startedIfReady = (): void => {
-    if (!spawned || !announced || abandoned || done) return;
-    if ('error' in announced) {
-      failed(announced.error);
-      return;
-    }
-    clearTimeout(setupTimer);
-    done = true;
-    events.started(spawned, announced.tasks, announced.releases);
-  };
-  (master ??= loadThreads()).spawn(handshake.facade, { timeout: startTimeout }).then(
-    (thread) => {
-      handshake.pending = false;
-      if (abandoned) return;
-      if (typeof thread.tasks !== 'function') {
-        failed(new Error('the module does not call exposeTasks() from rxjs-threadpool/worker'));
-        return;
-      }
-      spawned = thread as SpawnedThread;
-      if (!announced) {
-        // The ready message follows once the module's setup has finished: it gets what is left of the start timeout.
-        const left = Math.max(0, startTimeout - (performance.now() - spawnedAt));
-        setupTimer = setTimeout(() => failed(new Error(`its setup did not finish within startTimeout (${startTimeout} ms)`)), left);
-      }
-      startedIfReady();
-    },
-    (error: unknown) => {
-      handshake.pending = false;
-      failed(error);
-    },
-  );
+  timer = setTimeout(() => failed(new Error(`it did not call exposeTasks() and finish its setup within startTimeout (${startTimeout} ms)`)), startTimeout);
   return {
     worker,
     abandon() {
       abandoned = true;
-      clearTimeout(setupTimer);
-      handshake.release();
+      clearTimeout(timer);
     },
   };
-}
-
-/**
- * What threads.js's `spawn` sees of a worker: the worker itself, except
- * that the listeners spawn adds while it waits for the init message are
- * recorded, so {@link Handshake.release} can answer them after the worker
- * has died (Node drops a worker's message listeners before its `exit` event).
- */
-class Handshake {
-  /** spawn has not settled yet. */
-  pending = true;
-  private readonly waiting = new Set<Listener>();
-  readonly facade: WorkerPort;
-
-  constructor(worker: WorkerPort) {
-    this.facade = {
-      postMessage: (message, transfer) => worker.postMessage(message, transfer),
-      terminate: () => worker.terminate(),
-      addEventListener: (type, listener) => {
-        if (this.pending && type === 'message') this.waiting.add(listener);
-        worker.addEventListener(type, listener);
-      },
-      removeEventListener: (type, listener) => {
-        this.waiting.delete(listener);
-        worker.removeEventListener(type, listener);
-      },
-    };
-  }
-
-  /** Answers spawn's wait in the worker's place (what spawn then returns is ignored), so its timer is cleared. */
-  release(): void {
-    if (!this.pending) return;
-    const init = { data: { type: 'init', exposed: { type: 'module', methods: [] } } };
-    for (const listener of [...this.waiting]) listener(init);
-  }
-}
-
-/** How an error event names the death: running out of memory is worth saying. */
-function deathReason(cause: unknown): string {
-  return codeOf(cause) === 'ERR_WORKER_OUT_OF_MEMORY' ? 'ran out of memory (its resourceLimits)' : 'threw an uncaught error';
-}
-
-/** An error's `code`, read without trusting the error (a factory's worker may emit a revoked proxy, or a getter that throws). */
-function codeOf(cause: unknown): unknown {
-  try {
-    return (cause as { code?: unknown } | undefined)?.code;
-  } catch {
-    return undefined;
-  }
 }
 
 /** How a start error names a worker made by a factory whose error names no file of the user's. */
 const FACTORY = '(from the worker factory)';
 
-/** The `WorkerStartError` of a worker from `source` that could not start, for the reason `cause`. */
-export function startError(source: ResolvedSource, cause: unknown): WorkerStartError {
-  return new WorkerStartError(source.file ?? fileFromMessage(cause) ?? FACTORY, cause);
+/** The `WorkerStartError` of a worker of `runtime` that could not start, for the reason `cause`. */
+export function startError(runtime: WorkerRuntime, cause: unknown): WorkerStartError {
+  return new WorkerStartError(runtime.file ?? fileFromMessage(cause) ?? FACTORY, cause);
 }
 
 /**
