@@ -122,13 +122,24 @@ export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {
   /**
    * What unsubscribing (or `signal`) does to this pipeline's running
    * requests. Queued ones never start either way. `'abandon'` (the default)
-   * lets them finish and drops their outcomes; `'terminate'` terminates the
-   * workers running them and starts fresh ones, for tasks too long to wait
-   * for. Other pipelines' requests are not cancelled (with `tasksPerWorker`
-   * > 1, one that shared a terminated worker is rerun). On a queue pool
+   * lets them finish and drops their outcomes; `'terminate'` cancels them:
+   * a task that reads its signal (`this.signal`) sees it abort and gets
+   * `cancelGrace` ms to stop, keeping its worker; one that does not is
+   * terminated with its worker, and a fresh worker starts. Other
+   * pipelines' requests are not cancelled (with `tasksPerWorker` > 1, one
+   * that shared a terminated worker is rerun). On a queue pool
    * (`rxjs-threadpool/bullmq`) `'terminate'` acts as `'abandon'`.
    */
   readonly cancel?: 'abandon' | 'terminate';
+  /**
+   * After a timeout or a cancel (`cancel: 'terminate'`, `signal`), how long
+   * (ms; frames on a virtual pool) a task that reads its signal
+   * (`this.signal`) may take to settle before its worker is terminated. The
+   * request's outcome does not wait for it: it is the timeout's or the
+   * cancel's at once. A task that never read its signal is terminated at
+   * once. Default: the pool's `cancelGrace`, else 1000.
+   */
+  readonly cancelGrace?: number;
   /**
    * Cancels this pipeline when aborted: the stream completes at once, as if
    * the subscriber had unsubscribed (see `cancel`); no outcome follows. The

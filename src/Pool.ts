@@ -73,7 +73,7 @@ export type AsyncDisposal = SymbolConstructor extends { readonly asyncDispose: i
 /** @internal What a pool adds to its executor, checked by the function that builds it. */
 export interface PoolSetup {
   /** Options every pipeline gets unless it sets its own (the pool's `taskTimeout`). */
-  readonly defaults?: Pick<PipelineOptions, 'timeout'>;
+  readonly defaults?: Pick<PipelineOptions, 'timeout' | 'cancelGrace'>;
   /** The most requests queued over every pipeline. */
   readonly maxQueue?: number;
   /** The least and most workers; none for a pool whose executor's capacity is not its own to size (a queue's hosts). */
@@ -550,7 +550,14 @@ export class Pool<T extends TaskMap = TaskMap> {
   /** @internal The pipeline through which one subscriber submits requests. */
   openPipeline(task: string, deliver: Deliver, options: PipelineOptions = {}): Pipeline {
     const timeout = options.timeout ?? this.setup.defaults?.timeout;
-    return this.scheduler.openPipeline(task, deliver, timeout === undefined ? options : { ...options, timeout });
+    const cancelGrace = options.cancelGrace ?? this.setup.defaults?.cancelGrace;
+    return this.scheduler.openPipeline(
+      task,
+      deliver,
+      timeout === undefined && cancelGrace === undefined
+        ? options
+        : { ...options, ...(timeout === undefined ? {} : { timeout }), ...(cancelGrace === undefined ? {} : { cancelGrace }) },
+    );
   }
 
   private publish(): void {

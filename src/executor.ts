@@ -114,8 +114,10 @@ export interface RunningBatch {
   /** The slot it runs on (an executor without placement may leave it undefined). */
   readonly slot: SlotId | undefined;
   /**
-   * Stops the batch now (its outcomes, `TaskCancelledError`, go to `done` as
-   * usual): for a thread, terminates and replaces it.
+   * Stops the batch now (its outcomes, `TaskCancelledError`, go to `done` at
+   * once): for a worker, aborts the signal of a task that reads it and
+   * terminates and replaces the worker only if the task has not settled
+   * within `cancelGrace`; a worker whose task never read its signal at once.
    */
   cancel(): void;
   /**
@@ -133,6 +135,12 @@ export interface RunLimits {
   readonly timeout?: number | undefined;
   /** Receives progress values, by the request's position in the batch, while the batch runs. */
   readonly progress?: (at: number, value: unknown) => void;
+  /**
+   * After a cancel or timeout, how long (ms) a batch whose task reads its
+   * signal may take to settle before its slot is terminated (the executor's
+   * default when absent).
+   */
+  readonly cancelGrace?: number | undefined;
 }
 
 /** What an executor may tell the scheduler. */

@@ -49,6 +49,8 @@ export const STREAM_CLOSE = 'rxjs-threadpool:stream-close';
 export const TEARDOWN = 'rxjs-threadpool:teardown';
 export const TORN_DOWN = 'rxjs-threadpool:torn-down';
 export const UNCAUGHT = 'rxjs-threadpool:uncaught';
+export const CANCELLABLE = 'rxjs-threadpool:cancellable';
+export const ABORT = 'rxjs-threadpool:abort';
 
 /** Whether a message carries one of our tags (a worker that posts another before its ready message is not a tasks module). */
 export function isTagged(message: unknown): boolean {
@@ -212,6 +214,43 @@ export interface TeardownMessage {
 export interface TornDownMessage {
   readonly type: typeof TORN_DOWN;
   readonly error?: SerializedError;
+}
+
+/**
+ * Worker → master, at most once per run message: a task of it read its
+ * request's signal (`this.signal`), so it may stop by itself when the
+ * request is cancelled; the master then aborts before it terminates.
+ */
+export interface CancellableMessage {
+  readonly type: typeof CANCELLABLE;
+  readonly batch: number;
+}
+
+/** Why a request was cancelled, as its signal's `reason` tells: `'timeout'` (a `TimeoutError`) or `'cancel'` (an `AbortError`). */
+export type AbortReason = 'timeout' | 'cancel';
+
+/**
+ * Master → worker: the requests of these run messages were cancelled:
+ * abort the signal of the one running, and run none of the rest. The
+ * worker answers each message as usual (its outcomes are dropped).
+ */
+export interface AbortMessage {
+  readonly type: typeof ABORT;
+  readonly batches: readonly number[];
+  readonly reason: AbortReason;
+}
+
+/** The most run messages one abort names (a batch's parts). */
+const MAX_ABORTED = 100_000;
+
+/** What is wrong with an {@link AbortMessage}, in words, or `undefined` when it is well-formed (checked by the worker). */
+export function abortProblem(message: { readonly batches?: unknown; readonly reason?: unknown }): string | undefined {
+  const { batches, reason } = message;
+  if (reason !== 'timeout' && reason !== 'cancel') return `reason must be 'timeout' or 'cancel', got ${kindOf(reason)}`;
+  if (!Array.isArray(batches)) return `batches must be an array of message ids, got ${kindOf(batches)}`;
+  if (batches.length > MAX_ABORTED) return `${batches.length} message ids, more than the ${MAX_ABORTED} accepted`;
+  for (let i = 0; i < batches.length; i++) if (typeof batches[i] !== 'number') return `batches[${i}] must be a message id, got ${kindOf(batches[i])}`;
+  return undefined;
 }
 
 /**

@@ -27,6 +27,10 @@ export type Task = (...args: any[]) => unknown;
  *     balances.set(this.key!, balance);
  *     return balance;
  *   },
+ *   async crawl(this: TaskContext, url: string) {
+ *     const response = await fetch(url, { signal: this.signal });
+ *     return response.text();
+ *   },
  * });
  * ```
  *
@@ -35,6 +39,18 @@ export type Task = (...args: any[]) => unknown;
 export interface TaskContext {
   /** The request's key, in a keyed pipeline (`poolMap`'s `key` option); `undefined` otherwise. */
   readonly key: Key | undefined;
+  /**
+   * The request's own AbortSignal: aborted when the request is cancelled
+   * (its `timeout` passed, its subscriber unsubscribed with
+   * `cancel: 'terminate'`, its `signal` aborted, the pool closed). A task
+   * that reads it, and stops when it aborts, keeps its worker: the pool
+   * waits `cancelGrace` ms for it to settle before it terminates the worker
+   * (one that never read its signal is terminated at once). Its `reason` is
+   * a `DOMException` named `TimeoutError` for a timeout, `AbortError`
+   * otherwise. The request's outcome is the cancellation's, whatever the
+   * task then returns or throws.
+   */
+  readonly signal: AbortSignal;
 }
 
 /**

@@ -34,6 +34,7 @@ const poolOptionNames = [
   'startTimeout',
   'idleTimeout',
   'taskTimeout',
+  'cancelGrace',
   'resourceLimits',
   'terminateTimeout',
   'maxTasksPerWorker',
@@ -147,6 +148,15 @@ export interface PoolOptions {
    * pipeline's own `timeout` option wins. Default: no limit.
    */
   readonly taskTimeout?: number;
+  /**
+   * Every pipeline's default `cancelGrace`: after a timeout or a cancel, how
+   * long (ms) a task that reads its signal (`this.signal`) may take to
+   * settle before its worker is terminated. A task that settles in time
+   * keeps its worker (its setup, its warm state, its neighbours under
+   * `tasksPerWorker`); one that never read its signal is terminated at
+   * once. The request's outcome never waits for it. Default 1000.
+   */
+  readonly cancelGrace?: number;
   /**
    * Memory limits of each worker thread (Node's `resourceLimits`): a task
    * that allocates past them ends with `WorkerCrashedError` ("ran out of
@@ -300,7 +310,9 @@ export function createWorkerPool<T extends TaskMap>(
     maxHeapPerWorkerMb,
     tasksPerWorker = 1,
     maxQueue,
+    cancelGrace,
   } = given;
+  if (cancelGrace !== undefined) checkTimeout('cancelGrace', cancelGrace);
   if (maxQueue !== undefined) checkInteger('maxQueue', maxQueue, 1);
   checkInteger('tasksPerWorker', tasksPerWorker, 1, MAX_TASKS_PER_WORKER);
   checkTimeout('terminateTimeout', terminateTimeout);
@@ -327,7 +339,9 @@ export function createWorkerPool<T extends TaskMap>(
     ...(thread.stdout || thread.stderr ? { capture: { stdout: thread.stdout === true, stderr: thread.stderr === true } } : {}),
   });
   return new Pool<T>(executor, {
-    ...(taskTimeout === undefined ? {} : { defaults: { timeout: taskTimeout } }),
+    ...(taskTimeout === undefined && cancelGrace === undefined
+      ? {}
+      : { defaults: { ...(taskTimeout === undefined ? {} : { timeout: taskTimeout }), ...(cancelGrace === undefined ? {} : { cancelGrace }) } }),
     ...(maxQueue === undefined ? {} : { maxQueue }),
     // A number with idleTimeout: idle workers may all exit, and the pool starts them again, up to size, as work comes.
     range: fixed && idleTimeout !== undefined ? { min: 0, max: range.max } : range,

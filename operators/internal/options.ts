@@ -17,7 +17,21 @@ import type { Transferable } from '../../src/transfer.js';
 /** The most outcomes `ordered: true` holds back. */
 const DEFAULT_ORDERED_BUFFER = 1000;
 const CANCEL_MODES = ['abandon', 'terminate'] as const;
-const OPTION_NAMES = ['batch', 'ordered', 'transfer', 'key', 'rerunOnCrash', 'queue', 'timeout', 'cancel', 'signal', 'progress', 'priority', 'name'] as const;
+const OPTION_NAMES = [
+  'batch',
+  'ordered',
+  'transfer',
+  'key',
+  'rerunOnCrash',
+  'queue',
+  'timeout',
+  'cancel',
+  'cancelGrace',
+  'signal',
+  'progress',
+  'priority',
+  'name',
+] as const;
 
 const concurrencyHint =
   'A pipeline runs as many requests at once as the pool has workers (× tasksPerWorker): size the pool with createPool({ size }), or resize it with createWorkers/dismissWorkers.';
@@ -96,6 +110,7 @@ export function resolvePoolMapOptions(options: unknown): ResolvedPoolMapOptions 
     queue,
     timeout,
     cancel = 'abandon',
+    cancelGrace,
     signal,
     progress = false,
     priority = 0,
@@ -113,6 +128,7 @@ export function resolvePoolMapOptions(options: unknown): ResolvedPoolMapOptions 
       "a number with key (a key's requests run in the order they came; a priority per request would reorder them)",
     );
   if (timeout !== undefined) checkTimeout('timeout', timeout);
+  if (cancelGrace !== undefined) checkTimeout('cancelGrace', cancelGrace);
   const cancelMode = oneOf('cancel', cancel, CANCEL_MODES);
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError('signal', signal, 'an AbortSignal');
   const queueBound = queue === undefined ? undefined : resolveQueue(queue);
@@ -128,6 +144,7 @@ export function resolvePoolMapOptions(options: unknown): ResolvedPoolMapOptions 
       batch: batchSize,
       rerunOnCrash,
       ...(timeout === undefined ? {} : { timeout: timeout as number }),
+      ...(cancelGrace === undefined ? {} : { cancelGrace: cancelGrace as number }),
       ...(cancelMode === 'terminate' ? { cancel: cancelMode } : {}),
       ...(priorityOf ? { ranked: true } : priority !== 0 ? { priority: priority as number } : {}),
       ...(name !== undefined ? { name } : {}),

@@ -128,6 +128,7 @@ export class TaskTimeoutError extends PoolError {
    * @param requestId - The request that timed out.
    * @param timeout - The limit, in ms (frames in virtual time).
    * @param worker - The pool's number for the worker, when known.
+   * @param signalled - The task reads its signal: it was aborted, and the worker waits `cancelGrace` for it.
    */
   constructor(
     /** The task's name. */
@@ -138,10 +139,15 @@ export class TaskTimeoutError extends PoolError {
     readonly timeout: number,
     /** The pool's number for the worker, when known. */
     readonly worker?: number,
+    /** The task reads its signal (`this.signal`): it was aborted, and the worker is kept if the task stops within its `cancelGrace`. */
+    readonly signalled?: boolean,
   ) {
     super(
       `Task "${task}" for request ${requestId} ran longer than its timeout of ${timeout} ms; ` +
-        `${workerName(worker).toLowerCase()} was terminated and replaced. Raise the timeout, or make the task stop sooner.`,
+        (signalled
+          ? `its signal was aborted, and ${workerName(worker).toLowerCase()} is terminated and replaced unless the task stops within its cancelGrace.`
+          : `${workerName(worker).toLowerCase()} was terminated and replaced.`) +
+        ' Raise the timeout, or make the task stop sooner.',
     );
   }
 }
@@ -163,17 +169,22 @@ export class TaskCancelledError extends PoolError {
    *
    * @param requestId - The request that was cancelled.
    * @param worker - The pool's number for the worker, when known.
+   * @param signalled - The task reads its signal: it was aborted, and the worker waits `cancelGrace` for it.
    */
   constructor(
     /** The request that was cancelled. */
     readonly requestId: number,
     /** The pool's number for the worker, when known. */
     readonly worker?: number,
+    /** The task reads its signal (`this.signal`): it was aborted, and the worker is kept if the task stops within its `cancelGrace`. */
+    readonly signalled?: boolean,
   ) {
     super(
       worker === undefined
         ? `Request ${requestId} was cancelled before it finished.`
-        : `Request ${requestId} was cancelled while it ran; ${workerName(worker).toLowerCase()} was terminated and replaced.`,
+        : signalled
+          ? `Request ${requestId} was cancelled while it ran; its signal was aborted, and ${workerName(worker).toLowerCase()} is terminated and replaced unless the task stops within its cancelGrace.`
+          : `Request ${requestId} was cancelled while it ran; ${workerName(worker).toLowerCase()} was terminated and replaced.`,
     );
   }
 }

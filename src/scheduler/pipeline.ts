@@ -61,6 +61,8 @@ export interface PipelineOptions {
   readonly dequeued?: () => void;
   /** A request running longer than this (ms) ends with `TaskTimeoutError` and its worker is replaced. Turns batching off. */
   readonly timeout?: number;
+  /** After a timeout or cancel, how long (ms) a task that reads its signal may take to settle before its slot is terminated (see `RunLimits`). */
+  readonly cancelGrace?: number;
   /**
    * What closing the pipeline does to its running requests: `'abandon'` (the
    * default) lets them finish and ignores their outcomes; `'terminate'`
@@ -159,8 +161,8 @@ export class Pipeline implements Sizable {
   private readonly basePriority: number;
   /** @internal */ readonly batch: BatchSize;
   /** @internal */ readonly timeout: number | undefined;
-  /** The limits of every run when the pipeline has no progress listener (shared by its batches; none without a timeout). */
-  private readonly timeoutOnly: RunLimits | undefined;
+  /** The limits of every run when the pipeline has no progress listener (shared by its batches; none without a timeout or cancel grace). */
+  private readonly fixedLimits: RunLimits | undefined;
 
   /** @internal */
   constructor(
@@ -179,7 +181,11 @@ export class Pipeline implements Sizable {
     this.basePriority = options.priority ?? 0;
     this.batch = options.batch ?? 'auto';
     this.timeout = options.timeout;
-    this.timeoutOnly = options.timeout === undefined ? undefined : { timeout: options.timeout };
+    const { timeout, cancelGrace } = options;
+    this.fixedLimits =
+      timeout === undefined && cancelGrace === undefined
+        ? undefined
+        : { ...(timeout === undefined ? {} : { timeout }), ...(cancelGrace === undefined ? {} : { cancelGrace }) };
   }
 
   /** @internal Its priority for its turns: its `priority` option, or, when its requests each have one, the next one's. */
@@ -318,9 +324,9 @@ export class Pipeline implements Sizable {
   /** @internal What a run of `jobs` is given, if anything. */
   limitsFor(jobs: readonly QueuedJob[]): RunLimits | undefined {
     const progress = this.options.progress;
-    if (!progress) return this.timeoutOnly;
+    if (!progress) return this.fixedLimits;
     return {
-      timeout: this.timeout,
+      ...this.fixedLimits,
       progress: (at, value) => {
         const job = jobs[at];
         if (!this.closed && job) progress(job.request, value, job.ticket);

@@ -2,11 +2,25 @@
  * Running one batch in the worker: its requests one after another (a
  * generator task's yields go out as progress), each outcome kept by
  * position, and one reply with them all, narrowed to the results that
- * cannot travel when it cannot be posted whole.
+ * cannot travel when it cannot be posted whole. Each request's task sees
+ * its own context (`this.key`, `this.signal`); an abort message aborts the
+ * running request's signal and runs none of the rest.
  *
  * @module
  */
-import { DONE, type DoneMessage, PROGRESS, type ProgressMessage, type RunMessage } from '../messages.js';
+import {
+  type AbortMessage,
+  abortProblem,
+  type AbortReason,
+  CANCELLABLE,
+  type CancellableMessage,
+  DONE,
+  type DoneMessage,
+  PROGRESS,
+  type ProgressMessage,
+  type RunMessage,
+} from '../messages.js';
+import type { Key } from '../keys.js';
 import type { TaskContext, TaskMap } from '../tasks.js';
 import type { KeyMemory } from './keyMemory.js';
 import { type Transferable, unwrapTransfer } from '../transfer.js';
@@ -19,6 +33,27 @@ import type { MasterPort } from './port.js';
  * `follows` one of them waits for it to finish.
  */
 const running = new Map<number, Promise<void>>();
+
+/** Run messages started and not yet answered, by id: what an abort message finds. */
+const runs = new Map<number, BatchRun>();
+
+/** Run messages aborted before they started (they wait for the part they follow), by id, with why. */
+const abortedEarly = new Map<number, AbortReason>();
+
+/**
+ * The master cancelled the requests of the run messages of `message`: the
+ * running request's signal is aborted and the rest are not run; a message
+ * still waiting for the one it follows is aborted when it starts. A
+ * malformed message is ignored.
+ */
+export function abortBatches(message: AbortMessage): void {
+  if (abortProblem(message) !== undefined) return;
+  for (const id of message.batches) {
+    const run = runs.get(id);
+    if (run) run.abort(message.reason);
+    else if (running.has(id)) abortedEarly.set(id, message.reason);
+  }
+}
 
 /**
  * Runs the batch (or the part of one) of a run message from the master and
@@ -42,19 +77,29 @@ export function runBatch(tasks: TaskMap, port: MasterPort, message: RunMessage, 
   const pending = previous ? previous.then(() => runNow(tasks, port, message, keys)) : runNow(tasks, port, message, keys);
   if (!pending) return;
   running.set(batch, pending);
-  void pending.then(() => running.delete(batch));
+  void pending.then(() => {
+    running.delete(batch);
+    abortedEarly.delete(batch);
+  });
 }
 
 /** Runs a checked run message now; a promise of when it has replied, unless it finished at once. */
 function runNow(tasks: TaskMap, port: MasterPort, message: RunMessage, keys: KeyMemory | undefined): Promise<void> | undefined {
   const started = performance.now();
-  const run = new BatchRun(tasks, message, message.progress ? port : undefined, keys);
+  const run = new BatchRun(tasks, message, port, keys);
+  const early = abortedEarly.get(message.batch);
+  if (early !== undefined) run.abort(early);
+  runs.set(message.batch, run);
   const finished = run.runFrom(0);
   if (finished === true) {
+    runs.delete(message.batch);
     reply(port, run, performance.now() - started);
     return undefined;
   }
-  return finished.then(() => reply(port, run, performance.now() - started));
+  return finished.then(() => {
+    runs.delete(message.batch);
+    reply(port, run, performance.now() - started);
+  });
 }
 
 /**
@@ -111,25 +156,50 @@ export class BatchRun {
   failures: WireFailure[] | undefined;
   /** Each result's transfer list, by position (only for results that have one). */
   private readonly transferLists = new Map<number, readonly Transferable[]>();
-  /** What the tasks see as `this`: one per key run of a keyed batch (its requests share the key), else {@link NO_KEY}. */
-  private context: TaskContext = NO_KEY;
+  /** The key of the requests from here on (a keyed batch's key runs), else `undefined`. */
+  private key: Key | undefined;
   /** The key run the requests from here on are in, and the position where it ends. */
   private run = -1;
   private runEnd = 0;
+  /** The position of the request running now. */
+  private at = -1;
+  /** The running request's signal, once its task read it. */
+  private live: AbortController | undefined;
+  /** A task of this message read its signal: the master was told (once). */
+  private toldCancellable = false;
+  /** Why the batch was cancelled, once it was: the running request's signal is aborted, and no other request runs. */
+  private cancelled: AbortReason | undefined;
 
   constructor(
     private readonly tasks: TaskMap,
     readonly message: RunMessage,
-    /** Where progress goes; none when nobody listens for it. */
-    private readonly progressPort?: MasterPort,
+    /** The channel to the master: progress (when someone listens) and the news that a task reads its signal go there. */
+    private readonly port?: MasterPort,
     /** The keys run here, when the module wants to hear of those it loses (`keyReleased`). */
     private readonly keyMemory?: KeyMemory,
   ) {
     this.values = new Array<unknown>(message.args.length);
   }
 
+  /** The task of the request at `at` read its signal: it is aborted if the batch is cancelled while that request runs (at once, if it already was). */
+  signalRead(at: number, controller: AbortController): void {
+    if (at === this.at) this.live = controller;
+    if (this.cancelled !== undefined) controller.abort(abortReason(this.cancelled));
+    if (this.toldCancellable || !this.port) return;
+    this.toldCancellable = true;
+    this.port.post({ type: CANCELLABLE, batch: this.message.batch } satisfies CancellableMessage);
+  }
+
+  /** The master cancelled this batch's requests: the running one's signal aborts, and the rest do not run. */
+  abort(reason: AbortReason): void {
+    if (this.cancelled !== undefined) return;
+    this.cancelled = reason;
+    this.live?.abort(abortReason(reason));
+  }
+
   /** Records a task's result at `at`: a result marked with `transfer()` whose list cannot be moved is that request's error. */
   settle(at: number, result: unknown): void {
+    this.live = undefined;
     const list: Transferable[] = [];
     const value = unwrapTransfer(result, list);
     if (list.length > 0) {
@@ -180,6 +250,7 @@ export class BatchRun {
 
   /** Records a failure (keeping `failures` in position order). */
   fail(at: number, failure: WireFailure): void {
+    this.live = undefined;
     const failures = (this.failures ??= []);
     let i = failures.length;
     while (i > 0 && failures[i - 1].at > at) i--;
@@ -190,12 +261,16 @@ export class BatchRun {
   runFrom(from: number): true | Promise<void> {
     const { tasks: names, args, spread, keys, keyRuns } = this.message;
     for (let at = from; at < args.length; at++) {
+      if (this.cancelled !== undefined) {
+        // Cancelled: the rest never run (the master has given them their outcomes already).
+        this.fail(at, taskFailure(at, abortReason(this.cancelled)));
+        continue;
+      }
       if (keys && keyRuns && at >= this.runEnd) {
         // The next key run (a run is never empty: the message was checked).
         while (at >= this.runEnd) this.runEnd += keyRuns[++this.run];
-        const key = keys[this.run];
-        this.context = { key };
-        this.keyMemory?.note(key);
+        this.key = keys[this.run];
+        this.keyMemory?.note(this.key);
       }
       const name = typeof names === 'string' ? names : names[at];
       const task = Object.hasOwn(this.tasks, name) ? this.tasks[name] : undefined;
@@ -204,8 +279,9 @@ export class BatchRun {
         continue;
       }
       let value: unknown;
-      // The task reads its request's key as `this.key` (an object per key run, which an async task may read late).
-      const { context } = this;
+      // The task reads its request's key as `this.key` and its signal as `this.signal` (an object per request).
+      this.at = at;
+      const context = new RequestContext(this.key, this, at);
       try {
         value = spread ? task.apply(context, args[at] as unknown[]) : task.call(context, args[at]);
       } catch (error) {
@@ -227,7 +303,7 @@ export class BatchRun {
           this.settle(at, step.value);
           break;
         }
-        this.progressPort?.post({ type: PROGRESS, batch: this.message.batch, at, value: step.value } satisfies ProgressMessage);
+        if (this.message.progress) this.port?.post({ type: PROGRESS, batch: this.message.batch, at, value: step.value } satisfies ProgressMessage);
       }
     } catch (error) {
       void Promise.resolve(generator.return(undefined)).catch(() => undefined);
@@ -248,8 +324,29 @@ export class BatchRun {
   }
 }
 
-/** What a task of an unkeyed request sees as `this`. */
-const NO_KEY: TaskContext = Object.freeze({ key: undefined });
+/** What a task sees as `this`: its request's key, and its signal, made when the task first reads it. */
+class RequestContext implements TaskContext {
+  private controller: AbortController | undefined;
+
+  constructor(
+    readonly key: Key | undefined,
+    private readonly batch: BatchRun,
+    private readonly at: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      this.batch.signalRead(this.at, this.controller);
+    }
+    return this.controller.signal;
+  }
+}
+
+/** The `reason` a cancelled request's signal is aborted with: a `DOMException`, as `AbortSignal.timeout()` and `abort()` give. */
+function abortReason(reason: AbortReason): DOMException {
+  return reason === 'timeout' ? new DOMException('The request timed out', 'TimeoutError') : new DOMException('The request was cancelled', 'AbortError');
+}
 
 /** A generator task: what it yields is progress, what it returns the result. */
 type AnyGenerator = Generator<unknown, unknown, undefined> | AsyncGenerator<unknown, unknown, undefined>;

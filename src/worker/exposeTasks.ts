@@ -13,6 +13,8 @@ import { checkKnownKeys, checkTasks } from '../checks.js';
 import { InvalidOptionError } from '../errors.js';
 import type { Key } from '../keys.js';
 import {
+  ABORT,
+  type AbortMessage,
   READY,
   type ReadyMessage,
   RELEASE,
@@ -32,7 +34,7 @@ import {
 } from '../messages.js';
 import { serializeError } from '../serializedError.js';
 import type { TaskMap } from '../tasks.js';
-import { runBatch } from './batchRun.js';
+import { abortBatches, runBatch } from './batchRun.js';
 import { KeyMemory } from './keyMemory.js';
 import { StreamWorker } from './streamRun.js';
 import { streamBodyOf, type SubjectClass } from './streamTask.js';
@@ -102,6 +104,7 @@ export function exposeTasks<T extends TaskMap>(tasks: T, options?: WorkerOptions
       else runBatch(tasks, port, data as RunMessage, keys);
     } else if (type === STREAM_CLOSE) streams?.close(data as StreamCloseMessage);
     else if (type === RELEASE && (keyReleased || streams)) void releaseKeys(data as ReleaseMessage, keys, keyReleased, streams, port);
+    else if (type === ABORT) abortBatches(data as AbortMessage);
     else if (type === TEARDOWN) void tearDown(teardown, port);
   });
   /** The task names, unless the module failed after this call (it threw while loading, or called exposeTasks again). */

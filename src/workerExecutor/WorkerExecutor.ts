@@ -46,6 +46,9 @@ import { AUTO_BATCH_MAX_JOB_MS, AUTO_BATCH_TARGET_MS } from '../scheduler/batchS
 import { PART_BYTES } from './copyBytes.js';
 import { Batch, type Reply } from './batchWire.js';
 import {
+  type AbortReason,
+  CANCELLABLE,
+  type CancellableMessage,
   DONE,
   type DoneMessage,
   PROGRESS,
@@ -71,6 +74,9 @@ import { captureLines } from './outputLines.js';
  * asked for millions would start threads until the process died.
  */
 export const MAX_WORKERS = 1024;
+
+/** How long (ms) a cancelled request whose task reads its signal may take to settle before its worker is terminated, by default (`cancelGrace`). */
+export const DEFAULT_CANCEL_GRACE = 1000;
 
 /** Options of {@link WorkerExecutor}. */
 export interface WorkerExecutorOptions {
@@ -221,12 +227,17 @@ export class WorkerExecutor implements Executor {
     const handle = slot === undefined ? this.pick(alone) : this.claim(slot, alone);
     // No worker takes it now: the scheduler may grow the pool (createWorkers), or waits for a wake or a done.
     if (!handle) return undefined;
-    const batch = new Batch(jobs, done, limits?.progress, alone && this.perWorker > 1, stream);
+    const batch = new Batch(jobs, done, limits?.progress, alone && this.perWorker > 1, stream, limits?.cancelGrace ?? DEFAULT_CANCEL_GRACE);
     handle.take(batch);
     const timeout = limits?.timeout;
     if (timeout !== undefined)
-      batch.expireAfter(timeout, () => this.end(handle, batch, (job) => new TaskTimeoutError(job.task, job.id, timeout, handle.number)));
-    const running = { slot: handle.slot, cancel: () => this.end(handle, batch, (job) => new TaskCancelledError(job.id, handle.number)) };
+      batch.expireAfter(timeout, () =>
+        this.end(handle, batch, 'timeout', (job, signalled) => new TaskTimeoutError(job.task, job.id, timeout, handle.number, signalled)),
+      );
+    const running = {
+      slot: handle.slot,
+      cancel: () => this.end(handle, batch, 'cancel', (job, signalled) => new TaskCancelledError(job.id, handle.number, signalled)),
+    };
     if (handle.wire.send(batch)) this.finishBatch(handle, batch);
     return running;
   }
@@ -316,9 +327,29 @@ export class WorkerExecutor implements Executor {
       // A worker still starting never will: what waits for it (`ready`, `createWorkers`) learns why.
       if (handle.state === 'starting') handle.failStart(this.failure ?? new PoolClosedError());
       exits.push(handle.exited);
+      if (this.stopByThemselves(handle, errorFor)) continue;
       for (const batch of this.stopWorker(handle, true, exited('closed'))) batch.finishEarly(errorFor);
     }
     return Promise.all(exits).then(() => undefined);
+  }
+
+  /**
+   * Closing: when every batch `handle` runs has a task that reads its
+   * signal, they end now with `errorFor(job)`, their signals are aborted,
+   * and the worker stops (its teardown run) once they have stopped, or is
+   * terminated once their grace is over. Whether it did so.
+   */
+  private stopByThemselves(handle: WorkerHandle, errorFor: (job: Job) => FailureError): boolean {
+    const batches = handle.running;
+    if (batches.length === 0 || !batches.every((batch) => batch.stopsByItself)) return false;
+    for (const batch of batches) {
+      batch.finishEarly(errorFor);
+      handle.wire.abort(batch, 'cancel');
+      batch.expireAfter(batch.cancelGrace, () => {
+        if (handle.runs(batch)) this.stopWorker(handle, false, exited('closed'));
+      });
+    }
+    return true;
   }
 
   /** Starts a worker thread in a new slot. */
@@ -375,6 +406,8 @@ export class WorkerExecutor implements Executor {
       if (reply) this.onReply(handle, reply);
     } else if (message.type === PROGRESS) {
       handle.wire.receiveProgress(message as ProgressMessage);
+    } else if (message.type === CANCELLABLE) {
+      handle.wire.receiveCancellable(message as CancellableMessage);
     } else if (message.type === TORN_DOWN) {
       handle.tornDown(message as TornDownMessage);
     } else if (message.type === RELEASED) {
@@ -417,7 +450,10 @@ export class WorkerExecutor implements Executor {
     const { maxTasksPerWorker } = this.options;
     if (maxTasksPerWorker !== undefined && handle.requestsRun >= maxTasksPerWorker) handle.recycle('maxTasksPerWorker');
     if (handle.load === 0) {
-      if (handle.state === 'retiring') {
+      if (this.closed) {
+        // Closing, it waited for tasks that stop by themselves: now they have, it stops, its teardown run.
+        this.stopWorker(handle, true, exited('closed'));
+      } else if (handle.state === 'retiring') {
         this.stopWorker(handle, true, exited('dismissed'));
       } else if (handle.state === 'recycling') {
         // Recycled between batches: a fresh worker takes its place, and no request notices.
@@ -428,7 +464,10 @@ export class WorkerExecutor implements Executor {
         this.rest(handle);
       }
     }
-    batch.finish();
+    if (batch.settled) {
+      // Cancelled, and its outcomes given already: its task has stopped, and the worker it kept is free again.
+      this.host.wake();
+    } else batch.finish();
     if (handle.state === 'reserved' && handle.load === 0) {
       // Set aside for a rerun, and now empty: the scheduler claims it now, or (its lane was closed, say)
       // it goes back to serving everyone.
@@ -460,11 +499,22 @@ export class WorkerExecutor implements Executor {
 
   /**
    * Ends a running batch now with `errorFor(job)` (its timeout, its
-   * cancellation): terminates its worker and starts another. Other batches
-   * running in the same worker end as crashed, so they are rerun.
+   * cancellation). When a task of it read its signal (and its `cancelGrace`
+   * is above 0), the worker aborts the signal and the batch keeps the worker
+   * for at most that long: a task that settles by then leaves the worker as it was
+   * (its setup, its warm state, the batches beside it). Else, or past that,
+   * the worker is terminated and replaced; other batches running in it end
+   * as crashed, so they are rerun.
    */
-  private end(handle: WorkerHandle, batch: Batch, errorFor: (job: Job) => FailureError): void {
-    if (handle.runs(batch)) this.stopAndReplace(handle, batch, errorFor, exited('terminated'));
+  private end(handle: WorkerHandle, batch: Batch, reason: AbortReason, errorFor: (job: Job, signalled: boolean) => FailureError): void {
+    if (!handle.runs(batch)) return;
+    if (batch.stopsByItself) {
+      batch.finishEarly((job) => errorFor(job, true));
+      handle.wire.abort(batch, reason);
+      batch.expireAfter(batch.cancelGrace, () => this.end(handle, batch, reason, errorFor));
+      return;
+    }
+    this.stopAndReplace(handle, batch, (job) => errorFor(job, false), exited('terminated'));
   }
 
   /**

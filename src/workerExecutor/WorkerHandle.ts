@@ -117,6 +117,11 @@ export class WorkerHandle {
     return this.current === 'idle' || (this.current === 'busy' && this.batches.length < this.perWorker && !this.batches[0].alone);
   }
 
+  /** The batches running in it. */
+  get running(): readonly Batch[] {
+    return this.batches;
+  }
+
   /** Whether `batch` runs in it. */
   runs(batch: Batch): boolean {
     return this.batches.includes(batch);

@@ -19,7 +19,18 @@ import type { Transferable } from '../transfer.js';
 import { transferProblem } from '../transferChecks.js';
 import { decodeFailure, isCloneable, type StreamRun } from '../wire.js';
 import { copyBytes, PART_BYTES } from './copyBytes.js';
-import { type DoneMessage, doneProblem, encodeRun, isProgressFor, type ProgressMessage, type RunFlags } from '../messages.js';
+import {
+  ABORT,
+  type AbortMessage,
+  type AbortReason,
+  type CancellableMessage,
+  type DoneMessage,
+  doneProblem,
+  encodeRun,
+  isProgressFor,
+  type ProgressMessage,
+  type RunFlags,
+} from '../messages.js';
 import type { RuntimeWorker } from './runtime.js';
 
 /** A batch the scheduler handed a worker, and the outcomes it has gathered. */
@@ -39,8 +50,12 @@ export class Batch {
   workMs: number | undefined;
   /** Bytes its arguments copied into its run messages (an estimate: `copyBytes`). */
   copiedBytes = 0;
-  /** The batch's timeout, while it runs (set by {@link Batch.expireAfter}, cleared when it ends, however it ends). */
+  /** The batch's timeout, or its grace after a cancel, while it runs (set by {@link Batch.expireAfter}, cleared when it ends, however it ends). */
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** A task of it read its request's signal (its worker said so): a cancel aborts the signal and waits before it terminates. */
+  cancellable = false;
+  /** Its outcomes were handed to the scheduler: after a cooperative cancel, before its worker answered, whose answer then only frees the worker. */
+  private delivered = false;
 
   constructor(
     readonly jobs: readonly Job[],
@@ -51,8 +66,15 @@ export class Batch {
     readonly alone = false,
     /** It feeds a stream task's instances (`poolPipe`). */
     readonly stream?: StreamRun,
+    /** After a cancel, a timeout or a close, how long (ms) its task may take to stop once its signal is aborted, if it reads it. */
+    readonly cancelGrace = 0,
   ) {
     this.values = new Array<unknown>(jobs.length);
+  }
+
+  /** Whether a cancel ends it by aborting its signal and waiting for it (its task reads its signal, it has a grace, it has not ended). */
+  get stopsByItself(): boolean {
+    return this.cancellable && this.cancelGrace > 0 && !this.delivered;
   }
 
   /** The request at `at` ends with `error` (without running, or as its part's answer). */
@@ -61,9 +83,15 @@ export class Batch {
     (this.answered ??= new Array<boolean>(this.jobs.length).fill(false))[at] = true;
   }
 
-  /** Calls `expire` after `ms` unless the batch has ended by then. */
+  /** Calls `expire` after `ms` unless the batch has ended by then (a timer set before is cleared). */
   expireAfter(ms: number, expire: () => void): void {
+    clearTimeout(this.timer);
     this.timer = setTimeout(expire, ms);
+  }
+
+  /** Whether its outcomes were handed to the scheduler already (it was cancelled, and its worker has not answered yet). */
+  get settled(): boolean {
+    return this.delivered;
   }
 
   /** Its worker stopped under it: its timeout no longer runs (it ends with `finishEarly` next). */
@@ -74,6 +102,8 @@ export class Batch {
   /** Hands its outcomes to the scheduler, every part having answered: the worker's time scaled to the whole batch. */
   finish(): void {
     clearTimeout(this.timer);
+    if (this.delivered) return;
+    this.delivered = true;
     const { jobs, values, errors, workMs, posted } = this;
     const scaled = workMs !== undefined && posted > 0 ? (workMs * jobs.length) / posted : undefined;
     this.done(errors ? { values, errors } : { values }, performance.now() - this.started, scaled, this.copiedBytes);
@@ -86,6 +116,8 @@ export class Batch {
    */
   finishEarly(errorFor: (job: Job) => FailureError): void {
     clearTimeout(this.timer);
+    if (this.delivered) return;
+    this.delivered = true;
     const { answered, jobs } = this;
     const outcomes: BatchOutcomes = answered
       ? { values: this.values, errors: jobs.map((job, i) => (answered[i] ? this.errors?.[i] : errorFor(job))) }
@@ -232,8 +264,26 @@ export class BatchWire {
   /** A progress message: the value goes to its batch's listener, by the request's position in the batch. */
   receiveProgress(message: ProgressMessage): void {
     const part = typeof message.batch === 'number' ? this.parts.get(message.batch) : undefined;
-    if (!part?.batch.progress || !isProgressFor(message, part.positions?.length ?? part.batch.jobs.length)) return;
+    if (!part?.batch.progress || part.batch.settled || !isProgressFor(message, part.positions?.length ?? part.batch.jobs.length)) return;
     part.batch.progress(part.positions ? part.positions[message.at] : message.at, message.value);
+  }
+
+  /** A task of the run message `message.batch` read its signal: its batch can be cancelled cooperatively. */
+  receiveCancellable(message: CancellableMessage): void {
+    const part = typeof message.batch === 'number' ? this.parts.get(message.batch) : undefined;
+    if (part) part.batch.cancellable = true;
+  }
+
+  /** Asks the worker to abort the requests of `batch` (every part of it not yet answered) for `reason`. */
+  abort(batch: Batch, reason: AbortReason): void {
+    const batches: number[] = [];
+    for (const [id, part] of this.parts) if (part.batch === batch) batches.push(id);
+    if (batches.length === 0) return;
+    try {
+      this.port.post({ type: ABORT, batches, reason } satisfies AbortMessage);
+    } catch {
+      // A worker that cannot take a message is on its way out: the grace timer terminates it.
+    }
   }
 
   /** Forgets every part in flight (the worker stopped): replies to them are ignored. */
