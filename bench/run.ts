@@ -7,7 +7,9 @@
  * alternating within each round; prints each system's median, min–max and its
  * ratio to rxjs-threadpool (on keyed tiny, to rxjs-threadpool keyed; on keyed
  * stream, to rxjs-threadpool poolPipe), and the workload's own ratios and
- * ceilings, if it has any (keyed tiny: keyed/unkeyed and keyed/hand-routed
+ * ceilings, if it has any (tiny: rxjs-threadpool's child processes over the
+ * best of the peers' child processes; cpu: rxjs-threadpool's child processes
+ * over its threads; keyed tiny: keyed/unkeyed and keyed/hand-routed
  * piscina; keyed stream: poolPipe over groupBy on the main thread and over a
  * hand-routed piscina, and poolPipe's event-loop delay p99), against their
  * targets. `--clicks`: the keyed stream workload's clicks (default 300,000).
@@ -19,7 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { CaseInput, CaseOutput, Workload } from './case';
-import { type KeyedSystemName, type SessionSystemName, type SystemName, systemNames } from './systems';
+import { type KeyedSystemName, processSystemNames, type SessionSystemName, type SystemName, systemNames } from './systems';
 import { argument, calibrate, median, sessionsFile } from './measure';
 import { runScaling } from './scaling';
 
@@ -33,8 +35,16 @@ interface Plan {
   readonly higherIsBetter: boolean;
   /** The system every row's ratio is to (default rxjs-threadpool). */
   readonly reference?: BenchSystem;
-  /** Ratios the workload exists to show: `of`'s median over `over`'s, oriented so that > 1 means `of` is better. */
-  readonly ratios?: readonly { readonly name: string; readonly of: BenchSystem; readonly over: BenchSystem; readonly target: number }[];
+  /**
+   * Ratios the workload exists to show: `of`'s median over `over`'s, oriented so that > 1 means `of` is better;
+   * `over` several systems: over the best of their medians.
+   */
+  readonly ratios?: readonly {
+    readonly name: string;
+    readonly of: BenchSystem;
+    readonly over: BenchSystem | readonly BenchSystem[];
+    readonly target: number;
+  }[];
   /** Metrics the workload exists to keep low: `system`'s median of `metric`, against a target it should stay below. */
   readonly ceilings?: readonly {
     readonly name: string;
@@ -47,11 +57,24 @@ interface Plan {
 
 const peers = systemNames.filter((name) => name !== 'main thread');
 const plans: readonly Plan[] = [
-  { workload: 'tiny', systems: systemNames, metric: 'requestsPerSecond', higherIsBetter: true },
-  { workload: 'cpu', systems: systemNames, metric: 'wallMs', higherIsBetter: false },
+  {
+    workload: 'tiny',
+    systems: [...systemNames, ...processSystemNames],
+    metric: 'requestsPerSecond',
+    higherIsBetter: true,
+    ratios: [{ name: 'process/best peer process', of: 'rxjs-threadpool process', over: ['workerpool process', 'tinypool process'], target: 5 }],
+  },
+  {
+    // Over wall time, process/thread is the process speedup over the thread speedup.
+    workload: 'cpu',
+    systems: [...systemNames, ...processSystemNames],
+    metric: 'wallMs',
+    higherIsBetter: false,
+    ratios: [{ name: 'process/thread speedup', of: 'rxjs-threadpool process', over: 'rxjs-threadpool', target: 0.95 }],
+  },
   { workload: 'payload copy', systems: peers, metric: 'megabytesPerSecond', higherIsBetter: true },
   { workload: 'payload transfer', systems: peers, metric: 'megabytesPerSecond', higherIsBetter: true },
-  { workload: 'startup', systems: peers, metric: 'firstResultMs', higherIsBetter: false },
+  { workload: 'startup', systems: [...peers, ...processSystemNames], metric: 'firstResultMs', higherIsBetter: false },
   { workload: 'stream', systems: ['rxjs-threadpool', 'rxjs-threadpool batch:1', 'piscina', 'piscina best'], metric: 'latencyP99Ms', higherIsBetter: false },
   {
     // 100,000 tiny requests over 1,000 keys, each key's count kept in a worker; plain rxjs-threadpool runs `tiny` for comparison.
@@ -105,6 +128,8 @@ interface NamedRatio {
   name: string;
   ratio: number;
   target: number;
+  /** Of a ratio over several systems, the one with the best median, which the ratio is over. */
+  best?: BenchSystem;
 }
 
 /** One of a plan's ceilings, as measured. */
@@ -188,9 +213,12 @@ function main(): object | undefined {
         ratio: plan.higherIsBetter ? mine / ours : ours / mine,
       });
     }
+    // Of two systems, the one with the better median (the first of equals): a ratio over several is over the best.
+    const better = (a: BenchSystem, b: BenchSystem): BenchSystem => ((plan.higherIsBetter ? medianOf(a) >= medianOf(b) : medianOf(a) <= medianOf(b)) ? a : b);
     for (const { name, of, over, target } of plan.ratios ?? []) {
-      const ratio = plan.higherIsBetter ? medianOf(of) / medianOf(over) : medianOf(over) / medianOf(of);
-      ratios.push({ workload: plan.workload, name, ratio, target });
+      const against = typeof over === 'string' ? over : over.reduce(better);
+      const ratio = plan.higherIsBetter ? medianOf(of) / medianOf(against) : medianOf(against) / medianOf(of);
+      ratios.push({ workload: plan.workload, name, ratio, target, ...(typeof over === 'string' ? {} : { best: against }) });
     }
     for (const { name, system, metric, below, unit } of plan.ceilings ?? []) {
       const value = median((samples.get(`${plan.workload}|${system}`) ?? []).map((sample) => sample.metrics[metric]));
@@ -230,7 +258,10 @@ function main(): object | undefined {
     console.log(lines.join('\n'));
     const own = ratios
       .filter((ratio) => ratio.workload === plan.workload)
-      .map(({ name, ratio, target }) => `${name} ${ratio.toFixed(2)}× (target ≥ ${target}×${ratio >= target ? '' : ', BELOW TARGET'})`);
+      .map(
+        ({ name, ratio, target, best }) =>
+          `${name} ${ratio.toFixed(2)}×${best ? ` (over ${best})` : ''} (target ≥ ${target}×${ratio >= target ? '' : ', BELOW TARGET'})`,
+      );
     if (own.length > 0) console.log(`  ${own.join('   ')}`);
     const kept = ceilings
       .filter((ceiling) => ceiling.workload === plan.workload)

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { from, groupBy, mergeMap, Subject } from 'rxjs';
 import { type ClickEvent, sessionize, type UserSession } from '../examples/sessions/sessionize';
 import type { Tasks as SessionTasks } from '../examples/sessions/sessions.worker';
-import { createPool, type Pool } from '../src';
+import { createPool, type Pool, type PoolOptions } from '../src';
 import { poolMap, type PoolMapOptions, poolPipe, pullFrom } from '../operators';
 import { burn, type Call, inc, type Key, type KeyedRequest, keyOf, type SessionBatch, sum } from './tasks';
 import type { KeyedTasks } from './workers/ours.keyed.worker';
@@ -62,8 +62,10 @@ async function windowed<T>(inputs: readonly T[], window: number, run: (input: T)
   await Promise.all(lanes);
 }
 
-function ours(size: number, batch: 'auto' | 1): System {
-  const pool: Pool<Tasks> = createPool<Tasks>(join(workers, 'ours.worker.js'), { size });
+/** rxjs-threadpool's poolMap with `batch`, its workers threads or child processes (`runtime`), defaults otherwise. */
+function ours(size: number, batch: 'auto' | 1, runtime: 'thread' | 'process'): System {
+  // The cast stands until main's `runtime` option lands in PoolOptions.
+  const pool: Pool<Tasks> = createPool<Tasks>(join(workers, 'ours.worker.js'), { size, runtime } as PoolOptions);
   return {
     ready: () => pool.ready,
     runAll(op, inputs, transfer) {
@@ -124,9 +126,15 @@ async function loadPiscina(size: number, best: boolean): Promise<System> {
   };
 }
 
-async function loadTinypool(size: number): Promise<System> {
+/**
+ * tinypool, its workers threads or child processes (`runtime`), defaults otherwise. Nothing is
+ * transferred to its child processes (a task goes as a copy, JSON-serialized by default): the process
+ * mode runs only the workloads of numbers (tiny, cpu, startup). Its workers are reused
+ * (`isolateWorkers` is off by default).
+ */
+async function loadTinypool(size: number, runtime: 'worker_threads' | 'child_process'): Promise<System> {
   const { Tinypool } = await import('tinypool');
-  const pool = new Tinypool({ filename: join(workers, 'piscina.worker.js'), minThreads: size, maxThreads: size });
+  const pool = new Tinypool({ filename: join(workers, 'piscina.worker.js'), minThreads: size, maxThreads: size, runtime });
   const run = (op: Op, x: number | Float64Array, transfer: boolean): Promise<unknown> =>
     pool.run({ op, x }, transfer ? { transferList: [(x as Float64Array).buffer as ArrayBuffer] } : {});
   return {
@@ -139,9 +147,14 @@ async function loadTinypool(size: number): Promise<System> {
   };
 }
 
-async function loadWorkerpool(size: number): Promise<System> {
+/**
+ * workerpool, its workers threads or child processes (`workerType`), defaults otherwise. Nothing is
+ * transferred to its child processes (it ignores `transfer`; a task goes as a copy, JSON-serialized by
+ * default): the process mode runs only the workloads of numbers (tiny, cpu, startup).
+ */
+async function loadWorkerpool(size: number, workerType: 'thread' | 'process'): Promise<System> {
   const workerpool = (await import('workerpool')).default;
-  const pool = workerpool.pool(join(workers, 'workerpool.worker.js'), { minWorkers: size, maxWorkers: size, workerType: 'thread' });
+  const pool = workerpool.pool(join(workers, 'workerpool.worker.js'), { minWorkers: size, maxWorkers: size, workerType });
   const run = (op: Op, x: number | Float64Array, transfer: boolean): Promise<unknown> =>
     pool.exec(op, [x], transfer ? { transfer: [(x as Float64Array).buffer] } : undefined) as unknown as Promise<unknown>;
   return {
@@ -354,7 +367,7 @@ function mainThread(): System {
   };
 }
 
-/** Every system's name, as the table shows it. */
+/** The systems whose workers are threads, and the main thread, by name as the table shows it. */
 export const systemNames = [
   'rxjs-threadpool',
   'rxjs-threadpool batch:1',
@@ -365,7 +378,10 @@ export const systemNames = [
   'threads.js Pool',
   'main thread',
 ] as const;
-export type SystemName = (typeof systemNames)[number];
+
+/** The systems whose workers are child processes, each the same pool as its namesake above (the tiny, cpu and startup workloads only). */
+export const processSystemNames = ['rxjs-threadpool process', 'workerpool process', 'tinypool process'] as const;
+export type SystemName = (typeof systemNames)[number] | (typeof processSystemNames)[number];
 
 /** The systems of the keyed tiny workload only (it also runs plain rxjs-threadpool on `inc`, as `tiny` does). */
 export const keyedSystemNames = ['rxjs-threadpool keyed', 'piscina hand-routed'] as const;
@@ -411,17 +427,23 @@ export async function createSessionSystem(name: SessionSystemName, size: number)
 export async function createSystem(name: SystemName, size: number): Promise<System> {
   switch (name) {
     case 'rxjs-threadpool':
-      return ours(size, 'auto');
+      return ours(size, 'auto', 'thread');
     case 'rxjs-threadpool batch:1':
-      return ours(size, 1);
+      return ours(size, 1, 'thread');
+    case 'rxjs-threadpool process':
+      return ours(size, 'auto', 'process');
     case 'piscina':
       return loadPiscina(size, false);
     case 'piscina best':
       return loadPiscina(size, true);
     case 'workerpool':
-      return loadWorkerpool(size);
+      return loadWorkerpool(size, 'thread');
+    case 'workerpool process':
+      return loadWorkerpool(size, 'process');
     case 'tinypool':
-      return loadTinypool(size);
+      return loadTinypool(size, 'worker_threads');
+    case 'tinypool process':
+      return loadTinypool(size, 'child_process');
     case 'threads.js Pool':
       return loadThreadsPool(size);
     case 'main thread':
