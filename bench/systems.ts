@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { from, groupBy, mergeMap, Subject } from 'rxjs';
 import { type ClickEvent, sessionize, type UserSession } from '../examples/sessions/sessionize';
 import type { Tasks as SessionTasks } from '../examples/sessions/sessions.worker';
-import { createPool, type Pool, type PoolOptions } from '../src';
+import { createPool, type Pool } from '../src';
 import { poolMap, type PoolMapOptions, poolPipe, pullFrom } from '../operators';
 import { burn, type Call, inc, type Key, type KeyedRequest, keyOf, type SessionBatch, sum } from './tasks';
 import type { KeyedTasks } from './workers/ours.keyed.worker';
@@ -64,8 +64,7 @@ async function windowed<T>(inputs: readonly T[], window: number, run: (input: T)
 
 /** rxjs-threadpool's poolMap with `batch`, its workers threads or child processes (`runtime`), defaults otherwise. */
 function ours(size: number, batch: 'auto' | 1, runtime: 'thread' | 'process'): System {
-  // The cast stands until main's `runtime` option lands in PoolOptions.
-  const pool: Pool<Tasks> = createPool<Tasks>(join(workers, 'ours.worker.js'), { size, runtime } as PoolOptions);
+  const pool: Pool<Tasks> = createPool<Tasks>(join(workers, 'ours.worker.js'), { size, runtime });
   return {
     ready: () => pool.ready,
     runAll(op, inputs, transfer) {
