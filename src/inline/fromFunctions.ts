@@ -6,7 +6,7 @@
  * script generated here and evaluated by a `worker_threads` Worker
  * (`eval: true`). That script loads this library's worker side
  * (`inline/exposeInlineTasks`, by absolute path, found next to the
- * `nodeRequire` module in the sources or either build; see `nodeWorkerScript`) and hands it the sources, which it evaluates in
+ * `nodeRequire` module in the sources or either build; see `src/threads/inlineThreads.ts`) and hands it the sources, which it evaluates in
  * the worker's global scope.
  *
  * @module

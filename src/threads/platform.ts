@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidOptionError } from '../errors.js';
 import { NodeWorker } from './NodeWorker.js';
 import { isTypeScriptFile, typeScriptProblem, typeScriptRunner, typeScriptWorkerUrl } from './typeScriptWorker.js';
-export { inlineWorkerFactory } from '../inline/nodeWorkerScript.js';
+export { inlineWorkerFactory } from './inlineThreads.js';
 import type { ResolvedSource } from './workerPort.js';
 import { processRuntime } from '../process/processRuntime.js';
 import type { WorkerRuntime } from '../workerExecutor/runtime.js';

@@ -2,19 +2,19 @@
  * The Node side of inline tasks (`createPool.fromFunctions`): the script a
  * `worker_threads` Worker evaluates, which loads this library's worker side
  * (`inline/exposeInlineTasks`, by absolute path, next to the `nodeRequire`
- * module in the sources or either build) and hands it the tasks' sources. Loaded
+ * module in the sources or either build) and hands it the tasks' sources
+ * (their shape is `src/inline/`'s: this module only carries them). Loaded
  * only through the Node `platform` module.
  *
  * @module
  */
 import { nodeRequire } from '../nodeRequire.js';
-import { NodeWorker } from '../threads/NodeWorker.js';
-import type { ThreadOptions } from '../threads/threadOptions.js';
-import { isTypeScriptFile, typeScriptProblem, typeScriptRunner } from '../threads/typeScriptWorker.js';
-import type { InlineTaskSpec } from './taskSource.js';
+import { NodeWorker } from './NodeWorker.js';
+import type { ThreadOptions } from './threadOptions.js';
+import { isTypeScriptFile, typeScriptProblem, typeScriptRunner } from './typeScriptWorker.js';
 
 /** Makes the pool's workers for inline tasks. The script is made when the first worker starts: a library that cannot find its own files fails the pool with `WorkerStartError`. */
-export function inlineWorkerFactory(specs: readonly InlineTaskSpec[], options?: ThreadOptions): () => NodeWorker {
+export function inlineWorkerFactory(specs: readonly object[], options?: ThreadOptions): () => NodeWorker {
   let script: string | undefined;
   return () => new NodeWorker({ code: (script ??= workerScript(specs)) }, options);
 }
@@ -25,7 +25,7 @@ export function inlineWorkerFactory(specs: readonly InlineTaskSpec[], options?: 
  * from its sources) and hands it the tasks. Wrapped in a function so the
  * tasks, evaluated in the global scope, do not see its names.
  */
-export function workerScript(specs: readonly InlineTaskSpec[]): string {
+export function workerScript(specs: readonly object[]): string {
   const entry = exposeInlineTasksPath();
   const lines = ['"use strict";', '(() => {', `  const specs = ${JSON.stringify(specs)};`];
   if (isTypeScriptFile(entry)) {
