@@ -28,20 +28,7 @@ import {
   WorkerCrashedError,
   type WorkerStartError,
 } from '../errors.js';
-import type {
-  AutoBatchTuning,
-  BatchStart,
-  Done,
-  Executor,
-  ExecutorHost,
-  Job,
-  RunningBatch,
-  SlotId,
-  SlotPlacement,
-  StreamListener,
-  StreamSupport,
-} from '../executor.js';
-import { expandKeyRuns, streamEndedProblem, streamOutputProblem } from '../wire.js';
+import type { AutoBatchTuning, BatchStart, Done, Executor, ExecutorHost, Job, RunningBatch, SlotId, SlotPlacement } from '../executor.js';
 import { AUTO_BATCH_MAX_JOB_MS, AUTO_BATCH_TARGET_MS } from '../scheduler/batchSizing.js';
 import { PART_BYTES } from './copyBytes.js';
 import { Batch, type Reply } from './batchWire.js';
@@ -54,12 +41,10 @@ import {
   PROGRESS,
   type ProgressMessage,
   RELEASED,
-  STREAM_CLOSE,
   STREAM_ENDED,
   STREAM_OUTPUT,
   TORN_DOWN,
   type TornDownMessage,
-  type StreamCloseMessage,
   type StreamEndedMessage,
   type StreamOutputMessage,
 } from '../messages.js';
@@ -67,6 +52,8 @@ import type { WorkerRuntime } from './runtime.js';
 import { type Declared, startError, startWorker } from './workerStart.js';
 import { WorkerHandle } from './WorkerHandle.js';
 import { captureLines } from './outputLines.js';
+import { WorkerStreams } from './workerStreams.js';
+import { claimWorker, pickWorker } from './workerChoice.js';
 
 /**
  * The most worker threads one pool runs (`size`, and `createWorkers` on top
@@ -149,35 +136,8 @@ export class WorkerExecutor implements Executor {
   private lastWorkerNumber = 0;
   private names: readonly string[] | undefined;
   ready!: Promise<void>;
-  /** The listeners of open stream sessions, by session. */
-  private readonly sessions = new Map<number, StreamListener>();
-  /**
-   * Holds the process while a stream session is open: what it waits for
-   * (its instances' outputs, their drain) comes from workers that run no
-   * batch, and idle workers do not keep the process alive.
-   */
-  private sessionHold: ReturnType<typeof setInterval> | undefined;
   /** Stream tasks run in the workers: their outputs and ends come on the workers' ports. */
-  readonly streams: StreamSupport = {
-    listen: (session, listener) => {
-      this.sessions.set(session, listener);
-      this.sessionHold ??= setInterval(() => undefined, 2 ** 30);
-    },
-    forget: (session) => {
-      this.sessions.delete(session);
-      if (this.sessions.size === 0) this.releaseSessions();
-    },
-    close: (slot, session, keys, cancel) => {
-      const worker = this.workers.get(slot)?.worker;
-      if (!worker) return;
-      const message: StreamCloseMessage = { type: STREAM_CLOSE, session, ...(keys ? { keys } : {}), ...(cancel ? { cancel: true } : {}) };
-      try {
-        worker.post(message);
-      } catch {
-        // A worker that cannot take a message is on its way out: its instances end with it.
-      }
-    },
-  };
+  readonly streams = new WorkerStreams((slot) => this.workers.get(slot)?.worker);
 
   constructor(
     private readonly runtime: WorkerRuntime,
@@ -224,7 +184,8 @@ export class WorkerExecutor implements Executor {
   }
 
   start({ jobs, limits, alone, slot, stream }: BatchStart, done: Done): RunningBatch | undefined {
-    const handle = slot === undefined ? this.pick(alone) : this.claim(slot, alone);
+    const placed = slot === undefined ? undefined : this.workers.get(slot);
+    const handle = slot === undefined ? pickWorker(this.workers.values(), alone, this.perWorker) : placed && claimWorker(placed, alone, this.perWorker);
     // No worker takes it now: the scheduler may grow the pool (createWorkers), or waits for a wake or a done.
     if (!handle) return undefined;
     const batch = new Batch(jobs, done, limits?.progress, alone && this.perWorker > 1, stream, limits?.cancelGrace ?? DEFAULT_CANCEL_GRACE);
@@ -240,41 +201,6 @@ export class WorkerExecutor implements Executor {
     };
     if (handle.wire.send(batch)) this.finishBatch(handle, batch);
     return running;
-  }
-
-  /**
-   * The worker of `slot` for a batch placed on it, if it takes one now; for
-   * a batch `alone` (`tasksPerWorker` > 1) a busy one is set aside to empty.
-   */
-  private claim(slot: SlotId, alone: boolean): WorkerHandle | undefined {
-    const handle = this.workers.get(slot);
-    if (!handle) return undefined;
-    if (!alone || this.perWorker === 1) return handle.hasRoom ? handle : undefined;
-    if (handle.hasRoomAlone) return handle;
-    if (handle.state === 'busy') handle.setAside();
-    return undefined;
-  }
-
-  /**
-   * The worker for the next batch: of those with room, the least loaded (of
-   * equals, the one that got room last, so that unneeded ones stay idle and
-   * retire). A batch `alone` (`tasksPerWorker` > 1) takes only a worker
-   * running nothing; when every one runs something, the least loaded is set
-   * aside (it takes no new batch, so it empties while the others go on
-   * working), and the next `start` of a batch alone gets it.
-   */
-  private pick(alone: boolean): WorkerHandle | undefined {
-    let best: WorkerHandle | undefined;
-    let reserved: WorkerHandle | undefined;
-    for (const handle of this.workers.values()) {
-      if (handle.state === 'reserved') reserved = handle;
-      else if (handle.hasRoom && (!best || handle.load < best.load || (handle.load === best.load && handle.roomSince > best.roomSince))) best = handle;
-    }
-    if (!alone || this.perWorker === 1) return best;
-    if (reserved?.load === 0) return reserved;
-    if (best?.load === 0) return best;
-    if (!reserved) best?.setAside();
-    return undefined;
   }
 
   createWorkers(n: number): Promise<void> {
@@ -308,15 +234,8 @@ export class WorkerExecutor implements Executor {
   }
 
   close(): Promise<void> {
-    this.sessions.clear();
-    this.releaseSessions();
+    this.streams.clear();
     return this.shutdown((job) => new PoolClosedError(job.id));
-  }
-
-  /** No stream session is open: the process is no longer held for one. */
-  private releaseSessions(): void {
-    clearInterval(this.sessionHold);
-    this.sessionHold = undefined;
   }
 
   /** Stops every worker; running requests end with `errorFor(job)`. */
@@ -417,23 +336,10 @@ export class WorkerExecutor implements Executor {
     }
   }
 
-  /**
-   * What a worker's stream instances emitted, or how one ended, for the
-   * session's listener; checked first: a malformed one is dropped and the
-   * worker, which can no longer be trusted, is replaced once its work is done.
-   */
+  /** What a worker's stream instances emitted, or how one ended: a worker that sent a malformed one can no longer be trusted, and is replaced once its work is done. */
   private onStreamMessage(handle: WorkerHandle, message: StreamOutputMessage | StreamEndedMessage): void {
-    const output = message.type === STREAM_OUTPUT;
-    const problem = output ? streamOutputProblem(message) : streamEndedProblem(message);
-    if (problem !== undefined) {
-      if (handle.state === 'idle' || handle.state === 'busy' || handle.state === 'reserved') handle.recycle('untrusted');
-      return;
-    }
-    const listener = this.sessions.get(message.session);
-    if (!listener) return;
-    if (output) listener.output(expandKeyRuns(message.keys, message.keyRuns, message.values.length), message.values);
-    else if (message.key === undefined) listener.drained(handle.slot);
-    else listener.ended(handle.slot, message.key, message.error);
+    if (this.streams.receive(handle.slot, message)) return;
+    if (handle.state === 'idle' || handle.state === 'busy' || handle.state === 'reserved') handle.recycle('untrusted');
   }
 
   /** A part of a batch answered: a worker that sent a malformed reply, or outgrew `maxHeapPerWorker`, is replaced once its work is done. */
