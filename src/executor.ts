@@ -121,6 +121,13 @@ export interface RunningBatch {
    */
   cancel(): void;
   /**
+   * Optional: aborts the signals of `jobs` (some of the batch's) without
+   * ending anything: a task that reads its signal stops by itself, and their
+   * outcomes come as their tasks give them (a queue host's withdrawn job,
+   * whose requests share batches with other jobs'). Nothing is terminated.
+   */
+  abortSignals?(jobs: readonly Job[]): void;
+  /**
    * Optional: the pipeline whose batch this is was closed with `cancel:
    * 'abandon'` (its outcomes will be dropped). An executor whose batches can
    * still be withdrawn before they start (a queue's waiting jobs) withdraws

@@ -232,24 +232,36 @@ export type AbortReason = 'timeout' | 'cancel';
 /**
  * Master → worker: the requests of these run messages were cancelled:
  * abort the signal of the one running, and run none of the rest. The
- * worker answers each message as usual (its outcomes are dropped).
+ * worker answers each message as usual (its outcomes are dropped). With
+ * `at` (and one message), only the requests at those positions of it: a
+ * queue host's job withdrawn while its requests share a batch with other
+ * jobs' (their failures are the abort's).
  */
 export interface AbortMessage {
   readonly type: typeof ABORT;
   readonly batches: readonly number[];
   readonly reason: AbortReason;
+  readonly at?: readonly number[];
 }
 
 /** The most run messages one abort names (a batch's parts). */
 const MAX_ABORTED = 100_000;
 
 /** What is wrong with an {@link AbortMessage}, in words, or `undefined` when it is well-formed (checked by the worker). */
-export function abortProblem(message: { readonly batches?: unknown; readonly reason?: unknown }): string | undefined {
-  const { batches, reason } = message;
+export function abortProblem(message: { readonly batches?: unknown; readonly reason?: unknown; readonly at?: unknown }): string | undefined {
+  const { batches, reason, at } = message;
   if (reason !== 'timeout' && reason !== 'cancel') return `reason must be 'timeout' or 'cancel', got ${kindOf(reason)}`;
   if (!Array.isArray(batches)) return `batches must be an array of message ids, got ${kindOf(batches)}`;
   if (batches.length > MAX_ABORTED) return `${batches.length} message ids, more than the ${MAX_ABORTED} accepted`;
   for (let i = 0; i < batches.length; i++) if (typeof batches[i] !== 'number') return `batches[${i}] must be a message id, got ${kindOf(batches[i])}`;
+  if (at === undefined) return undefined;
+  if (batches.length !== 1) return `at names positions of one message, not of ${batches.length}`;
+  if (!Array.isArray(at)) return `at must be an array of positions, got ${kindOf(at)}`;
+  if (at.length > MAX_ABORTED) return `${at.length} positions, more than the ${MAX_ABORTED} accepted`;
+  for (let i = 0; i < at.length; i++) {
+    const position: unknown = at[i];
+    if (typeof position !== 'number' || !Number.isInteger(position) || position < 0) return `at[${i}] must be a position, got ${kindOf(position)}`;
+  }
   return undefined;
 }
 

@@ -408,7 +408,7 @@ export class Scheduler implements ExecutorHost, PipelineHost {
       this.starts -= jobs.length;
       return false;
     }
-    if (!ended) pipeline.runs.add(run);
+    if (!ended) pipeline.runs.set(run, jobs);
     if (startedAt !== 0) this.recordStart(pipeline, jobs, startedAt);
     this.changed();
     return true;

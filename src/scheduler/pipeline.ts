@@ -144,8 +144,8 @@ export class Pipeline implements Sizable {
   readonly queue: JobQueue | PriorityJobQueue | KeyedQueue;
   /** @internal Its requests running and ended; rolls up into the pool's. */
   readonly tally: Tally;
-  /** @internal Its batches running (told when the pipeline closes: cancel or abandon). */
-  readonly runs = new Set<RunningBatch>();
+  /** @internal Its batches running, with their requests (told when the pipeline closes: cancel or abandon; or when requests are withdrawn). */
+  readonly runs = new Map<RunningBatch, readonly QueuedJob[]>();
   /** @internal Outcomes in hand, being delivered one at a time. */
   undelivered = 0;
   /** @internal */ closed = false;
@@ -297,9 +297,22 @@ export class Pipeline implements Sizable {
     const dropped = this.queue.drain().length;
     this.host.closed(this);
     if (dropped > 0) this.host.changed();
-    const runs = [...this.runs];
+    const runs = [...this.runs.keys()];
     if (this.options.cancel === 'terminate') for (const run of runs) run.cancel();
     else for (const run of runs) run.abandon?.();
+  }
+
+  /**
+   * @internal Aborts the signals of the running requests given with these
+   * tickets (a queue host's job, withdrawn by its producer while it ran):
+   * a task that reads its signal stops by itself; nothing else changes, and
+   * their outcomes come as their tasks give them.
+   */
+  abortRunning(tickets: ReadonlySet<number>): void {
+    for (const [run, jobs] of this.runs) {
+      const hit = jobs.filter((job) => tickets.has(job.ticket));
+      if (hit.length > 0) run.abortSignals?.(hit);
+    }
   }
 
   /**

@@ -37,8 +37,14 @@ const running = new Map<number, Promise<void>>();
 /** Run messages started and not yet answered, by id: what an abort message finds. */
 const runs = new Map<number, BatchRun>();
 
-/** Run messages aborted before they started (they wait for the part they follow), by id, with why. */
-const abortedEarly = new Map<number, AbortReason>();
+/** An abort of a run message: why, and of which of its requests (all when absent). */
+interface Abort {
+  readonly reason: AbortReason;
+  readonly at?: readonly number[];
+}
+
+/** Run messages aborted before they started (they wait for the part they follow), by id. */
+const abortedEarly = new Map<number, Abort>();
 
 /**
  * The master cancelled the requests of the run messages of `message`: the
@@ -48,10 +54,11 @@ const abortedEarly = new Map<number, AbortReason>();
  */
 export function abortBatches(message: AbortMessage): void {
   if (abortProblem(message) !== undefined) return;
+  const abort: Abort = message.at === undefined ? { reason: message.reason } : { reason: message.reason, at: message.at };
   for (const id of message.batches) {
     const run = runs.get(id);
-    if (run) run.abort(message.reason);
-    else if (running.has(id)) abortedEarly.set(id, message.reason);
+    if (run) run.abort(abort.reason, abort.at);
+    else if (running.has(id)) abortedEarly.set(id, abort);
   }
 }
 
@@ -88,7 +95,7 @@ function runNow(tasks: TaskMap, port: MasterPort, message: RunMessage, keys: Key
   const started = performance.now();
   const run = new BatchRun(tasks, message, port, keys);
   const early = abortedEarly.get(message.batch);
-  if (early !== undefined) run.abort(early);
+  if (early !== undefined) run.abort(early.reason, early.at);
   runs.set(message.batch, run);
   const finished = run.runFrom(0);
   if (finished === true) {
@@ -169,6 +176,8 @@ export class BatchRun {
   private toldCancellable = false;
   /** Why the batch was cancelled, once it was: the running request's signal is aborted, and no other request runs. */
   private cancelled: AbortReason | undefined;
+  /** Requests cancelled one by one (a queue host's withdrawn job), by position, with why: aborted if running, else not run. */
+  private cancelledAt: Map<number, AbortReason> | undefined;
 
   constructor(
     private readonly tasks: TaskMap,
@@ -184,17 +193,27 @@ export class BatchRun {
   /** The task of the request at `at` read its signal: it is aborted if the batch is cancelled while that request runs (at once, if it already was). */
   signalRead(at: number, controller: AbortController): void {
     if (at === this.at) this.live = controller;
-    if (this.cancelled !== undefined) controller.abort(abortReason(this.cancelled));
+    const cancelled = this.cancelled ?? this.cancelledAt?.get(at);
+    if (cancelled !== undefined) controller.abort(abortReason(cancelled));
     if (this.toldCancellable || !this.port) return;
     this.toldCancellable = true;
     this.port.post({ type: CANCELLABLE, batch: this.message.batch } satisfies CancellableMessage);
   }
 
-  /** The master cancelled this batch's requests: the running one's signal aborts, and the rest do not run. */
-  abort(reason: AbortReason): void {
+  /**
+   * The master cancelled this batch's requests (those at `at`, when given):
+   * the running one's signal aborts, and the rest do not run.
+   */
+  abort(reason: AbortReason, at?: readonly number[]): void {
     if (this.cancelled !== undefined) return;
-    this.cancelled = reason;
-    this.live?.abort(abortReason(reason));
+    if (at === undefined) {
+      this.cancelled = reason;
+      this.live?.abort(abortReason(reason));
+      return;
+    }
+    const cancelledAt = (this.cancelledAt ??= new Map());
+    for (const position of at) if (!cancelledAt.has(position)) cancelledAt.set(position, reason);
+    if (cancelledAt.has(this.at)) this.live?.abort(abortReason(reason));
   }
 
   /** Records a task's result at `at`: a result marked with `transfer()` whose list cannot be moved is that request's error. */
@@ -261,9 +280,10 @@ export class BatchRun {
   runFrom(from: number): true | Promise<void> {
     const { tasks: names, args, spread, keys, keyRuns } = this.message;
     for (let at = from; at < args.length; at++) {
-      if (this.cancelled !== undefined) {
-        // Cancelled: the rest never run (the master has given them their outcomes already).
-        this.fail(at, taskFailure(at, abortReason(this.cancelled)));
+      const cancelled = this.cancelled ?? this.cancelledAt?.get(at);
+      if (cancelled !== undefined) {
+        // Cancelled: it never runs (the master has given it its outcome already, or drops it).
+        this.fail(at, taskFailure(at, abortReason(cancelled)));
         continue;
       }
       if (keys && keyRuns && at >= this.runEnd) {

@@ -198,6 +198,9 @@ export class WorkerExecutor implements Executor {
     const running = {
       slot: handle.slot,
       cancel: () => this.end(handle, batch, 'cancel', (job, signalled) => new TaskCancelledError(job.id, handle.number, signalled)),
+      abortSignals: (some: readonly Job[]) => {
+        if (handle.runs(batch)) handle.wire.abortJobs(batch, some);
+      },
     };
     if (handle.wire.send(batch)) this.finishBatch(handle, batch);
     return running;

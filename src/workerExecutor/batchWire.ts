@@ -286,6 +286,23 @@ export class BatchWire {
     }
   }
 
+  /** Asks the worker to abort the signals of `jobs` of `batch` (those of its parts not yet answered); the rest of the batch runs on. */
+  abortJobs(batch: Batch, jobs: readonly Job[]): void {
+    const wanted = new Set(jobs);
+    for (const [id, part] of this.parts) {
+      if (part.batch !== batch) continue;
+      const positions = part.positions ?? batch.jobs.map((_, i) => i);
+      const at: number[] = [];
+      positions.forEach((position, i) => wanted.has(batch.jobs[position]) && at.push(i));
+      if (at.length === 0) continue;
+      try {
+        this.port.post({ type: ABORT, batches: [id], reason: 'cancel', at } satisfies AbortMessage);
+      } catch {
+        // A worker that cannot take a message is on its way out: its requests end with it.
+      }
+    }
+  }
+
   /** Forgets every part in flight (the worker stopped): replies to them are ignored. */
   clear(): void {
     this.parts.clear();
