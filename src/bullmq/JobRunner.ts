@@ -42,6 +42,8 @@ export class JobRunner {
   private readonly timed = new Map<string, Pipeline>();
   /** The requests in the pipelines, by the ticket each was submitted with. */
   private readonly submitted = new Map<number, Submitted>();
+  /** The tickets of each job running, by job id: a job withdrawn by its producer has its requests' signals aborted. */
+  private readonly byJob = new Map<string, Set<number>>();
   private lastTicket = 0;
 
   constructor(private readonly pool: Pool<TaskMap>) {}
@@ -55,8 +57,12 @@ export class JobRunner {
     const { tasks, args, spread, timeout } = job.data;
     const keys = keysOf(job.data);
     const count = args.length;
+    const tickets = new Set<number>();
+    const jobId = job.id;
+    if (jobId !== undefined) this.byJob.set(jobId, tickets);
     return new Promise<QueueJobResult>((resolve, reject) => {
       const outcomes = new JobOutcomes(count, ({ values, failures }) => {
+        if (jobId !== undefined && this.byJob.get(jobId) === tickets) this.byJob.delete(jobId);
         const attempts = job.opts.attempts ?? 1;
         if (failures.length > 0 && job.attemptsMade + 1 < attempts) {
           // The user asked for retries: BullMQ runs the job again (after its backoff); only the last run's outcomes count.
@@ -77,6 +83,7 @@ export class JobRunner {
           continue;
         }
         const ticket = ++this.lastTicket;
+        tickets.add(ticket);
         // A keyed request runs on a keyed pipeline here too: one at a time per key, on the thread that owns it.
         const key = keys?.[at];
         const pipeline = this.pipelineFor(task, timeout, key !== undefined);
@@ -84,6 +91,19 @@ export class JobRunner {
         pipeline.submit(workRequest(spread ? (args[at] as unknown[]) : [args[at]]), ticket, task, undefined, key);
       }
     });
+  }
+
+  /**
+   * The producer withdrew the job `jobId` while it ran here: the signals of
+   * its requests running on a thread are aborted (a task that reads its
+   * signal stops by itself; what they return is the job's result, which the
+   * producer no longer waits for). Requests of other jobs sharing their
+   * batches run on. An id of no job running here is ignored.
+   */
+  abortJob(jobId: string): void {
+    const tickets = this.byJob.get(jobId);
+    if (!tickets) return;
+    for (const pipeline of [...this.untimed.values(), ...this.timed.values()]) pipeline.abortRunning(tickets);
   }
 
   /** Closes every pipeline (their requests are dropped). */

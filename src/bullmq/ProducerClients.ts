@@ -10,6 +10,7 @@ import { type ConnectionOptions, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { withDeadline } from '../deadline.js';
 import { liveOptions, type ResolvedConnection } from './connection.js';
+import { withdrawnChannel } from './wire.js';
 
 /** Where a pool's queue is. */
 export interface QueuePlace {
@@ -52,6 +53,11 @@ export class ProducerClients {
   /** Resolves once the queue and its events stream are reachable. */
   async ready(): Promise<void> {
     await Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady()]);
+  }
+
+  /** Tells the hosts that the job `jobId`, which one of them runs, was withdrawn (best effort: Redis may be away). */
+  announceWithdrawn(jobId: string): void {
+    this.reader.publish(withdrawnChannel(this.place.prefix, this.place.queue), jobId).catch(() => undefined);
   }
 
   /** The Redis key of a job's hash. */

@@ -174,7 +174,7 @@ export class QueueExecutor implements Executor {
       // Counted from the moment the job is queued: the producer cannot see a remote start, and a
       // request whose job no host takes must still end.
       flight.timer = setTimeout(() => {
-        void this.withdraw(flight);
+        void this.withdrawOrAbort(flight);
         this.settle(
           flight,
           failAll(jobs, (job) => new TaskTimeoutError(job.task, job.id, timeout)),
@@ -257,9 +257,21 @@ export class QueueExecutor implements Executor {
     );
   }
 
-  /** `cancel: 'terminate'`: the batch ends now; its job is withdrawn if it has not started. */
+  /**
+   * Withdraws a job (see {@link withdraw}); one a host has started is
+   * announced as withdrawn instead, and that host aborts its requests'
+   * signals (a task that reads its signal stops by itself).
+   */
+  private withdrawOrAbort(flight: Flight): Promise<void> {
+    const added = flight.state === 'added';
+    return this.withdraw(flight).then((removed) => {
+      if (added && !removed) this.clients?.announceWithdrawn(flight.jobId);
+    });
+  }
+
+  /** `cancel: 'terminate'`: the batch ends now; its job is withdrawn if it has not started, else its host aborts its signals. */
   private cancel(flight: Flight): void {
-    void this.withdraw(flight);
+    void this.withdrawOrAbort(flight);
     this.settleCancelled(flight);
   }
 
@@ -291,7 +303,7 @@ export class QueueExecutor implements Executor {
     this.link?.reconciler.stop();
     this.link?.adder.close();
     const flights = [...this.flights.values()];
-    const withdrawn = flights.map((flight) => this.withdraw(flight));
+    const withdrawn = flights.map((flight) => this.withdrawOrAbort(flight));
     for (const flight of flights)
       this.settle(
         flight,

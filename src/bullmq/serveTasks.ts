@@ -13,6 +13,7 @@
  * @module
  */
 import type { ConnectionOptions } from 'bullmq';
+import { Redis } from 'ioredis';
 import { createPool } from '../createPool.js';
 import type { Pool } from '../Pool.js';
 import type { TaskMap } from '../tasks.js';
@@ -21,6 +22,7 @@ import { checkConnection, liveOptions, resolveConnection } from './connection.js
 import { JobRunner } from './JobRunner.js';
 import { RefusingWorker } from './RefusingWorker.js';
 import { checkServeOptions, type ServeOptions } from './serveOptions.js';
+import { MAX_JOB_ID_LENGTH, withdrawnChannel } from './wire.js';
 
 export type { ServeOptions } from './serveOptions.js';
 
@@ -98,12 +100,21 @@ export async function serveTasks(workerModule: string | URL, options: ServeOptio
     lost = false;
   });
   await worker.waitUntilReady();
+  // A producer that withdraws a job this host runs says so on a channel: the job's requests have their signals aborted.
+  const withdrawn = new Redis(liveOptions(resolved));
+  withdrawn.on('error', () => undefined);
+  withdrawn.on('message', (_channel: string, jobId: unknown) => {
+    // Anyone with access to Redis can publish here: only a job id this host runs does anything.
+    if (typeof jobId === 'string' && jobId.length <= MAX_JOB_ID_LENGTH) runner.abortJob(jobId);
+  });
+  await withdrawn.subscribe(withdrawnChannel(prefix, queue));
   let closing: Promise<void> | undefined;
   return {
     pool,
     close: () =>
       (closing ??= (async () => {
         await worker.close();
+        withdrawn.disconnect();
         runner.close();
         await pool.close();
       })()),

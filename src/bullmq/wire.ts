@@ -59,6 +59,18 @@ export type QueueJobResult = WireOutcomes;
  */
 export const JOB_REFUSED = 'rxjs-threadpool: job refused: ';
 
+/**
+ * The Redis channel a producer publishes a job's id on when it withdrew the
+ * job (a cancel, a timeout, a close) while a host ran it: the host aborts
+ * the signals of that job's requests (`this.signal` in their tasks).
+ */
+export function withdrawnChannel(prefix: string, queue: string): string {
+  return `${prefix}:${queue}:rxjs-threadpool:withdrawn`;
+}
+
+/** The longest job id a host accepts on the withdrawn channel (anything else on it is ignored). */
+export const MAX_JOB_ID_LENGTH = 512;
+
 /** Default of a host's `maxJobBytes`: the largest job data (JSON, in bytes) it accepts, 16 MiB. */
 export const DEFAULT_MAX_JOB_BYTES = 16 * 1024 * 1024;
 
