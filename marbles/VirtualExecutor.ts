@@ -1,15 +1,33 @@
 /**
  * The virtual-time executor: a slot is a virtual worker that runs a batch
- * synchronously, then answers after a number of frames on an RxJS
- * scheduler (a `TestScheduler` in marble tests). It sits behind the same
- * seam as the threads.js executor, so the scheduler above it is the real one.
+ * at once, on the main thread, then answers after a number of frames on an
+ * RxJS scheduler (a `TestScheduler` in marble tests). It sits behind the
+ * same seam as the worker executor, so the scheduler above it is the real
+ * one; and it runs tasks through the worker side's own runtime: the run
+ * message the master would post (`encodeRun`), run by the batch runner of
+ * `src/worker/batchRun.ts` (`runBatchNow`; a stream batch by
+ * `feedStreamRun`), whose done, progress and cancellable messages come back
+ * on an in-memory port and are checked and decoded as the master decodes a
+ * thread's (`doneProblem`, `decodeFailure`).
+ *
+ * Virtual time: a batch's requests run one after another, each for its
+ * `duration` frames; their tasks all ran when the batch started (their
+ * results are known at once), and the outcomes arrive when its frames are
+ * over. A timeout or a cancel ends the batch at its own frame with its own
+ * outcomes. When a task of the batch that had started by then (in virtual
+ * time) read its signal, the signal of the request running then aborts
+ * (and those of the requests after it, which in virtual time never ran),
+ * and the worker is kept while that request's frames run out, if they do
+ * within `cancelGrace` frames; else, or when no such task read its signal,
+ * the worker is replaced, at the end of the grace or at once.
  *
  * @module
  */
 import type { WorkerExitReason } from '../src/events.js';
 import { type SchedulerLike, Subject, type Subscription } from 'rxjs';
-import { type FailureError, PoolClosedError, TaskCancelledError, TaskError, TaskTimeoutError, UnknownTaskError } from '../src/errors.js';
+import { type FailureError, PoolClosedError, ProtocolError, TaskCancelledError, TaskTimeoutError } from '../src/errors.js';
 import {
+  type BatchOutcomes,
   type BatchStart,
   type Done,
   type Executor,
@@ -23,33 +41,117 @@ import {
   type StreamListener,
   type StreamSupport,
 } from '../src/executor.js';
-import type { Key } from '../src/keys.js';
-import { streamBodyOf, StreamSessions, type SubjectClass } from '../src/worker/streamTask.js';
-import type { StreamRun } from '../src/wire.js';
+import {
+  type AbortReason,
+  CANCELLABLE,
+  DONE,
+  type DoneMessage,
+  doneProblem,
+  encodeRun,
+  isProgressFor,
+  PROGRESS,
+  type ProgressMessage,
+} from '../src/messages.js';
+import { decodeFailure, serializeError, type StreamRun } from '../src/wire.js';
+import { abortReason, BatchRun, runBatchNow } from '../src/worker/batchRun.js';
 import { declaredOptions } from '../src/worker/exposeTasks.js';
 import { KeyMemory } from '../src/worker/keyMemory.js';
-import { serializeError } from '../src/wire.js';
+import type { MasterPort } from '../src/worker/port.js';
+import { feedStreamRun } from '../src/worker/streamRun.js';
+import { StreamSessions, type SubjectClass } from '../src/worker/streamTask.js';
 import type { TaskMap } from '../src/tasks.js';
-import { unwrapTransfer } from '../src/transfer.js';
 
 /** How many frames a request takes: a number, or a function of its task and arguments. */
 export type VirtualDuration = number | ((task: string, args: readonly unknown[]) => number);
 
-interface Running {
-  readonly jobs: readonly Job[];
-  readonly done: Done;
-  readonly timer: Subscription;
-  readonly frames: number;
-}
+/** After a timeout or a cancel, how many frames a task that reads its signal may take to settle before its virtual worker is replaced, by default (`cancelGrace`). */
+const DEFAULT_VIRTUAL_CANCEL_GRACE = 1000;
+
+/** Ids of run messages, unique over every virtual pool: each reply names the message it answers. */
+let lastRunId = 0;
 
 let lastSlot = 0;
+
+/**
+ * A batch's run on a virtual worker: the batch runner's own, made
+ * synchronous, which keeps each request's signal (by position, once its
+ * task read it) for a cancel that comes frames after the run ended.
+ */
+class VirtualRun extends BatchRun {
+  private readonly signals = new Map<number, AbortController>();
+
+  override signalRead(at: number, controller: AbortController): void {
+    this.signals.set(at, controller);
+    super.signalRead(at, controller);
+  }
+
+  /** Whether the task of a request at or before `at` read its signal. */
+  readBefore(at: number): boolean {
+    for (const read of this.signals.keys()) if (read <= at) return true;
+    return false;
+  }
+
+  /**
+   * Cancelled while, in virtual time, the request at `at` runs: its signal
+   * aborts, and so do those of the requests after it (in virtual time they
+   * never ran); a task that reads its signal later finds it aborted.
+   */
+  abortFrom(at: number, reason: AbortReason): void {
+    this.abort(reason);
+    for (const [read, controller] of this.signals) if (read >= at) controller.abort(abortReason(reason));
+  }
+}
+
+/** A batch on a virtual worker: its run, its outcomes once the worker side answered, and where it is in virtual time. */
+class VirtualBatch {
+  /** Its outcomes, decoded from the done message that answered its run message. */
+  outcomes: BatchOutcomes | undefined;
+  /** A task of it read its signal (the worker side said so). */
+  cancellable = false;
+  /** Its outcomes were handed to the scheduler before its frames were over (a timeout, a cancel, a close): a worker kept for it waits only for its task to stop. */
+  delivered = false;
+  /** Its completion, timeout or grace on the scheduler. */
+  timer: Subscription | undefined;
+
+  constructor(
+    /** The id of its run message. */
+    readonly id: number,
+    readonly jobs: readonly Job[],
+    readonly done: Done,
+    readonly progress: ((at: number, value: unknown) => void) | undefined,
+    /** The frame it started at. */
+    readonly startedAt: number,
+    /** When each request's frames end, counted from its start: its requests run one after another. */
+    readonly ends: readonly number[],
+    /** After a timeout or a cancel, the frames its task may take to settle when it reads its signal. */
+    readonly cancelGrace: number,
+    /** Its run by the batch runner (none for a stream batch, fed to the worker's instances). */
+    readonly run: VirtualRun | undefined,
+  ) {}
+
+  /** Its frames: its requests', one after another. */
+  get frames(): number {
+    return this.ends.length === 0 ? 0 : this.ends[this.ends.length - 1];
+  }
+
+  /** The position of the request that runs `elapsed` frames after the start (the last, once every one has run). */
+  runningAt(elapsed: number): number {
+    const at = this.ends.findIndex((end) => end > elapsed);
+    return at === -1 ? this.jobs.length - 1 : at;
+  }
+
+  /** Whether a cancel while the request at `at` runs aborts its signal and waits for it: a task run by then read its signal, it has a grace, it has not ended. */
+  stopsByItself(at: number): this is { run: VirtualRun } {
+    return this.cancellable && this.cancelGrace > 0 && !this.delivered && this.run !== undefined && this.run.readBefore(at);
+  }
+}
 
 /** A virtual worker: its slot, its batch if it runs one, whether it was dismissed, and the keys it ran (for `keyReleased`). */
 class VirtualWorker {
   readonly slot: SlotId = ++lastSlot;
   /** The pool's number for it (1, 2, … in the order it started). */
   number = 0;
-  running: Running | undefined;
+  running: VirtualBatch | undefined;
   retiring = false;
   /** How many times it became idle: an idle timer of an earlier rest is stale. */
   rests = 0;
@@ -58,23 +160,13 @@ class VirtualWorker {
   readonly gone: Promise<void>;
   markGone!: () => void;
 
-  constructor(readonly keys: KeyMemory | undefined) {
+  constructor(
+    readonly keys: KeyMemory | undefined,
+    /** Its worker side's channel to the master: what the batch runner posts reaches the executor at once. */
+    readonly port: MasterPort,
+  ) {
     this.gone = new Promise<void>((resolve) => (this.markGone = resolve));
   }
-}
-
-function isSyncGenerator(value: unknown): value is Generator<unknown, unknown, undefined> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    Symbol.iterator in value &&
-    typeof (value as Generator).next === 'function' &&
-    typeof (value as Generator).throw === 'function'
-  );
-}
-
-function isAsyncIterator(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
 /** Runs batches in virtual time. */
@@ -160,13 +252,11 @@ export class VirtualExecutor implements Executor {
       worker = at === -1 ? undefined : this.idle.splice(at, 1)[0];
     }
     if (!worker) return undefined;
-    this.runOn(worker, jobs, done, limits, stream);
     const on = worker;
+    const batch = this.runOn(on, jobs, done, limits, stream);
     return {
       slot: on.slot,
-      cancel: () => {
-        if (on.running?.jobs === jobs) this.replace(on, (job) => new TaskCancelledError(job.id));
-      },
+      cancel: () => this.end(on, batch, 'cancel', (job, signalled) => new TaskCancelledError(job.id, on.number, signalled)),
     };
   }
 
@@ -178,7 +268,11 @@ export class VirtualExecutor implements Executor {
   }
 
   private addWorker(): void {
-    const worker = new VirtualWorker(this.keyReleased ? new KeyMemory() : undefined);
+    const worker: VirtualWorker = new VirtualWorker(this.keyReleased ? new KeyMemory() : undefined, {
+      post: (message) => this.onMessage(worker, message),
+      // The master's messages (run, abort) reach a virtual worker as calls, not on its port.
+      listen: () => undefined,
+    });
     worker.number = ++this.lastWorkerNumber;
     this.workers.set(worker.slot, worker);
     this.rest(worker);
@@ -211,74 +305,168 @@ export class VirtualExecutor implements Executor {
     return { count: victims.length, gone: Promise.all(victims.map((worker) => worker.gone)).then(() => undefined) };
   }
 
+  /**
+   * Ends every worker now, and the batches they run with `PoolClosedError`.
+   * A task that reads its signal sees it abort (an `AbortError`), as on a
+   * thread; its worker is not kept for it (nothing could run on it).
+   */
   close(): Promise<void> {
     this.closed = true;
     this.idle.length = 0;
     for (const worker of [...this.workers.values()]) {
-      const running = worker.running;
+      const batch = worker.running;
       this.remove(worker, 'closed');
-      if (running) {
-        running.timer.unsubscribe();
-        running.done(
-          failAll(running.jobs, (job) => new PoolClosedError(job.id)),
-          running.frames,
-        );
-      }
+      if (!batch || batch.delivered) continue;
+      const elapsed = this.scheduler.now() - batch.startedAt;
+      const at = batch.runningAt(elapsed);
+      const signalled = batch.stopsByItself(at);
+      batch.delivered = true;
+      batch.done(
+        failAll(batch.jobs, (job) => new PoolClosedError(job.id)),
+        elapsed,
+      );
+      if (signalled) batch.run.abortFrom(at, 'cancel');
     }
     return Promise.resolve();
   }
 
-  private runOn(worker: VirtualWorker, jobs: readonly Job[], done: Done, limits?: RunLimits, stream?: StreamRun): void {
-    const values: unknown[] = [];
-    const errors: (FailureError | undefined)[] = [];
+  /** Runs a batch on `worker` now, through the worker side's runtime, and sets its end: its frames, or its timeout. */
+  private runOn(worker: VirtualWorker, jobs: readonly Job[], done: Done, limits?: RunLimits, stream?: StreamRun): VirtualBatch {
     const progress = limits?.progress;
-    for (let at = 0; at < jobs.length; at++) {
-      const job = jobs[at];
-      const outcome = stream
-        ? this.feed(worker, job, stream)
-        : this.runJob(job, worker.slot, progress && ((value: unknown) => this.scheduler.schedule(() => worker.running?.jobs === jobs && progress(at, value))));
-      values.push(outcome.ok ? outcome.value : undefined);
-      errors.push(outcome.ok ? undefined : outcome.error);
-    }
-    const outcomes = { values, errors };
-    const frames = jobs.reduce((sum, job) => sum + this.framesOf(job), 0);
+    const message = encodeRun(++lastRunId, jobs, {
+      ...(progress === undefined ? {} : { progress: true }),
+      ...(stream === undefined ? {} : { stream }),
+    });
+    const run = stream ? undefined : new VirtualRun(this.taskMap, message, worker.port, worker.keys, true);
+    const cancelGrace = limits?.cancelGrace ?? DEFAULT_VIRTUAL_CANCEL_GRACE;
+    let elapsed = 0;
+    const ends = jobs.map((job) => (elapsed += this.framesOf(job)));
+    const batch = new VirtualBatch(message.batch, jobs, done, progress, this.scheduler.now(), ends, cancelGrace, run);
+    worker.running = batch;
+    // Its done message (and any progress, and whether a task read its signal) comes back on the port before this returns.
+    if (run) runBatchNow(worker.port, run);
+    else worker.port.post(feedStreamRun(this.streamsOf(worker), this.taskMap, message));
+    // A task that closed the pool or cancelled its own request, say, ended it while it ran.
+    if (worker.running !== batch || batch.delivered) return batch;
+    const { frames } = batch;
     const timeout = limits?.timeout;
     if (timeout !== undefined && frames > timeout) {
-      const timer = this.scheduler.schedule(() => this.replace(worker, (job) => new TaskTimeoutError(job.task, job.id, timeout)), timeout);
-      worker.running = { jobs, done, timer, frames: timeout };
-      return;
+      batch.timer = this.scheduler.schedule(
+        () => this.end(worker, batch, 'timeout', (job, signalled) => new TaskTimeoutError(job.task, job.id, timeout, worker.number, signalled)),
+        timeout,
+      );
+      return batch;
     }
-    const timer = this.scheduler.schedule(() => {
-      worker.running = undefined;
-      if (worker.retiring) this.remove(worker, 'dismissed');
-      else this.rest(worker);
+    batch.timer = this.scheduler.schedule(() => {
+      const outcomes = batch.outcomes;
+      if (!outcomes) throw new Error(`virtual worker ${worker.number} never answered its batch`);
+      this.free(worker);
       done(outcomes, frames);
     }, frames);
-    worker.running = { jobs, done, timer, frames };
+    return batch;
   }
 
-  /** Ends a worker's running batch now with `errorFor(job)`, and puts a new worker in its place. */
-  private replace(worker: VirtualWorker, errorFor: (job: Job) => FailureError): void {
-    const running = worker.running;
-    if (!running) return;
-    running.timer.unsubscribe();
+  /** What the worker side posts: a batch's outcomes, a generator's progress, the news that a task reads its signal. */
+  private onMessage(worker: VirtualWorker, data: unknown): void {
+    const message = data as { type?: unknown; batch?: unknown } | null;
+    const batch = worker.running;
+    if (!batch || message?.batch !== batch.id) return;
+    if (message.type === DONE) this.receive(batch, message as DoneMessage, worker.number);
+    else if (message.type === PROGRESS) this.receiveProgress(worker, batch, message as ProgressMessage);
+    else if (message.type === CANCELLABLE) batch.cancellable = true;
+  }
+
+  /** A done message: checked, and its failures decoded, as the master does a thread's (`BatchWire.receive`). */
+  private receive(batch: VirtualBatch, message: DoneMessage, worker: number): void {
+    const { jobs } = batch;
+    const { refused } = message;
+    const problem = refused === undefined ? doneProblem(message, jobs.length) : typeof refused === 'string' ? refused : 'no reason given';
+    if (problem !== undefined) {
+      batch.outcomes = failAll(jobs, (job) => new ProtocolError('thread', problem, job.id, refused !== undefined));
+      return;
+    }
+    const { values, failures } = message;
+    if (!failures || failures.length === 0) {
+      batch.outcomes = { values };
+      return;
+    }
+    const errors = new Array<FailureError | undefined>(jobs.length);
+    for (const failure of failures) errors[failure.at] = decodeFailure(jobs[failure.at], failure, worker);
+    batch.outcomes = { values, errors };
+  }
+
+  /** A progress message: it reaches the listener on the frame the run started (after the run), unless the batch has ended by then. */
+  private receiveProgress(worker: VirtualWorker, batch: VirtualBatch, message: ProgressMessage): void {
+    const { progress } = batch;
+    if (!progress || !isProgressFor(message, batch.jobs.length)) return;
+    const { at, value } = message;
+    this.scheduler.schedule(() => {
+      if (worker.running === batch && !batch.delivered) progress(at, value);
+    });
+  }
+
+  /**
+   * Ends a running batch now with `errorFor(job, signalled)` (its timeout,
+   * its cancel). When a task of it run by now read its signal (and its
+   * `cancelGrace` is above 0), the signal aborts and the worker is kept
+   * until the running request's frames are over, if that is within the
+   * grace: it is then free, as it was. Else, or past the grace, the worker
+   * is replaced.
+   */
+  private end(worker: VirtualWorker, batch: VirtualBatch, reason: AbortReason, errorFor: (job: Job, signalled: boolean) => FailureError): void {
+    if (worker.running !== batch || batch.delivered) return;
+    batch.timer?.unsubscribe();
+    const elapsed = this.scheduler.now() - batch.startedAt;
+    const at = batch.runningAt(elapsed);
+    if (batch.stopsByItself(at)) {
+      batch.delivered = true;
+      const stopsIn = Math.max(0, batch.ends[at] - elapsed);
+      batch.timer =
+        stopsIn <= batch.cancelGrace
+          ? this.scheduler.schedule(() => this.stopped(worker, batch), stopsIn)
+          : this.scheduler.schedule(() => {
+              if (worker.running === batch) this.replace(worker);
+            }, batch.cancelGrace);
+      batch.done(
+        failAll(batch.jobs, (job) => errorFor(job, true)),
+        elapsed,
+      );
+      batch.run.abortFrom(at, reason);
+      return;
+    }
+    this.replace(worker);
+    batch.done(
+      failAll(batch.jobs, (job) => errorFor(job, false)),
+      elapsed,
+    );
+  }
+
+  /** A cancelled batch's task stopped by itself within its grace: its worker, kept, is free again. */
+  private stopped(worker: VirtualWorker, batch: VirtualBatch): void {
+    if (worker.running !== batch) return;
+    this.free(worker);
+    this.host.wake();
+  }
+
+  /** A worker's batch is over: it rests, or leaves if it was dismissed. */
+  private free(worker: VirtualWorker): void {
+    worker.running = undefined;
+    if (worker.retiring) this.remove(worker, 'dismissed');
+    else this.rest(worker);
+  }
+
+  /** Terminates a worker under its batch, and puts a new worker in its place (unless it was dismissed). */
+  private replace(worker: VirtualWorker): void {
     const retiring = worker.retiring;
     this.remove(worker, 'terminated');
     if (!retiring) {
       this.addWorker();
       this.host.slotsChanged();
     }
-    running.done(failAll(running.jobs, errorFor), running.frames);
   }
 
-  /** Feeds a stream batch's job to its key's instance on `worker` (at the frame the batch starts); its outcome says whether it was fed. */
-  private feed(worker: VirtualWorker, job: Job, stream: StreamRun): { ok: true; value: unknown } | { ok: false; error: FailureError } {
-    const task = Object.hasOwn(this.taskMap, job.task) ? this.taskMap[job.task] : undefined;
-    const body = streamBodyOf(task);
-    if (!body) {
-      const thrown = new TypeError(`task "${job.task}" is not a stream task: declare it with streamTask()`);
-      return { ok: false, error: task ? new TaskError(job.task, job.id, serializeError(thrown)) : new UnknownTaskError(job.task, this.tasks) };
-    }
+  /** The worker's stream instances (made at its first stream batch), on the scheduler's clock; what they emit reaches the session's listener at once. */
+  private streamsOf(worker: VirtualWorker): StreamSessions {
     worker.streams ??= new StreamSessions(
       {
         output: (session, key, value) => this.sessions.get(session)?.output([key], [value]),
@@ -291,49 +479,15 @@ export class VirtualExecutor implements Executor {
         return () => action.unsubscribe();
       },
     );
-    try {
-      worker.streams.feed(stream.session, job.key as Key, job.args[0], body.operator, stream.unkeyed === true, stream.idle);
-      return { ok: true, value: undefined };
-    } catch (error) {
-      return { ok: false, error: new TaskError(job.task, job.id, serializeError(error)) };
-    }
+    return worker.streams;
   }
 
   private framesOf(job: Job): number {
     return typeof this.duration === 'number' ? this.duration : this.duration(job.task, job.args);
   }
 
-  private runJob(job: Job, slot: SlotId, progress?: (value: unknown) => void): { ok: true; value: unknown } | { ok: false; error: FailureError } {
-    const task = Object.hasOwn(this.taskMap, job.task) ? this.taskMap[job.task] : undefined;
-    if (!task) return { ok: false, error: new UnknownTaskError(job.task, this.tasks) };
-    try {
-      if (job.key !== undefined) this.workers.get(slot)?.keys?.note(job.key);
-      let value = task.apply({ key: job.key }, job.args as unknown[]);
-      if (isSyncGenerator(value)) {
-        // A generator task: its yields are progress, reported at the frame the run starts.
-        let step = value.next();
-        for (; !step.done; step = value.next()) progress?.(step.value);
-        value = step.value;
-      }
-      if (typeof (value as { then?: unknown } | null)?.then === 'function' || isAsyncIterator(value)) {
-        return {
-          ok: false,
-          error: new TaskError(
-            job.task,
-            job.id,
-            serializeError(
-              new TypeError('a virtual pool runs synchronous tasks (and sync generators) only; this one returned a promise or an async generator'),
-            ),
-          ),
-        };
-      }
-      return { ok: true, value: unwrapTransfer(value) };
-    } catch (error) {
-      return { ok: false, error: new TaskError(job.task, job.id, serializeError(error)) };
-    }
-  }
-
   private remove(worker: VirtualWorker, reason: WorkerExitReason): void {
+    worker.running?.timer?.unsubscribe();
     worker.running = undefined;
     // Its instances go with it (their timers stop): the pool reports them ended.
     worker.streams?.cancelAll();

@@ -1,9 +1,10 @@
-// Cancellation (marbles): unsubscribing (explicitly, by take or takeUntil) drops queued requests; cancel: 'terminate' frees the worker at once.
+// Cancellation (marbles): unsubscribing (explicitly, by take or takeUntil) drops queued requests; cancel: 'terminate' frees the worker at once,
+// unless its task reads its signal: then the signal aborts, and the worker is kept if the task's frames run out within cancelGrace.
 import { map, take } from 'rxjs';
-import type { Outcome } from '../src';
+import type { Outcome, TaskContext } from '../src';
 import { poolMap } from '../operators';
 import { createVirtualPool } from './createVirtualPool';
-import { doubled, n, recording, sameAsMergeMap, show, testScheduler, useVirtualTime } from './specHelpers';
+import { doubled, framesByArgument, n, recording, sameAsMergeMap, show, signalTasks, testScheduler, useVirtualTime, workerEvents } from './specHelpers';
 
 useVirtualTime();
 
@@ -131,6 +132,122 @@ describe('cancel (marbles)', () => {
       expectObservable(cold('---(b|)', { b: 2 }).pipe(poolMap(terminating, 'wait'), show)).toBe('-----(b|)', { b: 2 });
       expectObservable(cold('a', { a: 10 }).pipe(poolMap(abandoning, 'wait')), '--!').toBe('');
       expectObservable(cold('---(b|)', { b: 2 }).pipe(poolMap(abandoning, 'wait'), show)).toBe('------------(b|)', { b: 2 });
+    });
+  });
+});
+
+describe('cancel of a task that reads its signal (marbles)', () => {
+  const show = map((outcome: Outcome<readonly unknown[], unknown>) => (outcome.ok ? outcome.value : outcome.error.name));
+
+  test("cancel: 'terminate' aborts its signal (AbortError) at the unsubscription, where its request ends; its worker is kept until its frames are over", () => {
+    const log: string[] = [];
+    let atCancel: object | undefined;
+    testScheduler.run(({ cold, expectObservable }) => {
+      const pool = createVirtualPool(signalTasks(log, testScheduler), { scheduler: testScheduler, size: 1, duration: framesByArgument });
+      // A 10-frame request, unsubscribed at 2; the next pipeline's request (from 3) runs on worker 1 once those frames are over (10-12).
+      expectObservable(cold('a', { a: 10 }).pipe(poolMap(pool, 'listen', { cancel: 'terminate' })), '--!').toBe('');
+      // scheduled after the unsubscription, on its frame: the request has its outcome (a failure) while worker 1 is still busy
+      testScheduler.schedule(() => void (atCancel = { failed: pool.stats.failed, busy: pool.stats.busy }), 2);
+      expectObservable(cold('---(b|)', { b: 2 }).pipe(poolMap(pool, 'wait'), show)).toBe('------------(b|)', { b: 2 });
+      expectObservable(workerEvents(pool.events$)).toBe('');
+    });
+    expect(atCancel).toEqual({ failed: 1, busy: 1 });
+    expect(log).toEqual(['2 AbortError']);
+  });
+
+  test("an aborted signal option (cancel: 'terminate') aborts it too: the stream completes on that frame, and the worker is kept", () => {
+    const log: string[] = [];
+    testScheduler.run(({ cold, expectObservable }) => {
+      const pool = createVirtualPool(signalTasks(log, testScheduler), { scheduler: testScheduler, size: 1, duration: framesByArgument });
+      const controller = new AbortController();
+      testScheduler.schedule(() => controller.abort(), 2);
+      expectObservable(cold('a', { a: 10 }).pipe(poolMap(pool, 'listen', { cancel: 'terminate', signal: controller.signal }), show)).toBe('--|');
+      expectObservable(cold('---(b|)', { b: 2 }).pipe(poolMap(pool, 'wait'), show)).toBe('------------(b|)', { b: 2 });
+      expectObservable(workerEvents(pool.events$)).toBe('');
+    });
+    expect(log).toEqual(['2 AbortError']);
+  });
+
+  test('one whose frames run past cancelGrace is replaced when the grace has passed; one that never read its signal at once', () => {
+    const log: string[] = [];
+    testScheduler.run(({ cold, expectObservable }) => {
+      const listening = createVirtualPool(signalTasks(log, testScheduler), { scheduler: testScheduler, size: 1, duration: framesByArgument });
+      const ignoring = createVirtualPool(signalTasks(log, testScheduler), { scheduler: testScheduler, size: 1, duration: framesByArgument });
+      // 100-frame requests unsubscribed at 2. With a grace of 3, worker 1 is terminated at 5 and worker 2 runs b (5-7).
+      expectObservable(cold('a', { a: 100 }).pipe(poolMap(listening, 'listen', { cancel: 'terminate', cancelGrace: 3 })), '--!').toBe('');
+      expectObservable(cold('---(b|)', { b: 2 }).pipe(poolMap(listening, 'wait'), show)).toBe('-------(b|)', { b: 2 });
+      expectObservable(workerEvents(listening.events$)).toBe('-----(xs)', { x: 'exited 1 terminated', s: 'started 2' });
+      // wait never read its signal: worker 1 is replaced at 2, and worker 2 runs b (3-5).
+      expectObservable(cold('a', { a: 100 }).pipe(poolMap(ignoring, 'wait', { cancel: 'terminate', cancelGrace: 3 })), '--!').toBe('');
+      expectObservable(cold('---(b|)', { b: 2 }).pipe(poolMap(ignoring, 'wait'), show)).toBe('-----(b|)', { b: 2 });
+      expectObservable(workerEvents(ignoring.events$)).toBe('--(xs)', { x: 'exited 1 terminated', s: 'started 2' });
+    });
+    expect(log).toEqual(['2 AbortError']);
+  });
+
+  test('a worker dismissed while it is kept leaves when its frames are over, or is terminated past the grace; neither is replaced', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const settling = createVirtualPool(signalTasks([], testScheduler), { scheduler: testScheduler, size: 1, duration: framesByArgument });
+      const overrunning = createVirtualPool(signalTasks([], testScheduler), { scheduler: testScheduler, size: 1, duration: framesByArgument });
+      // 10-frame requests unsubscribed at 2, their workers dismissed at 3.
+      testScheduler.schedule(() => void settling.dismissWorkers(1), 3);
+      testScheduler.schedule(() => void overrunning.dismissWorkers(1), 3);
+      expectObservable(cold('a', { a: 10 }).pipe(poolMap(settling, 'listen', { cancel: 'terminate' })), '--!').toBe('');
+      expectObservable(workerEvents(settling.events$)).toBe('----------x', { x: 'exited 1 dismissed' });
+      expectObservable(cold('a', { a: 10 }).pipe(poolMap(overrunning, 'listen', { cancel: 'terminate', cancelGrace: 3 })), '--!').toBe('');
+      expectObservable(workerEvents(overrunning.events$)).toBe('-----x', { x: 'exited 1 terminated' });
+    });
+  });
+
+  describe('in a batch, whose requests run one after another in virtual time', () => {
+    /** A request: its frames, and whether its task reads its signal. */
+    interface Step {
+      readonly frames: number;
+      readonly listens: boolean;
+    }
+    /** `step` reads its signal when its request `listens`, logging the frame, its frames and the reason when it aborts. */
+    function stepTasks(log: string[]): { step(this: TaskContext, item: Step): number } {
+      return {
+        step(this: TaskContext, item: Step): number {
+          if (item.listens) {
+            const { signal } = this;
+            signal.addEventListener('abort', () => log.push(`${testScheduler.now()} ${item.frames} ${(signal.reason as DOMException).name}`));
+          }
+          return item.frames;
+        },
+      };
+    }
+    const framesOf = (_task: string, args: readonly unknown[]): number => (args[0] as Step).frames;
+
+    test("what counts is whether a task that has started by the cancel's frame read its signal", () => {
+      const log: string[] = [];
+      testScheduler.run(({ cold, expectObservable }) => {
+        const early = createVirtualPool(stepTasks(log), { scheduler: testScheduler, size: 1, duration: framesOf });
+        const late = createVirtualPool(stepTasks(log), { scheduler: testScheduler, size: 1, duration: framesOf });
+        // w runs alone (0-1), then x and y in one batch: x (1-4) does not read its signal, y (4-7) does.
+        const steps = { w: { frames: 1, listens: false }, x: { frames: 3, listens: false }, y: { frames: 3, listens: true } };
+        // Unsubscribed at 3, while x runs: no task run by then read its signal, so worker 1 is replaced at once.
+        expectObservable(cold('(wxy)', steps).pipe(poolMap(early, 'step', { batch: 2, cancel: 'terminate' }), show), '---!').toBe('-w', { w: 1 });
+        expectObservable(workerEvents(early.events$)).toBe('---(xs)', { x: 'exited 1 terminated', s: 'started 2' });
+        // Unsubscribed at 5, while y runs: y's signal aborts, and worker 1 is kept (y's frames are over at 7).
+        expectObservable(cold('(wxy)', steps).pipe(poolMap(late, 'step', { batch: 2, cancel: 'terminate' }), show), '-----!').toBe('-w', { w: 1 });
+        expectObservable(workerEvents(late.events$)).toBe('');
+      });
+      expect(log).toEqual(['5 3 AbortError']);
+    });
+
+    test('the signals of the requests after the running one abort with it: in virtual time they never ran', () => {
+      const log: string[] = [];
+      testScheduler.run(({ cold, expectObservable }) => {
+        const pool = createVirtualPool(stepTasks(log), { scheduler: testScheduler, size: 1, duration: framesOf });
+        // w runs alone (0-1), then x (1-3) and y (3-7) in one batch, both reading their signals; unsubscribed at 2, while x runs.
+        const steps = { w: { frames: 1, listens: true }, x: { frames: 2, listens: true }, y: { frames: 4, listens: true } };
+        expectObservable(cold('(wxy)', steps).pipe(poolMap(pool, 'step', { batch: 2, cancel: 'terminate' }), show), '--!').toBe('-w', { w: 1 });
+        // x's frames are over at 3: worker 1 is kept, and takes the next pipeline's request then (3-4).
+        expectObservable(cold('--(z|)', { z: { frames: 1, listens: false } }).pipe(poolMap(pool, 'step'), show)).toBe('----(z|)', { z: 1 });
+        expectObservable(workerEvents(pool.events$)).toBe('');
+      });
+      expect(log).toEqual(['2 2 AbortError', '2 4 AbortError']);
     });
   });
 });

@@ -1,7 +1,8 @@
-// close() (marbles): queued, running and later requests end with ERR_POOL_CLOSED.
+// close() (marbles): queued, running and later requests end with ERR_POOL_CLOSED; a running task that reads its signal sees it abort.
+import { map } from 'rxjs';
 import { poolMap } from '../operators';
 import { createVirtualPool } from './createVirtualPool';
-import { label, n, recording, testScheduler, useVirtualTime } from './specHelpers';
+import { framesByArgument, label, n, recording, signalTasks, testScheduler, useVirtualTime, workerEvents } from './specHelpers';
 
 useVirtualTime();
 
@@ -25,5 +26,22 @@ describe('poolMap: closing the pool', () => {
       expect(calls).toEqual([1, 2]);
       expect(pool.stats).toMatchObject({ workers: 0, busy: 0, queued: 0, completed: 1, failed: 3 });
     });
+  });
+});
+
+describe('closing the pool under a task that reads its signal', () => {
+  test('its signal aborts (AbortError) and its request ends with ERR_POOL_CLOSED at the close; the worker exits then', () => {
+    const log: string[] = [];
+    testScheduler.run(({ cold, expectObservable }) => {
+      const pool = createVirtualPool(signalTasks(log, testScheduler), { scheduler: testScheduler, size: 1, duration: framesByArgument });
+      testScheduler.schedule(() => void pool.close(), 4);
+      const out = cold('a|', { a: 10 }).pipe(
+        poolMap(pool, 'listen'),
+        map((outcome) => (outcome.ok ? outcome.value : (outcome.error as { code?: string }).code)),
+      );
+      expectObservable(out).toBe('----(a|)', { a: 'ERR_POOL_CLOSED' });
+      expectObservable(workerEvents(pool.events$)).toBe('----x', { x: 'exited 1 closed' });
+    });
+    expect(log).toEqual(['4 AbortError']);
   });
 });

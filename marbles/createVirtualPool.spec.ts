@@ -41,6 +41,9 @@ describe('createVirtualPool: options are checked synchronously', () => {
     ['duration 0.5', 'duration', { duration: 0.5 }],
     ['duration NaN', 'duration', { duration: NaN }],
     ['duration "fast"', 'duration', { duration: 'fast' }],
+    ['cancelGrace 0', 'cancelGrace', { cancelGrace: 0 }],
+    ['cancelGrace 2.5', 'cancelGrace', { cancelGrace: 2.5 }],
+    ['cancelGrace "long"', 'cancelGrace', { cancelGrace: 'long' }],
   ])('refuses %s with ERR_INVALID_OPTION naming "%s"', (_case, option, options) => {
     const withScheduler = option === 'scheduler' || option === 'options' ? options : { scheduler: testScheduler, ...options };
     const error = thrown(() => createVirtualPool(tasks, withScheduler as never));
@@ -112,6 +115,33 @@ describe('createVirtualPool: virtual time', () => {
         map((o) => (o.ok ? 'ok' : (o.error as Error & { code: string }).code)),
       );
       expectObservable(out).toBe('-(e|)', { e: 'ERR_TASK_FAILED' });
+    });
+  });
+
+  test('so does an async generator task, and a generator that returns a promise; a sync generator is drained at once', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const generators = {
+        async *steps(x: number): AsyncGenerator<number, number> {
+          yield x;
+          return x;
+        },
+        *promised(x: number): Generator<number, Promise<number>> {
+          yield x;
+          return Promise.resolve(x);
+        },
+        *counted(x: number): Generator<number, number> {
+          yield x;
+          return x + 1;
+        },
+      };
+      const pool = createVirtualPool(generators, { scheduler: testScheduler, size: 3 });
+      const show = map((o: { ok: boolean; value?: unknown; error?: unknown }) =>
+        o.ok ? o.value : `${(o.error as { code: string }).code} ${((o.error as { cause: Error }).cause.message.match(/synchronous tasks/) ?? ['?'])[0]}`,
+      );
+      const failed = 'ERR_TASK_FAILED synchronous tasks';
+      expectObservable(cold('a|', { a: 1 }).pipe(poolMap(pool, 'steps'), show)).toBe('-(e|)', { e: failed });
+      expectObservable(cold('a|', { a: 1 }).pipe(poolMap(pool, 'promised'), show)).toBe('-(e|)', { e: failed });
+      expectObservable(cold('a|', { a: 1 }).pipe(poolMap(pool, 'counted'), show)).toBe('-(v|)', { v: 2 });
     });
   });
 });

@@ -30,18 +30,34 @@ export interface VirtualPoolOptions {
   readonly duration?: VirtualDuration;
   /** The most requests queued over every pipeline, as `createPool`'s `maxQueue`. Default: no bound. */
   readonly maxQueue?: number;
+  /**
+   * Every pipeline's default `cancelGrace`, as `createPool`'s, in frames:
+   * after a timeout or a cancel (`cancel: 'terminate'`, `signal`), how many
+   * frames a task that read its signal (`this.signal`) may take to settle
+   * before its virtual worker is replaced. In virtual time the task settles
+   * when its request's `duration` is over: within the grace the worker is
+   * kept (no `workerExited` event), free again at that frame; else it is
+   * replaced when the grace has passed. A task that never read its signal
+   * is replaced at once. The request's outcome never waits: it is the
+   * timeout's or the cancel's, at its frame. Default 1000.
+   */
+  readonly cancelGrace?: number;
 }
 
 /**
  * Builds a pool whose workers live in virtual time: each request runs its
  * task synchronously on the main thread and its outcome arrives `duration`
  * frames later on `scheduler`. Queueing, concurrency, resizing,
- * cancellation and closing go through the same scheduler as a real pool, so
- * a marble test of your pipeline tests what runs in production, without
+ * cancellation and closing go through the same scheduler as a real pool,
+ * and tasks run through the same worker-side runtime as on a thread (their
+ * `this.key` and `this.signal`, generators' progress, `transfer()`, errors),
+ * so a marble test of your pipeline tests what runs in production, without
  * threads.
  *
- * Tasks must be synchronous. Pass the same task map your worker module
- * exposes (`exposeTasks` only returns it when imported on the main thread).
+ * Tasks must be synchronous (a sync generator is drained at once); one that
+ * returns a promise or an async generator fails its request with
+ * `TaskError`. Pass the same task map your worker module exposes
+ * (`exposeTasks` only returns it when imported on the main thread).
  *
  * @example
  * ```ts
@@ -67,19 +83,25 @@ export interface VirtualPoolOptions {
 export function createVirtualPool<T extends TaskMap>(tasks: T, options: VirtualPoolOptions): Pool<T> {
   checkTasks(tasks);
   const given = checkOptionsObject('options', options);
-  checkKnownKeys('the createVirtualPool options', given, ['scheduler', 'size', 'duration', 'maxQueue', 'idleTimeout'], {
+  checkKnownKeys('the createVirtualPool options', given, ['scheduler', 'size', 'duration', 'maxQueue', 'idleTimeout', 'cancelGrace'], {
     frames: 'duration',
     workers: 'size',
     testScheduler: 'scheduler',
   });
-  const { scheduler, size = 1, duration = 1, maxQueue } = given;
+  const { scheduler, size = 1, duration = 1, maxQueue, cancelGrace } = given;
   const ranged = typeof size !== 'number';
   const { idleTimeout = ranged ? 10 : undefined } = given;
   if (idleTimeout !== undefined) checkInteger('idleTimeout', idleTimeout, 1);
   if (maxQueue !== undefined) checkInteger('maxQueue', maxQueue, 1);
+  if (cancelGrace !== undefined) checkInteger('cancelGrace', cancelGrace, 1);
   if (typeof scheduler?.schedule !== 'function') throw new InvalidOptionError('scheduler', scheduler, 'an RxJS scheduler (your TestScheduler)');
   const range = typeof size === 'number' ? { min: checkInteger('size', size, 0, MOST), max: size } : checkSize('size', size, MOST);
   if (typeof duration === 'number') checkInteger('duration', duration, 0);
   else if (typeof duration !== 'function') throw new InvalidOptionError('duration', duration, 'a number of frames or a function of (task, args)');
-  return new Pool<T>(new VirtualExecutor(tasks, range.min, scheduler, duration, idleTimeout), { maxQueue, range, most: MOST });
+  return new Pool<T>(new VirtualExecutor(tasks, range.min, scheduler, duration, idleTimeout), {
+    maxQueue,
+    range,
+    most: MOST,
+    ...(cancelGrace === undefined ? {} : { defaults: { cancelGrace } }),
+  });
 }

@@ -19,9 +19,9 @@
  * sourceErrors, cancellation, synchronousSources, reentrancy, finalization,
  * composition, transfer).
  */
-import { config, defer, map, mergeMap, Observable, type OperatorFunction, timer } from 'rxjs';
+import { config, defer, filter, map, mergeMap, Observable, type OperatorFunction, type SchedulerLike, timer } from 'rxjs';
 import { type RunHelpers, TestScheduler } from 'rxjs/testing';
-import type { Outcome, Pool, PoolStats } from '../src';
+import type { Outcome, Pool, PoolEvent, PoolStats, TaskContext } from '../src';
 import { poolMap, type PoolMapOptions } from '../operators';
 import { createVirtualPool } from './createVirtualPool';
 
@@ -250,3 +250,45 @@ export const waitOrFailTasks = {
 
 /** Each outcome as its value, or `'E'` for an error. */
 export const valueOrE = map((outcome: AnyOutcome) => (outcome.ok ? outcome.value : 'E'));
+
+// ---------------------------------------------------------------------------
+// Cooperative cancellation: tasks that read their signal, and what to watch
+// ---------------------------------------------------------------------------
+
+/** Tasks of the cooperative cancellation specs: each answers its frames (its argument). A type, not an interface: a task map has an index signature. */
+export type SignalTasks = {
+  /** Reads its signal (`this.signal`), and logs the frame and the reason's name when it aborts. */
+  listen(this: TaskContext, frames: number): number;
+  /** Never reads its signal. */
+  wait(frames: number): number;
+};
+
+/** {@link SignalTasks} whose aborts are logged in `log` as `'<frame> <reason name>'`, on `scheduler`'s clock. */
+export function signalTasks(log: string[], scheduler: SchedulerLike): SignalTasks {
+  return {
+    listen(this: TaskContext, frames: number): number {
+      const { signal } = this;
+      signal.addEventListener('abort', () => log.push(`${scheduler.now()} ${(signal.reason as DOMException).name}`));
+      return frames;
+    },
+    wait: (frames: number): number => frames,
+  };
+}
+
+/** Each request takes as many frames as its argument. */
+export const framesByArgument = (_task: string, args: readonly unknown[]): number => args[0] as number;
+
+/** An outcome as a marble value: the result, or the error's name, with ` signalled` when the task's signal was aborted. */
+export const signalled = map((outcome: AnyOutcome): unknown =>
+  outcome.ok ? outcome.value : `${outcome.error.name}${(outcome.error as { signalled?: boolean }).signalled ? ' signalled' : ''}`,
+);
+
+/** A pool's worker events as marble values: `started 2`, `exited 1 terminated`; its other events are left out. */
+export function workerEvents(events$: Observable<PoolEvent>): Observable<string> {
+  return events$.pipe(
+    map((event) =>
+      event.type === 'workerStarted' ? `started ${event.worker}` : event.type === 'workerExited' ? `exited ${event.worker} ${event.reason}` : undefined,
+    ),
+    filter((text): text is string => text !== undefined),
+  );
+}

@@ -1,7 +1,10 @@
-// transfer (marbles): a transfer callback that throws fails that request only; the stream goes on and completes.
+// transfer (marbles): a transfer callback that throws fails that request only; the stream goes on and completes. A result marked with
+// transfer() whose list cannot be moved fails that request with DataCloneError, as on a thread.
 import { map, tap } from 'rxjs';
-import type { Failure } from '../src';
+import { DataCloneError, type Failure } from '../src';
+import { transfer as transferResult } from '../src/worker';
 import { poolMap } from '../operators';
+import { createVirtualPool } from './createVirtualPool';
 import { n, openPool, testScheduler, useVirtualTime } from './specHelpers';
 
 useVirtualTime();
@@ -51,4 +54,29 @@ describe('poolMap contract: a throwing transfer option', () => {
       });
     },
   );
+});
+
+describe('a result marked with transfer()', () => {
+  test('moves nothing in virtual time; a list that could not be moved (a typed array, not its buffer) fails that request with DataCloneError', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const tasks = {
+        /** `n` bytes, their buffer listed to move; for an odd `n`, the typed array itself, which a thread cannot move. */
+        bytes(count: number): Uint8Array {
+          const bytes = new Uint8Array(count);
+          return transferResult(bytes, [count % 2 === 1 ? bytes : bytes.buffer]);
+        },
+      };
+      const pool = createVirtualPool(tasks, { scheduler: testScheduler, size: 1, duration: 2 });
+      const out = cold('(abc|)', n).pipe(
+        poolMap(pool, 'bytes'),
+        map((outcome) =>
+          outcome.ok
+            ? `${outcome.value.length} bytes`
+            : `${(outcome.error as DataCloneError).code} ${(outcome.error as DataCloneError).what} ${outcome.error instanceof DataCloneError}`,
+        ),
+      );
+      // a (1) and c (3) list their typed arrays: each fails alone, at the end of its frames; b (2) keeps its bytes.
+      expectObservable(out).toBe('--a-b-(c|)', { a: 'ERR_DATA_CLONE result true', b: '2 bytes', c: 'ERR_DATA_CLONE result true' });
+    });
+  });
 });

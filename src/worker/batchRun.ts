@@ -6,6 +6,10 @@
  * its own context (`this.key`, `this.signal`); an abort message aborts the
  * running request's signal and runs none of the rest.
  *
+ * A virtual pool (`rxjs-threadpool/marbles`) runs its batches here too, on
+ * the main thread, with {@link runBatchNow}: a run that ends before it
+ * returns (`synchronous`), since its clock waits for no promise.
+ *
  * @module
  */
 import {
@@ -69,17 +73,8 @@ export function abortBatches(message: AbortMessage): void {
  */
 export function runBatch(tasks: TaskMap, port: MasterPort, message: RunMessage, keys?: KeyMemory): void {
   // The master is trusted, but checked: a malformed run message is refused, never run.
+  if (refused(port, message)) return;
   const { batch, follows } = message;
-  const problem =
-    typeof batch !== 'number'
-      ? 'batch is not a number'
-      : follows !== undefined && typeof follows !== 'number'
-        ? `follows must be a message id, got ${kindOf(follows)}`
-        : batchProblem(message);
-  if (problem !== undefined) {
-    if (typeof batch === 'number') port.post({ type: DONE, batch, values: [], refused: problem } satisfies DoneMessage);
-    return;
-  }
   const previous = follows === undefined ? undefined : running.get(follows);
   const pending = previous ? previous.then(() => runNow(tasks, port, message, keys)) : runNow(tasks, port, message, keys);
   if (!pending) return;
@@ -88,6 +83,34 @@ export function runBatch(tasks: TaskMap, port: MasterPort, message: RunMessage, 
     running.delete(batch);
     abortedEarly.delete(batch);
   });
+}
+
+/**
+ * Runs the batch of `run`'s message to its end before it returns, and
+ * replies on `port` (its done message is posted before this returns): a
+ * virtual pool's worker, whose clock waits for no promise, so `run` is
+ * made `synchronous`. The message is checked first, as {@link runBatch}
+ * checks it: a malformed one is refused, never run.
+ */
+export function runBatchNow(port: MasterPort, run: BatchRun): void {
+  if (refused(port, run.message)) return;
+  const started = performance.now();
+  if (run.runFrom(0) !== true) throw new Error('a synchronous batch run returned before its end');
+  reply(port, run, performance.now() - started);
+}
+
+/** Checks a run message (its id, the part it follows, its batch); a malformed one is answered as refused. Whether it was. */
+function refused(port: MasterPort, message: RunMessage): boolean {
+  const { batch, follows } = message;
+  const problem =
+    typeof batch !== 'number'
+      ? 'batch is not a number'
+      : follows !== undefined && typeof follows !== 'number'
+        ? `follows must be a message id, got ${kindOf(follows)}`
+        : batchProblem(message);
+  if (problem === undefined) return false;
+  if (typeof batch === 'number') port.post({ type: DONE, batch, values: [], refused: problem } satisfies DoneMessage);
+  return true;
 }
 
 /** Runs a checked run message now; a promise of when it has replied, unless it finished at once. */
@@ -186,6 +209,13 @@ export class BatchRun {
     private readonly port?: MasterPort,
     /** The keys run here, when the module wants to hear of those it loses (`keyReleased`). */
     private readonly keyMemory?: KeyMemory,
+    /**
+     * The run must end before `runFrom(0)` returns (a virtual pool's, on the
+     * main thread: its clock waits for no promise): a sync generator task
+     * is drained at once, and a task that returns a promise or an async
+     * generator (or a generator that returns one) fails.
+     */
+    private readonly synchronous = false,
   ) {
     this.values = new Array<unknown>(message.args.length);
   }
@@ -308,6 +338,10 @@ export class BatchRun {
         this.fail(at, taskFailure(at, error));
         continue;
       }
+      if (this.synchronous) {
+        this.settleNow(at, value);
+        continue;
+      }
       if (isThenable(value)) return this.awaitResult(at, value);
       if (isGenerator(value)) return this.drainGenerator(at, value);
       this.settle(at, value);
@@ -319,11 +353,7 @@ export class BatchRun {
     try {
       for (;;) {
         const step = await generator.next();
-        if (step.done) {
-          this.settle(at, step.value);
-          break;
-        }
-        if (this.message.progress) this.port?.post({ type: PROGRESS, batch: this.message.batch, at, value: step.value } satisfies ProgressMessage);
+        if (this.step(at, step)) break;
       }
     } catch (error) {
       void Promise.resolve(generator.return(undefined)).catch(() => undefined);
@@ -331,6 +361,46 @@ export class BatchRun {
     }
     const rest = this.runFrom(at + 1);
     if (rest !== true) await rest;
+  }
+
+  /** A generator task's step: its last settles the request (`true`), the others are progress. */
+  private step(at: number, step: IteratorResult<unknown, unknown>): boolean {
+    if (step.done) {
+      this.settle(at, step.value);
+      return true;
+    }
+    if (this.message.progress) this.port?.post({ type: PROGRESS, batch: this.message.batch, at, value: step.value } satisfies ProgressMessage);
+    return false;
+  }
+
+  /** A synchronous run: settles what the task at `at` returned now; a sync generator is drained, anything that settles later fails. */
+  private settleNow(at: number, value: unknown): void {
+    if (settlesLater(value)) {
+      this.fail(at, taskFailure(at, new TypeError(NOT_SYNCHRONOUS)));
+      return;
+    }
+    if (!isGenerator(value)) {
+      this.settle(at, value);
+      return;
+    }
+    const generator = value as Generator<unknown, unknown, undefined>;
+    try {
+      for (;;) {
+        const step = generator.next();
+        if (step.done && settlesLater(step.value)) {
+          this.fail(at, taskFailure(at, new TypeError(NOT_SYNCHRONOUS)));
+          return;
+        }
+        if (this.step(at, step)) return;
+      }
+    } catch (error) {
+      try {
+        generator.return(undefined);
+      } catch {
+        // The error it threw is the request's; what its cleanup throws besides is dropped.
+      }
+      this.fail(at, taskFailure(at, error));
+    }
   }
 
   private async awaitResult(at: number, pending: PromiseLike<unknown>): Promise<void> {
@@ -364,7 +434,7 @@ class RequestContext implements TaskContext {
 }
 
 /** The `reason` a cancelled request's signal is aborted with: a `DOMException`, as `AbortSignal.timeout()` and `abort()` give. */
-function abortReason(reason: AbortReason): DOMException {
+export function abortReason(reason: AbortReason): DOMException {
   return reason === 'timeout' ? new DOMException('The request timed out', 'TimeoutError') : new DOMException('The request was cancelled', 'AbortError');
 }
 
@@ -379,6 +449,14 @@ function isGenerator(value: unknown): value is AnyGenerator {
 
 function heapUsed(): number | undefined {
   return typeof process === 'object' && typeof process.memoryUsage === 'function' ? process.memoryUsage().heapUsed : undefined;
+}
+
+/** Why a synchronous run fails a task that returned a promise or an async generator. */
+const NOT_SYNCHRONOUS = 'a virtual pool runs synchronous tasks (and sync generators) only; this one returned a promise or an async generator';
+
+/** Whether a task's result settles only later: a promise, or an async generator (any async iterable). */
+function settlesLater(value: unknown): boolean {
+  return isThenable(value) || (typeof value === 'object' && value !== null && Symbol.asyncIterator in value);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -50,45 +50,7 @@ export class StreamWorker {
    * replies with one outcome per value (fed, or why not).
    */
   run(message: RunMessage): void {
-    const { batch, stream, tasks: names, args, spread, keys, keyRuns } = message;
-    const problem = streamRunProblem(stream) ?? (keys === undefined ? 'a stream batch must carry keys' : undefined);
-    if (problem !== undefined || !stream || !keys || !keyRuns) {
-      this.port.post({ type: DONE, batch, values: [], refused: problem ?? 'malformed stream batch' } satisfies DoneMessage);
-      return;
-    }
-    const failures: WireFailure[] = [];
-    // A batch has one task, as a rule: it is looked up once.
-    const single = typeof names === 'string' ? this.lookUp(names) : undefined;
-    const { session, unkeyed, idle } = stream;
-    let run = 0;
-    let runEnd = keyRuns[0];
-    for (let at = 0; at < args.length; at++) {
-      while (at >= runEnd) runEnd += keyRuns[++run];
-      const name = typeof names === 'string' ? names : names[at];
-      const { task, body } = single ?? this.lookUp(name);
-      if (!body) {
-        failures.push(
-          task
-            ? taskFailure(at, new TypeError(`task "${name}" is not a stream task: declare it with streamTask()`))
-            : unknownTaskFailure(at, name, Object.keys(this.tasks)),
-        );
-        continue;
-      }
-      const value = spread ? (args[at] as unknown[])[0] : args[at];
-      try {
-        this.sessions.feed(session, keys[run], value, body.operator, unkeyed === true, idle);
-      } catch (error) {
-        // The operator threw when its instance started: this value was not fed.
-        failures.push(taskFailure(at, error));
-      }
-    }
-    this.port.post({ type: DONE, batch, values: new Array<unknown>(args.length), ...(failures.length > 0 ? { failures } : {}) } satisfies DoneMessage);
-  }
-
-  /** The task of `name`, and its stream body when it is a stream task. */
-  private lookUp(name: string): { task: unknown; body: ReturnType<typeof streamBodyOf> } {
-    const task = Object.hasOwn(this.tasks, name) ? this.tasks[name] : undefined;
-    return { task, body: streamBodyOf(task) };
+    this.port.post(feedStreamRun(this.sessions, this.tasks, message));
   }
 
   /** A close message from the master: checked, then the instances complete (or are cancelled). */
@@ -141,4 +103,50 @@ export class StreamWorker {
       }
     }
   }
+}
+
+/**
+ * Feeds a stream pipeline's run message to `sessions` (its `stream` field
+ * and its keys are checked here): each request's value to its key's
+ * instance, in order. Returns the done message that answers it: one
+ * outcome per value (fed, or why not), or the message refused. A thread's
+ * {@link StreamWorker} posts it; a virtual pool's worker reads it.
+ */
+export function feedStreamRun(sessions: StreamSessions, tasks: TaskMap, message: RunMessage): DoneMessage {
+  const { batch, stream, tasks: names, args, spread, keys, keyRuns } = message;
+  const problem = streamRunProblem(stream) ?? (keys === undefined ? 'a stream batch must carry keys' : undefined);
+  if (problem !== undefined || !stream || !keys || !keyRuns) return { type: DONE, batch, values: [], refused: problem ?? 'malformed stream batch' };
+  const failures: WireFailure[] = [];
+  // A batch has one task, as a rule: it is looked up once.
+  const single = typeof names === 'string' ? lookUp(tasks, names) : undefined;
+  const { session, unkeyed, idle } = stream;
+  let run = 0;
+  let runEnd = keyRuns[0];
+  for (let at = 0; at < args.length; at++) {
+    while (at >= runEnd) runEnd += keyRuns[++run];
+    const name = typeof names === 'string' ? names : names[at];
+    const { task, body } = single ?? lookUp(tasks, name);
+    if (!body) {
+      failures.push(
+        task
+          ? taskFailure(at, new TypeError(`task "${name}" is not a stream task: declare it with streamTask()`))
+          : unknownTaskFailure(at, name, Object.keys(tasks)),
+      );
+      continue;
+    }
+    const value = spread ? (args[at] as unknown[])[0] : args[at];
+    try {
+      sessions.feed(session, keys[run], value, body.operator, unkeyed === true, idle);
+    } catch (error) {
+      // The operator threw when its instance started: this value was not fed.
+      failures.push(taskFailure(at, error));
+    }
+  }
+  return { type: DONE, batch, values: new Array<unknown>(args.length), ...(failures.length > 0 ? { failures } : {}) };
+}
+
+/** The task of `name`, and its stream body when it is a stream task. */
+function lookUp(tasks: TaskMap, name: string): { task: unknown; body: ReturnType<typeof streamBodyOf> } {
+  const task = Object.hasOwn(tasks, name) ? tasks[name] : undefined;
+  return { task, body: streamBodyOf(task) };
 }
