@@ -29,14 +29,25 @@ describe('batching (marbles)', () => {
   });
 
   test("batch: 'auto' batches a task it has measured as instant, splitting the queue fairly between workers", () => {
-    testScheduler.run(({ cold, expectObservable }) => {
-      const calls: number[] = [];
-      const pool = createVirtualPool({ id: (x: number) => (calls.push(x), x) }, { scheduler: testScheduler, size: 2, duration: 0 });
-      const out = cold('a(bcdefg|)', { a: 0, b: 1, c: 2, d: 3, e: 4, f: 5, g: 6 }).pipe(
-        poolMap(pool, 'id'),
-        map((o) => (o.ok ? o.value : -1)),
+    testScheduler.run(({ cold, flush }) => {
+      // `id` request 0 takes no frame (the pool measures the task as instant), the others one frame each, so a batch's
+      // requests answer one frame apart on its worker; `block` holds both workers for 3 frames while six `id` wait.
+      const pool = createVirtualPool(
+        { id: (x: number) => x, block: (x: number) => x },
+        { scheduler: testScheduler, size: 2, duration: (task, [x]) => (task === 'block' ? 3 : x === 0 ? 0 : 1) },
       );
-      expectObservable(out).toBe('a(bcdefg|)', { a: 0, b: 1, c: 2, d: 3, e: 4, f: 5, g: 6 });
+      const seen: string[] = [];
+      const record = (outcome: { ok: boolean; value?: unknown }): void => void seen.push(`${String(outcome.value)}@${testScheduler.now()}`);
+      cold('a-(bcdefg|)', { a: 0, b: 1, c: 2, d: 3, e: 4, f: 5, g: 6 }).pipe(poolMap(pool, 'id')).subscribe(record);
+      cold('-(xy|)', { x: 100, y: 200 })
+        .pipe(poolMap(pool, 'block', { batch: 1 }))
+        .subscribe(record);
+      flush();
+      // The workers free at frame 4 with the six queued. A batch answers as one, when its last request's frame is over:
+      // the first worker takes half the queue (1, 2, 3: at frame 7), the second half of what is left (4, 5: at 6),
+      // then 6 (at 7). One at a time they would answer two per frame in arrival order (1 and 2 at frame 5); all on one
+      // worker, at frame 10.
+      expect(seen).toEqual(['0@0', '100@4', '200@4', '4@6', '5@6', '1@7', '2@7', '3@7', '6@7']);
     });
   });
 });
