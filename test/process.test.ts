@@ -3,7 +3,7 @@
 // process's signals to the application.
 import { execFile, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { closePools, fixture, tasksPool } from './helpers';
+import { closePools, fixture, runtimes, tasksPool } from './helpers';
 
 afterEach(closePools);
 
@@ -17,12 +17,12 @@ interface Line {
   readonly workers?: number;
 }
 
-/** Runs the child script in `mode`; resolves with its output lines and when it exited (ms since epoch). */
-function runChild(mode: string): Promise<{ lines: Line[]; exitedAt: number; code: number | null }> {
+/** Runs the child script in `mode`, its pool's workers of `runtime`; resolves with its output lines and when it exited (ms since epoch). */
+function runChild(mode: string, runtime: (typeof runtimes)[number] = 'thread'): Promise<{ lines: Line[]; exitedAt: number; code: number | null }> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       process.execPath,
-      ['-r', 'ts-node/register/transpile-only', fixture('child-pool.ts'), mode],
+      ['-r', 'ts-node/register/transpile-only', fixture('child-pool.ts'), mode, runtime],
       { timeout: 20_000 },
       (error, stdout, stderr) => {
         const exitedAt = Date.now();
@@ -41,9 +41,9 @@ function runChild(mode: string): Promise<{ lines: Line[]; exitedAt: number; code
   });
 }
 
-describe('a pool and its process', () => {
+describe.each(runtimes)('a pool and its process (%s workers)', (runtime) => {
   test('a process that opens, uses and closes a pool exits promptly after close, on its own', async () => {
-    const { lines, exitedAt, code } = await runChild('close');
+    const { lines, exitedAt, code } = await runChild('close', runtime);
     expect(code).toBe(0);
     expect(lines).toEqual([expect.objectContaining({ closed: true })]);
     // The promise is that close() leaves nothing that keeps the process alive: it ends right after it.
@@ -53,19 +53,19 @@ describe('a pool and its process', () => {
   });
 
   test('a forgotten idle pool does not keep the process alive', async () => {
-    const { lines, code } = await runChild('forget-idle');
+    const { lines, code } = await runChild('forget-idle', runtime);
     expect(code).toBe(0);
     expect(lines).toEqual([expect.objectContaining({ idle: true })]);
   });
 
   test('a forgotten pool with a request running keeps the process alive until the result is out', async () => {
-    const { lines, code } = await runChild('forget-busy');
+    const { lines, code } = await runChild('forget-busy', runtime);
     expect(code).toBe(0);
     expect(lines).toEqual([expect.objectContaining({ result: 800 })]);
   });
 
   test('a stream (poolPipe) keeps the process alive until its instances have drained and its output completed', async () => {
-    const { lines, code } = await runChild('forget-stream');
+    const { lines, code } = await runChild('forget-stream', runtime);
     expect(code).toBe(0);
     const results = lines.filter((line) => line.result !== undefined).map((line) => line.result);
     expect(results.sort()).toEqual(['a=4', 'b=2']);
@@ -73,7 +73,7 @@ describe('a pool and its process', () => {
   });
 
   test('a forgotten pool with a request queued keeps the process alive until a worker serves it', async () => {
-    const { lines, code } = await runChild('forget-queued');
+    const { lines, code } = await runChild('forget-queued', runtime);
     expect(code).toBe(0);
     expect(lines).toEqual([expect.objectContaining({ result: 7 })]);
   });

@@ -8,6 +8,7 @@ import { poolMap, poolPipe, results } from '../operators';
 import { logFile } from './fixtures/features.worker';
 import type { StreamTasks } from './fixtures/streams.worker';
 import type { Tasks } from './fixtures/tasks.worker';
+import { resolveProcessRuntime } from '../src/threads/platform';
 import { closePools, collect, faultsPool, featuresPool, fixture, keyedPool, tasksPool, track } from './helpers';
 
 afterEach(closePools);
@@ -92,6 +93,24 @@ describe("runtime: 'process'", () => {
     const outputsOf = (key: string): unknown[] => outputs.flatMap((outcome) => (outcome.ok && outcome.key === key ? [outcome.value] : []));
     expect(outputsOf('a')).toEqual(['1/1', '4/2']);
     expect(outputsOf('b')).toEqual(['2/1']);
+  });
+
+  test('killing an idle child keeps this process alive until the child has exited (an idle child does not)', async () => {
+    // Child processes this process is kept alive for (the test Redis server may be one).
+    const children = (): number => process.getActiveResourcesInfo().filter((resource) => resource === 'ProcessWrap').length;
+    const others = children();
+    const runtime = resolveProcessRuntime(fixture('tasks.worker.ts'));
+    let ended = 0;
+    const worker = runtime.start({ message: () => undefined, ended: () => void ended++ });
+    expect(children()).toBe(others + 1);
+    worker.hold(false);
+    expect(children()).toBe(others);
+    // Unheld while it exits, this process could end first and never hear of it: a close() that never resolves.
+    const killed = worker.kill();
+    expect(children()).toBe(others + 1);
+    await killed;
+    // Killed by the executor: not reported as an end of its own.
+    expect(ended).toBe(0);
   });
 
   test.each([

@@ -35,6 +35,15 @@ describe('progress from inside a task', () => {
     expect(counted.map(({ value }) => value).sort()).toEqual([0, 1, 2, 3, 4]);
   });
 
+  test('progress that cannot be posted, from a generator whose cleanup throws too, ends that request with its error; the batch and the worker go on', async () => {
+    const pool = featuresPool({ size: 1 });
+    const items = await collect(from([workRequest([]), workRequest([])]).pipe(poolMap(pool, 'uncloneableProgress', { progress: true, batch: 2 })));
+    const outcomes = items.filter((item) => 'ok' in item);
+    expect(outcomes).toHaveLength(2);
+    for (const outcome of outcomes) expect(outcome).toMatchObject({ ok: false, error: { code: 'ERR_TASK_FAILED' } });
+    expect(await pool.run('threadId')).toEqual(expect.any(Number));
+  });
+
   test('without progress: true, a generator task yields only its outcome', async () => {
     const pool = featuresPool({ size: 1 });
     const items = await collect(from([4]).pipe(poolMap(pool, 'countUp')));

@@ -109,6 +109,8 @@ const prints: Record<string, readonly (string | RegExp)[]> = {
   'shutdown.ts': ['drained', /^(?:countPrimes\(\d00000\) = \d+\n){3}drained$/m],
   'autoscale.ts': ['grew to 4 workers', 'back to 1 when idle', 'driven to 3 workers'],
   'worker-options.ts': [/^168$/m],
+  'native.ts': ['true true', 'closed'],
+  'crawl.ts': ['ERR_TASK_TIMEOUT', /^true$/m],
   'metrics.ts': [
     'threadpool.workers exported',
     'threadpool.queued exported',

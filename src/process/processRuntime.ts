@@ -110,6 +110,8 @@ function startChild(code: string, options: ThreadOptions, events: RuntimeEvents)
     kill() {
       ended = true;
       if (child.exitCode !== null || child.signalCode !== null) return undefined;
+      // Held until it has exited: an idle child is unreferenced, and the process would end before hearing of its exit.
+      hold(child, true);
       return new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
         child.kill('SIGKILL');

@@ -356,7 +356,12 @@ export class BatchRun {
         if (this.step(at, step)) break;
       }
     } catch (error) {
-      void Promise.resolve(generator.return(undefined)).catch(() => undefined);
+      try {
+        // A sync generator's cleanup runs (and may throw) here; an async one's later: what it throws besides is dropped.
+        void Promise.resolve(generator.return(undefined)).catch(() => undefined);
+      } catch {
+        // The error the request ends with is the one above.
+      }
       this.fail(at, taskFailure(at, error));
     }
     const rest = this.runFrom(at + 1);
