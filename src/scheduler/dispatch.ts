@@ -37,16 +37,6 @@ const WAITS_FOR_SLOT = 1;
 /** No slot took the batch: the loop waits for a wake or a done. */
 const NO_SLOT = 2;
 
-/** What batch sizing reads of a task's past runs: ms per request (as the scheduler and as the slots saw them), bytes copied per request. */
-interface TaskMeasure {
-  msPerJob: number | undefined;
-  workMsPerJob: number | undefined;
-  bytesPerJob: number | undefined;
-}
-
-/** The most tasks the pool keeps a measure of (a task name is any string a pipeline was opened with). */
-const MAX_MEASURED_TASKS = 1024;
-
 /** Queues requests and hands them to the executor's idle slots. */
 export class Scheduler implements ExecutorHost, PipelineHost {
   /** Requests running and ended, over every pipeline (each pipeline's tally rolls up here). */
@@ -78,12 +68,6 @@ export class Scheduler implements ExecutorHost, PipelineHost {
   readonly keys: KeyPlacement | undefined;
   /** Requests queued over every pipeline: each queue keeps it as requests enter and leave. */
   readonly queueCount = new QueueCount();
-  /**
-   * What the pool has measured of each task, over every pipeline that ran
-   * it: a new pipeline of a measured task starts from it, rather than
-   * sending one request at a time until it has measured the task itself.
-   */
-  private readonly measures = new Map<string, TaskMeasure>();
   /** Pipelines whose pulled sources wait for room in the pool's queue (`maxQueue`). */
   private readonly roomWaiters = new Set<Pipeline>();
   /**
@@ -152,13 +136,6 @@ export class Scheduler implements ExecutorHost, PipelineHost {
   /** Opens a pipeline for one subscriber. */
   openPipeline(task: string, deliver: Deliver, options: PipelineOptions = {}): Pipeline {
     const pipeline = new Pipeline(this, this.tally, task, deliver, options);
-    const measure = this.measures.get(task);
-    if (measure) {
-      // Safe for a slow task: a measure of 1 ms or more per request still sends one at a time.
-      pipeline.msPerJob = measure.msPerJob;
-      pipeline.workMsPerJob = measure.workMsPerJob;
-      pipeline.bytesPerJob = measure.bytesPerJob;
-    }
     this.pipelines.add(pipeline);
     return pipeline;
   }
@@ -437,17 +414,6 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     return true;
   }
 
-  /** The pool's measure of `task`, made when first needed; the oldest is forgotten past {@link MAX_MEASURED_TASKS}. */
-  private measureOf(task: string): TaskMeasure {
-    let measure = this.measures.get(task);
-    if (!measure) {
-      if (this.measures.size >= MAX_MEASURED_TASKS) this.measures.delete(this.measures.keys().next().value!);
-      measure = { msPerJob: undefined, workMsPerJob: undefined, bytesPerJob: undefined };
-      this.measures.set(task, measure);
-    }
-    return measure;
-  }
-
   /** The waits of a batch that started (its busy time is counted from before the executor took it). */
   private recordStart(pipeline: Pipeline, jobs: readonly QueuedJob[], now: number): void {
     const timings = (pipeline.timings ??= new Timings());
@@ -490,11 +456,9 @@ export class Scheduler implements ExecutorHost, PipelineHost {
     let { errors } = outcomes;
     const perJob = elapsedMs / jobs.length;
     if (this.timing) this.recordEnd(pipeline, jobs, perJob);
-    for (const measured of [pipeline, this.measureOf(pipeline.task)]) {
-      measured.msPerJob = smoothed(measured.msPerJob, perJob);
-      if (workMs !== undefined) measured.workMsPerJob = smoothed(measured.workMsPerJob, workMs / jobs.length);
-      if (copiedBytes !== undefined) measured.bytesPerJob = smoothed(measured.bytesPerJob, copiedBytes / jobs.length);
-    }
+    pipeline.msPerJob = smoothed(pipeline.msPerJob, perJob);
+    if (workMs !== undefined) pipeline.workMsPerJob = smoothed(pipeline.workMsPerJob, workMs / jobs.length);
+    if (copiedBytes !== undefined) pipeline.bytesPerJob = smoothed(pipeline.bytesPerJob, copiedBytes / jobs.length);
     let rerun: QueuedJob[] | undefined;
     let failed = 0;
     if (errors) {

@@ -50,11 +50,11 @@ class HandExecutor implements Executor {
     this.held.push(held);
     return { slot: undefined, cancel: () => (held.cancelled = true), abandon: () => (held.abandoned = true) };
   }
-  /** Answers the oldest held batch, as if it took `elapsedMs`: each job's value is its argument times 10, unless `errors` says otherwise. */
-  answer(errors?: (job: Job) => WorkerCrashedError | undefined, elapsedMs = 1): void {
+  /** Answers the oldest held batch: each job's value is its argument times 10, unless `errors` says otherwise. */
+  answer(errors?: (job: Job) => WorkerCrashedError | undefined): void {
     const held = this.held.shift()!;
     const errs = errors ? held.jobs.map(errors) : undefined;
-    held.done({ values: held.jobs.map((job) => (job.args[0] as number) * 10), errors: errs }, elapsedMs);
+    held.done({ values: held.jobs.map((job) => (job.args[0] as number) * 10), errors: errs }, 1);
   }
   createWorkers(n: number): Promise<void> {
     this.slots += n;
@@ -94,30 +94,6 @@ describe('Scheduler (the dispatch loop, over an executor answered by hand)', () 
     expect(values(outcomes)).toEqual([10, 20, 40, 30]);
     expect([a.pending, b.pending, scheduler.queued, scheduler.tally.running]).toEqual([0, 0, 0, 0]);
     expect([a.tally.completed, b.tally.completed, scheduler.tally.completed]).toEqual([3, 1, 4]);
-  });
-
-  it("a new 'auto' pipeline of a task the pool has measured batches from its first start; one of another task sends one request", () => {
-    const { executor, scheduler } = setUp(1);
-    const first = scheduler.openPipeline('fast', () => undefined);
-    for (let i = 1; i <= 8; i++) first.submit(workRequest([i]));
-    // Unmeasured: one request at a time until the first answers (in 0.01 ms: a fast task).
-    expect(executor.held[0].jobs).toHaveLength(1);
-    while (executor.held.length > 0) executor.answer(undefined, 0.01);
-    first.close();
-    // The next pipelines' requests all wait for a slot, then one frees.
-    void executor.dismissWorkers(1);
-    const later = scheduler.openPipeline('fast', () => undefined);
-    const other = scheduler.openPipeline('other', () => undefined);
-    for (let i = 1; i <= 8; i++) later.submit(workRequest([i]));
-    void executor.createWorkers(1);
-    // The pool's measure of 'fast': the later pipeline's first batch is its whole queue.
-    expect(executor.held[0].jobs).toHaveLength(8);
-    executor.answer(undefined, 0.01);
-    void executor.dismissWorkers(1);
-    for (let i = 1; i <= 8; i++) other.submit(workRequest([i]));
-    void executor.createWorkers(1);
-    // A task the pool never ran: one request, until it is measured.
-    expect(executor.held[0].jobs).toHaveLength(1);
   });
 
   it('a pipeline is pending until its last outcome of a batch is delivered', () => {
