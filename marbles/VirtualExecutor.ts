@@ -29,6 +29,7 @@ import { type FailureError, PoolClosedError, ProtocolError, TaskCancelledError, 
 import {
   type BatchOutcomes,
   type BatchStart,
+  DEFAULT_CANCEL_GRACE,
   type Done,
   type Executor,
   type ExecutorHost,
@@ -63,9 +64,6 @@ import type { TaskMap } from '../src/tasks.js';
 
 /** How many frames a request takes: a number, or a function of its task and arguments. */
 export type VirtualDuration = number | ((task: string, args: readonly unknown[]) => number);
-
-/** After a timeout or a cancel, how many frames a task that reads its signal may take to settle before its virtual worker is replaced, by default (`cancelGrace`). */
-const DEFAULT_VIRTUAL_CANCEL_GRACE = 1000;
 
 /** Ids of run messages, unique over every virtual pool: each reply names the message it answers. */
 let lastRunId = 0;
@@ -338,7 +336,7 @@ export class VirtualExecutor implements Executor {
       ...(stream === undefined ? {} : { stream }),
     });
     const run = stream ? undefined : new VirtualRun(this.taskMap, message, worker.port, worker.keys, true);
-    const cancelGrace = limits?.cancelGrace ?? DEFAULT_VIRTUAL_CANCEL_GRACE;
+    const cancelGrace = limits?.cancelGrace ?? DEFAULT_CANCEL_GRACE;
     let elapsed = 0;
     const ends = jobs.map((job) => (elapsed += this.framesOf(job)));
     const batch = new VirtualBatch(message.batch, jobs, done, progress, this.scheduler.now(), ends, cancelGrace, run);

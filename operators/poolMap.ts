@@ -114,7 +114,9 @@ export interface PoolMapOptions<A extends readonly unknown[] = unknown[]> {
    * from the moment it starts on a worker, not while it waits in the queue.
    * A request running longer ends with `TaskTimeoutError` and the worker it
    * was stuck in is terminated and replaced, so an endless loop cannot keep a
-   * worker for ever; a result arriving later is dropped. Requests with a
+   * worker for ever (a task that reads `this.signal` sees it abort first, and
+   * keeps its worker if it stops within `cancelGrace`); a result arriving
+   * later is dropped. Requests with a
    * timeout are not batched. Default: the pool's `taskTimeout`, else none.
    * On a queue pool it counts from the moment the job is queued.
    */

@@ -1,7 +1,7 @@
 /**
  * The pool: a scheduler in front of an executor, with the controls a user
- * needs (resize, stats, close). `createPool` builds one on threads.js
- * workers; `createVirtualPool` (from `rxjs-threadpool/marbles`) on virtual
+ * needs (resize, stats, close). `createPool` builds one on worker threads
+ * or child processes; `createVirtualPool` (from `rxjs-threadpool/marbles`) on virtual
  * time. Both dispatch through the same {@link Scheduler}.
  *
  * @module
@@ -95,7 +95,7 @@ export interface Pool<T extends TaskMap = TaskMap> extends AsyncDisposal {}
  * `T` is the module's task map (`typeof tasks` from `exposeTasks`), which
  * types `poolMap`'s task names, arguments and results.
  *
- * Made by `createPool` (threads.js workers) or `createVirtualPool` (virtual
+ * Made by `createPool` (worker threads or child processes) or `createVirtualPool` (virtual
  * time, for marble tests); several pipelines may share one pool.
  *
  * @example

@@ -136,6 +136,9 @@ export interface RunningBatch {
   abandon?(): void;
 }
 
+/** After a cancel or timeout, how long a task that reads its signal may take to stop, when `RunLimits.cancelGrace` is absent (ms; frames on a virtual pool). */
+export const DEFAULT_CANCEL_GRACE = 1000;
+
 /** Limits and listeners of one run. */
 export interface RunLimits {
   /** The batch (of one request) fails with `TaskTimeoutError` after this long, and its slot is replaced. */
@@ -144,8 +147,8 @@ export interface RunLimits {
   readonly progress?: (at: number, value: unknown) => void;
   /**
    * After a cancel or timeout, how long (ms) a batch whose task reads its
-   * signal may take to settle before its slot is terminated (the executor's
-   * default when absent).
+   * signal may take to settle before its slot is terminated
+   * ({@link DEFAULT_CANCEL_GRACE} when absent).
    */
   readonly cancelGrace?: number | undefined;
 }

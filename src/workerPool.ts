@@ -144,7 +144,8 @@ export interface PoolOptions {
   /**
    * The default `timeout` (ms) of every pipeline on this pool: a request
    * running longer ends with `TaskTimeoutError` and its worker is terminated
-   * and replaced. Counted from the moment the request starts running. A
+   * and replaced (unless its task reads its signal and stops within
+   * `cancelGrace`). Counted from the moment the request starts running. A
    * pipeline's own `timeout` option wins. Default: no limit.
    */
   readonly taskTimeout?: number;

@@ -113,7 +113,9 @@ export class DataCloneError extends PoolError {
 
 /**
  * The request ran longer than its `timeout`. The worker it was stuck in is
- * terminated and replaced, so an endless loop cannot keep a worker for ever.
+ * terminated and replaced, so an endless loop cannot keep a worker for ever;
+ * a task that reads its signal (`this.signal`) sees it abort first, and
+ * keeps its worker if it stops within `cancelGrace` (`signalled` is then true).
  *
  * @category Errors
  */

@@ -1,8 +1,7 @@
 /**
- * A `worker_threads` Worker with the `addEventListener` face threads.js's
- * `spawn` talks to.
+ * A `worker_threads` Worker made from the pool's thread options.
  *
- * Used for pools made from a path or file URL. Unlike threads.js's own
+ * Used for pools made from a path, a file URL or inline functions. Unlike threads.js's own
  * `Worker` it takes absolute paths as they are (threads.js joins the
  * caller's folder onto them), is not kept in a module-level list for ever,
  * so replacing workers many times does not leak, and leaves TypeScript to
@@ -13,12 +12,8 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { ThreadOptions } from './threadOptions.js';
 
-type Listener = (event: { data: unknown }) => void;
-
-/** A Node worker thread that threads.js can `spawn`. */
+/** A Node worker thread, given the pool's thread options. */
 export class NodeWorker extends Worker {
-  private readonly mapped = new Map<Listener, (data: unknown) => void>();
-
   /**
    * @param file - The worker file (absolute path), a module URL (the
    * bootstrap of a TypeScript file), or `{ code }`: a script to evaluate
@@ -42,18 +37,5 @@ export class NodeWorker extends Worker {
       ...(stderr ? { stderr: true } : {}),
     };
     return typeof file === 'string' || file instanceof URL ? [file, { eval: false, ...given }] : [file.code, { eval: true, ...given }];
-  }
-
-  addEventListener(type: string, listener: Listener): void {
-    const mapped = (data: unknown): void => listener({ data });
-    this.mapped.set(listener, mapped);
-    this.on(type, mapped);
-  }
-
-  removeEventListener(type: string, listener: Listener): void {
-    const mapped = this.mapped.get(listener);
-    if (!mapped) return;
-    this.mapped.delete(listener);
-    this.off(type, mapped);
   }
 }

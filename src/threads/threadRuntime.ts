@@ -2,7 +2,7 @@
  * The thread runtime: workers are threads (Node's `worker_threads` from a
  * path, a `file:` URL or inline functions; or whatever a factory returns: a
  * Web Worker, a `worker_threads` Worker, a threads.js `Worker`), driven
- * through the one face they are all adapted to (`WorkerPort`).
+ * through Node's face or a Web Worker's (`WorkerPort`).
  *
  * @module
  */
@@ -10,18 +10,7 @@ import { errorFromRemote } from '../errors.js';
 import type { Transferable } from '../transfer.js';
 import { isSerializedError } from '../wire.js';
 import type { EventLoopReading, RuntimeEvents, RuntimeWorker, WorkerRuntime } from '../workerExecutor/runtime.js';
-import type { ResolvedSource, WorkerPort } from './workerPort.js';
-
-/** What a Node worker (ours, worker_threads', threads.js's) adds to {@link WorkerPort}. */
-interface NodeEvents {
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  on(event: 'exit', listener: (code: number) => void): unknown;
-  on(event: 'message', listener: (data: unknown) => void): unknown;
-}
-
-function isNodeWorker(worker: WorkerPort): worker is WorkerPort & NodeEvents {
-  return typeof (worker as Partial<NodeEvents>).on === 'function';
-}
+import { isNodeWorker, type ResolvedSource, type WorkerPort } from './workerPort.js';
 
 /** The runtime of threads made by `source`. */
 export function threadRuntime(source: ResolvedSource): WorkerRuntime {

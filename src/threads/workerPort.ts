@@ -1,17 +1,33 @@
 /**
- * How the thread runtime drives a thread, whatever made it: the one face
- * every worker is adapted to (`workerSource`), and the checked source that
- * makes them.
+ * How the thread runtime drives a thread, whatever made it: the two faces
+ * a worker comes with (`workerSource` checks a factory's by shape), and the
+ * checked source that makes them.
  *
  * @module
  */
 
-/** How the pool itself calls a worker (a `WorkerLike`, adapted). */
-export interface WorkerPort {
+/** A Node worker (`worker_threads`', threads.js's): events through `on`. */
+export interface NodeWorkerPort {
   postMessage(message: unknown, transfer?: readonly unknown[]): void;
   terminate(): unknown;
-  addEventListener(type: string, listener: (event: { data: unknown }) => void): void;
-  removeEventListener(type: string, listener: (event: { data: unknown }) => void): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
+  on(event: 'message', listener: (data: unknown) => void): unknown;
+}
+
+/** A Web Worker: events through `addEventListener` (an `error` event's `error` made to say what happened, by `workerSource`). */
+export interface WebWorkerPort {
+  postMessage(message: unknown, transfer?: readonly unknown[]): void;
+  terminate(): unknown;
+  addEventListener(type: string, listener: (event: { data: unknown; error?: unknown }) => void): void;
+}
+
+/** How the pool itself calls a worker (a `WorkerLike`, checked). */
+export type WorkerPort = NodeWorkerPort | WebWorkerPort;
+
+/** Whether a worker speaks Node's face (`on`) rather than a Web Worker's. */
+export function isNodeWorker(worker: WorkerPort): worker is NodeWorkerPort {
+  return typeof (worker as Partial<NodeWorkerPort>).on === 'function';
 }
 
 /** A checked source of threads. */

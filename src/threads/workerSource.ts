@@ -6,7 +6,7 @@
 import { InvalidOptionError } from '../errors.js';
 import { resolvePathSource } from './platform.js';
 import { type ThreadOptions, threadOptionNames } from './threadOptions.js';
-import type { ResolvedSource, WorkerPort } from './workerPort.js';
+import type { NodeWorkerPort, ResolvedSource, WebWorkerPort, WorkerPort } from './workerPort.js';
 
 export type { ResourceLimits } from './threadOptions.js';
 
@@ -90,22 +90,15 @@ export function resolveSource(worker: WorkerSource, options: ThreadOptions = {})
   return resolvePathSource(worker, options);
 }
 
-type Listener = (event: { data: unknown }) => void;
-
-interface Emitter {
-  on(event: string, listener: (...args: unknown[]) => void): unknown;
-  off(event: string, listener: (...args: unknown[]) => void): unknown;
-}
-
 /**
- * What a factory returned, as the pool calls it. A Node worker is left as
- * it is when it speaks both ways (threads.js's), and given
- * `addEventListener` when it has only `on` (worker_threads'). A Web Worker's
- * `error` events, whose `error` is often empty (a module that failed to load
- * fires a bare `Event`), carry an `Error` that says what happened.
+ * What a factory returned, as the pool calls it, checked by shape. A Node
+ * worker (`on`: worker_threads', threads.js's) is driven as it is. A Web
+ * Worker's `error` events, whose `error` is often empty (a module that
+ * failed to load fires a bare `Event`), carry an `Error` that says what
+ * happened.
  */
 function portOf(worker: WorkerLike): WorkerPort {
-  const target = worker as Partial<WorkerPort> & Partial<Emitter>;
+  const target = worker as Partial<NodeWorkerPort> & Partial<WebWorkerPort>;
   if (
     typeof target.postMessage !== 'function' ||
     typeof target.terminate !== 'function' ||
@@ -113,54 +106,18 @@ function portOf(worker: WorkerLike): WorkerPort {
   ) {
     throw new InvalidOptionError('worker', worker, 'a factory returning a worker (a Web Worker, a worker_threads Worker, or a threads.js Worker)');
   }
-  if (typeof target.on === 'function')
-    return typeof target.addEventListener === 'function' ? (worker as unknown as WorkerPort) : emitterPort(worker as unknown as WorkerPort & Emitter);
-  return webPort(worker as unknown as WorkerPort);
-}
-
-/** A worker_threads Worker with the `addEventListener` face threads.js's `spawn` talks to (and its own, which the pool watches). */
-function emitterPort(worker: WorkerPort & Emitter): WorkerPort & Emitter {
-  const mapped = new Map<Listener, (data: unknown) => void>();
-  const refable = worker as Partial<{ ref(): void; unref(): void }>;
-  return {
-    ref: () => refable.ref?.(),
-    unref: () => refable.unref?.(),
-    postMessage: (message: unknown, transfer?: readonly unknown[]) => worker.postMessage(message, transfer),
-    terminate: () => worker.terminate(),
-    on: (event: string, listener: (...args: unknown[]) => void) => worker.on(event, listener),
-    off: (event: string, listener: (...args: unknown[]) => void) => worker.off(event, listener),
-    addEventListener(type: string, listener: Listener) {
-      const each = (data: unknown): void => listener({ data });
-      mapped.set(listener, each);
-      worker.on(type, each);
-    },
-    removeEventListener(type: string, listener: Listener) {
-      const each = mapped.get(listener);
-      if (!each) return;
-      mapped.delete(listener);
-      worker.off(type, each);
-    },
-  } as WorkerPort & Emitter;
+  if (typeof target.on === 'function') return worker as unknown as NodeWorkerPort;
+  return webPort(worker as unknown as WebWorkerPort);
 }
 
 /** A Web Worker whose `error` events carry an `Error`. */
-function webPort(worker: WorkerPort): WorkerPort {
-  const mapped = new Map<Listener, Listener>();
+function webPort(worker: WebWorkerPort): WebWorkerPort {
   return {
     postMessage: (message, transfer) => (transfer === undefined ? worker.postMessage(message) : worker.postMessage(message, transfer)),
     terminate: () => worker.terminate(),
     addEventListener(type, listener) {
-      if (type !== 'error') {
-        worker.addEventListener(type, listener);
-        return;
-      }
-      const each = (event: unknown): void => listener({ data: undefined, error: errorOfEvent(event) } as { data: unknown });
-      mapped.set(listener, each);
-      worker.addEventListener(type, each);
-    },
-    removeEventListener(type, listener) {
-      worker.removeEventListener(type, mapped.get(listener) ?? listener);
-      mapped.delete(listener);
+      if (type !== 'error') worker.addEventListener(type, listener);
+      else worker.addEventListener(type, (event: unknown) => listener({ data: undefined, error: errorOfEvent(event) }));
     },
   };
 }

@@ -223,7 +223,7 @@ export class BatchRun {
   /** The task of the request at `at` read its signal: it is aborted if the batch is cancelled while that request runs (at once, if it already was). */
   signalRead(at: number, controller: AbortController): void {
     if (at === this.at) this.live = controller;
-    const cancelled = this.cancelled ?? this.cancelledAt?.get(at);
+    const cancelled = this.cancelledReason(at);
     if (cancelled !== undefined) controller.abort(abortReason(cancelled));
     if (this.toldCancellable || !this.port) return;
     this.toldCancellable = true;
@@ -244,6 +244,11 @@ export class BatchRun {
     const cancelledAt = (this.cancelledAt ??= new Map());
     for (const position of at) if (!cancelledAt.has(position)) cancelledAt.set(position, reason);
     if (cancelledAt.has(this.at)) this.live?.abort(abortReason(reason));
+  }
+
+  /** Why the request at `at` was cancelled, if it was (with the whole batch, or alone). */
+  private cancelledReason(at: number): AbortReason | undefined {
+    return this.cancelled ?? this.cancelledAt?.get(at);
   }
 
   /** Records a task's result at `at`: a result marked with `transfer()` whose list cannot be moved is that request's error. */
@@ -310,7 +315,7 @@ export class BatchRun {
   runFrom(from: number): true | Promise<void> {
     const { tasks: names, args, spread, keys, keyRuns } = this.message;
     for (let at = from; at < args.length; at++) {
-      const cancelled = this.cancelled ?? this.cancelledAt?.get(at);
+      const cancelled = this.cancelledReason(at);
       if (cancelled !== undefined) {
         // Cancelled: it never runs (the master has given it its outcome already, or drops it).
         this.fail(at, taskFailure(at, abortReason(cancelled)));
@@ -356,12 +361,7 @@ export class BatchRun {
         if (this.step(at, step)) break;
       }
     } catch (error) {
-      try {
-        // A sync generator's cleanup runs (and may throw) here; an async one's later: what it throws besides is dropped.
-        void Promise.resolve(generator.return(undefined)).catch(() => undefined);
-      } catch {
-        // The error the request ends with is the one above.
-      }
+      closeGenerator(generator);
       this.fail(at, taskFailure(at, error));
     }
     const rest = this.runFrom(at + 1);
@@ -399,11 +399,7 @@ export class BatchRun {
         if (this.step(at, step)) return;
       }
     } catch (error) {
-      try {
-        generator.return(undefined);
-      } catch {
-        // The error it threw is the request's; what its cleanup throws besides is dropped.
-      }
+      closeGenerator(generator);
       this.fail(at, taskFailure(at, error));
     }
   }
@@ -441,6 +437,19 @@ class RequestContext implements TaskContext {
 /** The `reason` a cancelled request's signal is aborted with: a `DOMException`, as `AbortSignal.timeout()` and `abort()` give. */
 export function abortReason(reason: AbortReason): DOMException {
   return reason === 'timeout' ? new DOMException('The request timed out', 'TimeoutError') : new DOMException('The request was cancelled', 'AbortError');
+}
+
+/**
+ * Runs a failed generator task's cleanup (`return()`: a sync generator's
+ * now, an async one's later). What the cleanup throws or rejects with is
+ * dropped: the request ends with the error that stopped it.
+ */
+function closeGenerator(generator: AnyGenerator): void {
+  try {
+    void Promise.resolve(generator.return(undefined)).catch(() => undefined);
+  } catch {
+    // Dropped, as above.
+  }
 }
 
 /** A generator task: what it yields is progress, what it returns the result. */

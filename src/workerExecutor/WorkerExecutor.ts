@@ -28,7 +28,18 @@ import {
   WorkerCrashedError,
   type WorkerStartError,
 } from '../errors.js';
-import type { AutoBatchTuning, BatchStart, Done, Executor, ExecutorHost, Job, RunningBatch, SlotId, SlotPlacement } from '../executor.js';
+import {
+  type AutoBatchTuning,
+  type BatchStart,
+  DEFAULT_CANCEL_GRACE,
+  type Done,
+  type Executor,
+  type ExecutorHost,
+  type Job,
+  type RunningBatch,
+  type SlotId,
+  type SlotPlacement,
+} from '../executor.js';
 import { AUTO_BATCH_MAX_JOB_MS, AUTO_BATCH_TARGET_MS } from '../scheduler/batchSizing.js';
 import { PART_BYTES } from './copyBytes.js';
 import { Batch, type Reply } from './batchWire.js';
@@ -62,9 +73,6 @@ import { claimWorker, pickWorker } from './workerChoice.js';
  */
 export const MAX_WORKERS = 1024;
 
-/** How long (ms) a cancelled request whose task reads its signal may take to settle before its worker is terminated, by default (`cancelGrace`). */
-export const DEFAULT_CANCEL_GRACE = 1000;
-
 /** Options of {@link WorkerExecutor}. */
 export interface WorkerExecutorOptions {
   /** Workers to start at once. */
@@ -93,6 +101,17 @@ const exited =
 const crashed =
   (reason: string, cause: unknown): WorkerEnd =>
   (worker) => ({ type: 'workerCrashed', worker, reason, ...(cause === undefined ? {} : { cause }) });
+
+/**
+ * Ends `batch` now with `errorFor(job)` and aborts its signals in its
+ * worker, which keeps it until its tasks stop; `graceOver` runs if they
+ * have not within the batch's `cancelGrace`.
+ */
+function askToStop(handle: WorkerHandle, batch: Batch, reason: AbortReason, errorFor: (job: Job) => FailureError, graceOver: () => void): void {
+  batch.finishEarly(errorFor);
+  handle.wire.abort(batch, reason);
+  batch.expireAfter(batch.cancelGrace, graceOver);
+}
 
 /** Runs batches on the workers of a runtime. */
 export class WorkerExecutor implements Executor {
@@ -264,13 +283,10 @@ export class WorkerExecutor implements Executor {
   private stopByThemselves(handle: WorkerHandle, errorFor: (job: Job) => FailureError): boolean {
     const batches = handle.running;
     if (batches.length === 0 || !batches.every((batch) => batch.stopsByItself)) return false;
-    for (const batch of batches) {
-      batch.finishEarly(errorFor);
-      handle.wire.abort(batch, 'cancel');
-      batch.expireAfter(batch.cancelGrace, () => {
+    for (const batch of batches)
+      askToStop(handle, batch, 'cancel', errorFor, () => {
         if (handle.runs(batch)) this.stopWorker(handle, false, exited('closed'));
       });
-    }
     return true;
   }
 
@@ -418,9 +434,13 @@ export class WorkerExecutor implements Executor {
   private end(handle: WorkerHandle, batch: Batch, reason: AbortReason, errorFor: (job: Job, signalled: boolean) => FailureError): void {
     if (!handle.runs(batch)) return;
     if (batch.stopsByItself) {
-      batch.finishEarly((job) => errorFor(job, true));
-      handle.wire.abort(batch, reason);
-      batch.expireAfter(batch.cancelGrace, () => this.end(handle, batch, reason, errorFor));
+      askToStop(
+        handle,
+        batch,
+        reason,
+        (job) => errorFor(job, true),
+        () => this.end(handle, batch, reason, errorFor),
+      );
       return;
     }
     this.stopAndReplace(handle, batch, (job) => errorFor(job, false), exited('terminated'));
