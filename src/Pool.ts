@@ -416,8 +416,9 @@ export class Pool<T extends TaskMap = TaskMap> {
    * });
    * ```
    * @param options - `drain`, and its `timeout`.
-   * @returns A promise that resolves when every worker has been terminated
-   * (the same promise on every call).
+   * @returns A promise that resolves when every worker has exited, those
+   * that left before the close too (recycled, dismissed or retired, still
+   * running their teardown) (the same promise on every call).
    * @throws InvalidOptionError for a bad option.
    */
   close(options?: CloseOptions): Promise<void> {

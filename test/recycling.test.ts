@@ -1,8 +1,10 @@
 // Recycling: maxTasksPerWorker and maxHeapPerWorkerMb replace a worker with a fresh one between batches; no request notices.
-import { map, range } from 'rxjs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { map, of, range } from 'rxjs';
 import { workRequest } from '../src';
-import { poolMap } from '../operators';
-import { closePools, collect, featuresPool, runtimes } from './helpers';
+import { poolMap, results } from '../operators';
+import { logFile, slowTeardownFile } from './fixtures/features.worker';
+import { closePools, collect, featuresPool, logLines, runtimes } from './helpers';
 
 afterEach(closePools);
 
@@ -35,5 +37,23 @@ describe.each(runtimes)('recycling (%s workers)', (runtime) => {
     expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
     const threads = new Set(outcomes.map((outcome) => outcome.ok && outcome.value));
     expect(threads.size).toBeGreaterThanOrEqual(2);
+  });
+
+  test('close() waits for a worker being recycled to finish its teardown and exit', async () => {
+    const clean = (): void => {
+      rmSync(logFile(), { force: true });
+      rmSync(slowTeardownFile(), { force: true });
+    };
+    clean();
+    writeFileSync(slowTeardownFile(), '');
+    try {
+      const pool = featuresPool({ runtime, size: 1, maxTasksPerWorker: 1 });
+      const [{ value: recycled }] = await collect(of(workRequest([])).pipe(poolMap(pool, 'threadId'), results()));
+      // Its one request answered, the worker is leaving (its teardown runs) and a fresh one is starting: close now.
+      await pool.close();
+      expect(logLines(logFile())).toContain(`teardown ${recycled}`);
+    } finally {
+      clean();
+    }
   });
 });

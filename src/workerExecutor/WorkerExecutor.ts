@@ -149,6 +149,12 @@ export class WorkerExecutor implements Executor {
     },
   };
   private readonly perWorker: number;
+  /**
+   * The exits of workers that left the pool (recycled, retired, dismissed,
+   * replaced) and have not exited yet, each running its teardown or being
+   * terminated: `close()` waits for them too.
+   */
+  private readonly leaving = new Set<Promise<void>>();
   private closed = false;
   private failure: WorkerStartError | undefined;
   /** The last number given to a worker of this pool. */
@@ -260,7 +266,7 @@ export class WorkerExecutor implements Executor {
     return this.shutdown((job) => new PoolClosedError(job.id));
   }
 
-  /** Stops every worker; running requests end with `errorFor(job)`. */
+  /** Stops every worker; running requests end with `errorFor(job)`. Resolves once every worker, and every one that left before, has exited. */
   private shutdown(errorFor: (job: Job) => FailureError): Promise<void> {
     this.closed = true;
     const exits: Promise<void>[] = [];
@@ -271,7 +277,7 @@ export class WorkerExecutor implements Executor {
       if (this.stopByThemselves(handle, errorFor)) continue;
       for (const batch of this.stopWorker(handle, true, exited('closed'))) batch.finishEarly(errorFor);
     }
-    return Promise.all(exits).then(() => undefined);
+    return Promise.all([...exits, ...this.leaving]).then(() => undefined);
   }
 
   /**
@@ -492,6 +498,9 @@ export class WorkerExecutor implements Executor {
     const known = this.workers.delete(handle.slot);
     const up = handle.up;
     const batches = handle.stop(graceful, this.options.terminateTimeout);
+    const exit = handle.exited;
+    this.leaving.add(exit);
+    void exit.then(() => this.leaving.delete(exit));
     if (up && end) this.host.workerEvent(end(handle.number));
     // The keys placed on it move before any batch it ran ends (its reruns go to their keys' new slot).
     if (known) this.host.slotEnded(handle.slot);
