@@ -12,9 +12,9 @@ export function hostArguments(kind: 'ours' | 'plain', url: string, queue: string
     : [join(root, 'bench/bullmqHost.js'), url, queue, String(concurrency)];
 }
 
-/** Starts a host process and resolves once it serves. */
-export function startHost(args: readonly string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+/** Starts a host process (with `env` added to this process's environment) and resolves once it serves. */
+export function startHost(args: readonly string[], env?: Readonly<Record<string, string>>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
   let text = '';
   return new Promise((resolve, reject) => {
     child.stderr?.on('data', (chunk: Buffer) => {
