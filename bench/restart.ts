@@ -8,8 +8,8 @@
  * sends 3,000 requests of about 5 ms, one job each (`batch: 1`), and is
  * SIGKILLed once it has 858 outcomes; a new producer then resends the
  * requests the first got no outcome for, and runs them to the end. Counted
- * from the hosts' run log: the requests run twice (or more), and how many
- * of them the first producer's jobs ran after its death. Done twice per
+ * from the hosts' run log once the queue is empty: the requests run twice
+ * (or more), and the runs in all. Done twice per
  * round: producers without an `id` (the old jobs stay and run for nobody)
  * and with the same `id` (the new one withdraws the old jobs still waiting
  * when it starts).
